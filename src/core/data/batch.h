@@ -1,0 +1,23 @@
+// Padded tensors for a batch of tokenized cells. Position 0 of every row is the CLS token.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "data/tokenizer.h"
+
+namespace sclm {
+
+struct TokenBatch {
+  torch::Tensor genes;    // [B, L] int64 gene token ids
+  torch::Tensor bins;     // [B, L] int64 bin token ids
+  torch::Tensor padding;  // [B, L] bool, true at padding positions
+
+  TokenBatch to(const torch::Device& device) const;
+};
+
+// Builds a batch from cells `cells` of `store`; L = 1 + the longest cell in the batch.
+TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells);
+
+}  // namespace sclm

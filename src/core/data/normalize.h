@@ -1,0 +1,24 @@
+// Per-cell library-size normalisation: counts -> counts per `scale_factor` (CP10k) -> log.
+#pragma once
+
+#include <vector>
+
+#include "data/csc.h"
+
+namespace sclm {
+
+// Sum of all entries of column j (the cell's library size, over every input feature).
+double column_total(const CscView& m, int j);
+
+// log2(1 + value / total * scale): the scBERT expression scale.
+double log2_cp(double value, double total, double scale);
+
+// Per-feature mean and variance of log1p(CP10k) over all cells, in one pass over the non-zeros.
+struct FeatureStats {
+  std::vector<double> mean;
+  std::vector<double> variance;
+  std::vector<int> n_cells;  // cells with a non-zero value
+};
+FeatureStats feature_stats(const CscView& m, double scale = 1e4);
+
+}  // namespace sclm

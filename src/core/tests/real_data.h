@@ -1,0 +1,77 @@
+// Loads the small real pbmc3k subset in tests/data (MatrixMarket, features x cells) as CSC arrays.
+#pragma once
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "data/csc.h"
+
+namespace sclm_test {
+
+struct RealCells {
+  std::vector<int> p, i;
+  std::vector<double> x;
+  int n_rows = 0, n_cols = 0;
+  std::vector<std::string> genes;
+  std::vector<int> labels;  // codes in sorted label order
+  int n_classes = 0;
+
+  sclm::CscView view() const { return {p.data(), i.data(), x.data(), n_rows, n_cols}; }
+  std::vector<int> identity_map() const {
+    std::vector<int> m(n_rows);
+    for (int r = 0; r < n_rows; ++r) m[r] = r;
+    return m;
+  }
+};
+
+inline std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+inline RealCells load_pbmc_subset() {
+  const std::string dir = SCLM_TEST_DATA;
+  std::ifstream in(dir + "/pbmc_subset.mtx");
+  if (!in) throw std::runtime_error("cannot open test matrix");
+  std::string line;
+  while (std::getline(in, line) && line[0] == '%') {
+  }
+  RealCells d;
+  long nnz = 0;
+  std::istringstream(line) >> d.n_rows >> d.n_cols >> nnz;
+  std::vector<std::tuple<int, int, double>> entries(nnz);  // (col, row, value)
+  for (auto& e : entries) {
+    int r, c;
+    double v;
+    in >> r >> c >> v;
+    e = {c - 1, r - 1, v};
+  }
+  std::sort(entries.begin(), entries.end());
+  d.p.assign(d.n_cols + 1, 0);
+  for (const auto& [c, r, v] : entries) {
+    d.p[c + 1]++;
+    d.i.push_back(r);
+    d.x.push_back(v);
+  }
+  for (int c = 0; c < d.n_cols; ++c) d.p[c + 1] += d.p[c];
+  d.genes = read_lines(dir + "/pbmc_subset_genes.txt");
+  std::map<std::string, int> codes;
+  const auto names = read_lines(dir + "/pbmc_subset_labels.txt");
+  for (const auto& n : names) codes[n] = 0;
+  int next = 0;
+  for (auto& kv : codes) kv.second = next++;
+  for (const auto& n : names) d.labels.push_back(codes[n]);
+  d.n_classes = next;
+  return d;
+}
+
+}  // namespace sclm_test

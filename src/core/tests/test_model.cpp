@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include "api.h"
+#include "data/batch.h"
+#include "model/classifier.h"
+#include "real_data.h"
+
+using namespace sclm;
+
+namespace {
+ModelConfig small_config(int n_features, int n_classes) {
+  ModelConfig c;
+  c.n_features = n_features;
+  c.n_classes = n_classes;
+  c.dim = 32;
+  c.n_heads = 4;
+  c.ff_dim = 64;
+  c.n_layers = 2;
+  c.dropout = 0.0;
+  return c;
+}
+}  // namespace
+
+TEST(Model, RejectsInconsistentConfig) {
+  auto c = small_config(10, 3);
+  c.n_heads = 5;
+  EXPECT_THROW(CellClassifier{c}, std::invalid_argument);
+  c = small_config(10, 1);
+  EXPECT_THROW(CellClassifier{c}, std::invalid_argument);
+}
+
+TEST(Model, PaddingDoesNotChangeOutputs) {
+  const auto d = sclm_test::load_pbmc_subset();
+  BinTokenizer tok({32, 10, 1e4}, d.identity_map(), d.n_rows);
+  const auto store = tok.tokenize_all(d.view());
+  torch::manual_seed(1);
+  CellClassifier model(small_config(d.n_rows, d.n_classes));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  // cell 0 alone vs together with a longer cell (more padding for cell 0 if shorter)
+  int other = 0;
+  for (int c = 1; c < store.n_cells(); ++c)
+    if (store.length(c) != store.length(0)) { other = c; break; }
+  auto alone = model->forward(make_batch(store, {0}));
+  auto together = model->forward(make_batch(store, {0, other}));
+  EXPECT_TRUE(torch::allclose(alone[0], together[0], 1e-4, 1e-5));
+}
+
+TEST(Model, AttentionWeightsAreDistributionsIgnoringPadding) {
+  torch::manual_seed(1);
+  FullAttention attention(16, 4, 0.0);
+  attention->eval();
+  auto x = torch::randn({2, 5, 16});
+  auto padding = torch::zeros({2, 5}, torch::kBool);
+  padding[1][3] = true;
+  padding[1][4] = true;
+  torch::Tensor weights;
+  attention->forward(x, padding, &weights);
+  ASSERT_EQ(weights.sizes(), (std::vector<int64_t>{2, 4, 5, 5}));
+  EXPECT_TRUE(torch::allclose(weights.sum(-1), torch::ones({2, 4, 5})));
+  EXPECT_EQ(weights.index({1, torch::indexing::Slice(), torch::indexing::Slice(), 3}).abs().max().item<float>(), 0.0f);
+}
+
+TEST(Model, SerializationRoundTrip) {
+  torch::manual_seed(3);
+  auto config = small_config(50, 4);
+  CellClassifier a(config);
+  const auto bytes = serialize_module(*a);
+  torch::manual_seed(4);
+  CellClassifier b(config);
+  deserialize_module(*b, bytes, torch::Device(torch::kCPU));
+  auto pa = a->parameters(), pb = b->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (std::size_t k = 0; k < pa.size(); ++k) EXPECT_TRUE(torch::equal(pa[k], pb[k]));
+  auto other = small_config(60, 4);  // different vocabulary size
+  CellClassifier c(other);
+  EXPECT_THROW(deserialize_module(*c, bytes, torch::Device(torch::kCPU)), std::invalid_argument);
+  EXPECT_THROW(validate_weights("not a model", config), std::invalid_argument);
+}

@@ -1,0 +1,99 @@
+// End-to-end core training and inference on real pbmc3k cells.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "api.h"
+#include "real_data.h"
+
+using namespace sclm;
+
+namespace {
+struct Fixture {
+  sclm_test::RealCells data = sclm_test::load_pbmc_subset();
+  ModelConfig model;
+  TokenizerConfig tokenizer{128, 10, 1e4};
+  TrainConfig train;
+  Fixture() {
+    model.n_features = data.n_rows;
+    model.n_classes = data.n_classes;
+    model.dim = 32;
+    model.ff_dim = 64;
+    train.epochs = 12;
+    train.batch_size = 16;
+    train.learning_rate = 2e-3;
+    train.seed = 42;
+    train.num_threads = 2;
+  }
+  TrainResult fit(const TrainCallbacks& callbacks = {}) {
+    return train_classifier(data.view(), data.identity_map(), data.labels, model, tokenizer, train, callbacks);
+  }
+};
+}  // namespace
+
+TEST(Training, LearnsRealCellTypesAndPredictsProbabilities) {
+  Fixture f;
+  int steps = 0, epochs = 0;
+  const auto result = f.fit({[&](int, int) { ++steps; }, [&](const EpochStats&) { ++epochs; }, nullptr});
+  ASSERT_FALSE(result.history.empty());
+  EXPECT_EQ(epochs, static_cast<int>(result.history.size()));
+  EXPECT_GT(steps, 0);
+  EXPECT_LT(result.history.back().train_loss, result.history.front().train_loss);
+  EXPECT_GT(result.history[result.best_epoch - 1].val_accuracy, 0.6);
+
+  RunConfig run;
+  run.batch_size = 50;
+  const auto probs = predict_probabilities(result.weights, f.model, f.tokenizer, f.data.view(),
+                                           f.data.identity_map(), run, nullptr);
+  ASSERT_EQ(probs.size(), static_cast<std::size_t>(f.data.n_cols * f.data.n_classes));
+  int correct = 0;
+  for (int c = 0; c < f.data.n_cols; ++c) {
+    const float* row = probs.data() + static_cast<std::size_t>(c) * f.data.n_classes;
+    EXPECT_NEAR(std::accumulate(row, row + f.data.n_classes, 0.0), 1.0, 1e-4);
+    correct += std::max_element(row, row + f.data.n_classes) - row == f.data.labels[c];
+  }
+  EXPECT_GT(static_cast<double>(correct) / f.data.n_cols, 0.75);
+
+  const auto emb = embed_cells(result.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(), run, nullptr);
+  EXPECT_EQ(emb.size(), static_cast<std::size_t>(f.data.n_cols * 2 * f.model.dim));
+}
+
+TEST(Training, SameSeedGivesIdenticalWeights) {
+  Fixture f;
+  f.train.epochs = 2;
+  const auto a = f.fit();
+  const auto b = f.fit();
+  ASSERT_EQ(a.history.size(), b.history.size());
+  for (std::size_t e = 0; e < a.history.size(); ++e) EXPECT_EQ(a.history[e].train_loss, b.history[e].train_loss);
+  f.train.seed = 43;
+  const auto c = f.fit();
+  EXPECT_NE(a.history[0].train_loss, c.history[0].train_loss);
+}
+
+TEST(Training, EarlyStoppingAndInterruptReturnUsableWeights) {
+  Fixture f;
+  f.train.epochs = 3;
+  int polls = 0;
+  const auto interrupted = f.fit({nullptr, nullptr, [&] { return ++polls > 5; }});
+  EXPECT_TRUE(interrupted.interrupted);
+  EXPECT_FALSE(interrupted.weights.empty());
+  EXPECT_NO_THROW(validate_weights(interrupted.weights, f.model));
+
+  RunConfig run;
+  EXPECT_THROW(predict_probabilities(interrupted.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(),
+                                     run, [] { return true; }),
+               Interrupted);
+}
+
+TEST(Training, RejectsBadSettings) {
+  Fixture f;
+  f.train.epochs = 0;
+  EXPECT_THROW(f.fit(), std::invalid_argument);
+  Fixture g;
+  g.train.device = "tpu";
+  EXPECT_THROW(g.fit(), std::invalid_argument);
+  Fixture h;
+  h.data.labels.pop_back();
+  EXPECT_THROW(h.fit(), std::invalid_argument);
+}

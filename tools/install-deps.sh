@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs scLM's system dependencies from Debian 12 packages. Idempotent: quiet when all are present.
+set -euo pipefail
+
+PACKAGES=(
+  r-base-dev r-cran-rcpp r-cran-rcppeigen r-cran-matrix r-cran-cli r-cran-testthat
+  r-bioc-s4vectors r-bioc-singlecellexperiment r-cran-seurat
+  r-cran-knitr r-cran-rmarkdown pandoc r-cran-roxygen2
+  libtorch-dev libopenblas0-openmp libgtest-dev cmake
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "scLM: installing ${#missing[@]} Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# LibTorch and R call BLAS through libblas.so.3: make the OpenMP OpenBLAS the active one
+# (8x faster transformer steps than the reference BLAS).
+arch_dir="/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)"
+openblas="$arch_dir/openblas-openmp/libblas.so.3"
+current="$(update-alternatives --query "libblas.so.3-${arch_dir##*/}" 2>/dev/null | awk '/^Value:/{print $2}')"
+if [ -e "$openblas" ] && [ "$current" != "$openblas" ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO update-alternatives --quiet --set "libblas.so.3-${arch_dir##*/}" "$openblas"
+  openlapack="$arch_dir/openblas-openmp/liblapack.so.3"
+  [ -e "$openlapack" ] && $SUDO update-alternatives --quiet --set "liblapack.so.3-${arch_dir##*/}" "$openlapack" || true
+fi
