@@ -1,5 +1,6 @@
 #include "data/normalize.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace sclm {
@@ -14,7 +15,9 @@ double log2_cp(double value, double total, double scale) {
   return total > 0 ? std::log2(1.0 + value * scale / total) : 0.0;
 }
 
-FeatureStats feature_stats(const CscView& m, double scale) {
+namespace {
+template <typename Transform>
+FeatureStats accumulate_stats(const CscView& m, Transform transform) {
   FeatureStats s;
   std::vector<double> sum(m.n_rows, 0.0), sum_sq(m.n_rows, 0.0);
   s.n_cells.assign(m.n_rows, 0);
@@ -22,7 +25,7 @@ FeatureStats feature_stats(const CscView& m, double scale) {
     const double total = column_total(m, j);
     if (total <= 0) continue;
     for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
-      const double v = std::log1p(m.x[k] / total * scale);
+      const double v = transform(m.x[k], total);
       sum[m.i[k]] += v;
       sum_sq[m.i[k]] += v * v;
       s.n_cells[m.i[k]] += m.x[k] != 0;
@@ -33,10 +36,45 @@ FeatureStats feature_stats(const CscView& m, double scale) {
   const double n = m.n_cols;
   for (int g = 0; g < m.n_rows; ++g) {
     s.mean[g] = n > 0 ? sum[g] / n : 0;
-    s.variance[g] = n > 1 ? (sum_sq[g] - n * s.mean[g] * s.mean[g]) / (n - 1) : 0;
-    if (s.variance[g] < 0) s.variance[g] = 0;  // rounding
+    s.variance[g] = n > 1 ? std::max(0.0, (sum_sq[g] - n * s.mean[g] * s.mean[g]) / (n - 1)) : 0;
   }
   return s;
+}
+}  // namespace
+
+FeatureStats feature_stats(const CscView& m, double scale) {
+  return accumulate_stats(m, [scale](double x, double total) { return std::log1p(x / total * scale); });
+}
+
+FeatureStats count_stats(const CscView& m) {
+  return accumulate_stats(m, [](double x, double) { return x; });
+}
+
+std::vector<double> standardized_variance(const CscView& m, const std::vector<double>& mean,
+                                          const std::vector<double>& expected_sd) {
+  const double n = m.n_cols, clip = std::sqrt(n);
+  std::vector<double> sum(m.n_rows, 0.0), sum_sq(m.n_rows, 0.0);
+  std::vector<int> nonzero(m.n_rows, 0);
+  auto z = [&](int g, double x) { return std::min(clip, (x - mean[g]) / expected_sd[g]); };
+  for (int j = 0; j < m.n_cols; ++j) {
+    for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
+      const int g = m.i[k];
+      if (expected_sd[g] <= 0) continue;
+      const double v = z(g, m.x[k]);
+      sum[g] += v;
+      sum_sq[g] += v * v;
+      ++nonzero[g];
+    }
+  }
+  std::vector<double> out(m.n_rows, 0.0);
+  if (n < 2) return out;
+  for (int g = 0; g < m.n_rows; ++g) {
+    if (expected_sd[g] <= 0) continue;
+    const double zero = z(g, 0.0), zeros = n - nonzero[g];  // cells without an entry hold 0
+    const double s = sum[g] + zeros * zero, ss = sum_sq[g] + zeros * zero * zero;
+    out[g] = std::max(0.0, (ss - s * s / n) / (n - 1));
+  }
+  return out;
 }
 
 }  // namespace sclm

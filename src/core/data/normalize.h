@@ -21,4 +21,12 @@ struct FeatureStats {
 };
 FeatureStats feature_stats(const CscView& m, double scale = 1e4);
 
+// The same statistics of the raw values (no normalisation).
+FeatureStats count_stats(const CscView& m);
+
+// Seurat's "vst" score: the variance over cells of (x - mean) / expected_sd, each value
+// clipped at sqrt(n_cells). Features with expected_sd <= 0 score 0.
+std::vector<double> standardized_variance(const CscView& m, const std::vector<double>& mean,
+                                          const std::vector<double>& expected_sd);
+
 }  // namespace sclm

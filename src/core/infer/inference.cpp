@@ -21,7 +21,7 @@ std::vector<float> run_batches(const std::string& weights, const ModelConfig& co
     counts.validate();
     if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
     const auto device = resolve_device(run.device);
-    apply_num_threads(run.num_threads);
+    configure_runtime(run.num_threads);
     CellClassifier model(config);
     deserialize_module(*model, weights, device);
     model->to(device);

@@ -47,3 +47,31 @@ TEST(Normalize, FeatureStatsMatchDenseComputationOnRealCells) {
     EXPECT_NEAR(stats.variance[g], var, 1e-9);
   }
 }
+
+TEST(Normalize, StandardizedVarianceMatchesDenseComputationOnRealCells) {
+  const auto d = sclm_test::load_pbmc_subset();
+  const auto view = d.view();
+  const auto raw = sclm::count_stats(view);
+  std::vector<double> sd(d.n_rows);
+  for (int g = 0; g < d.n_rows; ++g) sd[g] = std::sqrt(raw.variance[g]) * 0.5;  // any positive scale
+  const auto score = sclm::standardized_variance(view, raw.mean, sd);
+  const double clip = std::sqrt(static_cast<double>(d.n_cols));
+  for (int g : {0, 5, 311}) {
+    std::vector<double> x(d.n_cols, 0.0);
+    for (int j = 0; j < d.n_cols; ++j)
+      for (int k = d.p[j]; k < d.p[j + 1]; ++k)
+        if (d.i[k] == g) x[j] = d.x[k];
+    double mean = 0;
+    for (double v : x) mean += v / d.n_cols;
+    EXPECT_NEAR(raw.mean[g], mean, 1e-9);
+    std::vector<double> z(d.n_cols);
+    double zmean = 0;
+    for (int j = 0; j < d.n_cols; ++j) {
+      z[j] = std::min(clip, (x[j] - mean) / sd[g]);
+      zmean += z[j] / d.n_cols;
+    }
+    double var = 0;
+    for (double v : z) var += (v - zmean) * (v - zmean) / (d.n_cols - 1);
+    EXPECT_NEAR(score[g], var, 1e-8 * std::max(1.0, var));
+  }
+}

@@ -67,7 +67,7 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
       throw std::invalid_argument("class_weights must have one entry per class");
 
     const auto device = resolve_device(train.device);
-    apply_num_threads(train.num_threads);
+    configure_runtime(train.num_threads);
     torch::manual_seed(train.seed);
     std::mt19937_64 rng(train.seed);
 

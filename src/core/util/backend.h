@@ -12,8 +12,9 @@ namespace sclm {
 // "cpu", "cuda", "cuda:N" or "auto" (CUDA when available). Throws std::invalid_argument.
 torch::Device resolve_device(const std::string& name);
 
-// Applies num_threads (> 0) to LibTorch's intra-op pool.
-void apply_num_threads(int num_threads);
+// Applies num_threads (> 0) to LibTorch's intra-op pool and, once per process, keeps glibc
+// from returning every large tensor buffer to the OS (see backend.cpp).
+void configure_runtime(int num_threads);
 
 // Collects torch warnings raised on this thread while alive; read them with take_torch_warnings().
 class WarningCapture {

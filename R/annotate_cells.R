@@ -1,0 +1,74 @@
+#' Annotate cells with a trained model
+#'
+#' Predicts a label and class probabilities for every cell, in batches, straight from the
+#' sparse counts. Query genes are matched to the model's genes by name; a report of matched
+#' and missing genes is printed, and too little overlap is an error.
+#'
+#' @param model An `scLM_model` from [finetune()] or [load_model()].
+#' @param x Cells to annotate: a Seurat object, a SingleCellExperiment (or other
+#'   SummarizedExperiment) or a genes x cells count matrix (dgCMatrix or dense).
+#' @param threshold Cells whose highest probability is below this get the `unknown` label in
+#'   the pruned labels (see [prune_labels()]).
+#' @param unknown Label for cells below `threshold` (may be `NA`).
+#' @param assay,layer Where the counts are (see [finetune()]).
+#' @param batch_size Cells per inference batch.
+#' @param min_overlap Smallest share of the model genes that must be present in `x`.
+#' @param prefix Prefix of the columns added to Seurat or SingleCellExperiment objects.
+#' @inheritParams finetune
+#' @return For a matrix, a [S4Vectors::DataFrame] with one row per cell and columns `labels`,
+#'   `pruned.labels`, `max.prob` and `probabilities` (a cells x labels matrix), as SingleR
+#'   returns. For a SingleCellExperiment, `x` with these as `colData` columns
+#'   `<prefix>labels`, `<prefix>pruned.labels`, `<prefix>max.prob`, `<prefix>probabilities`.
+#'   For a Seurat object, `x` with the first three as `meta.data` columns and the
+#'   probabilities as an assay named `<prefix>prob` (one feature per label). The gene mapping
+#'   report is attached as attribute `"feature_mapping"` (DataFrame) or stored in `metadata()` /
+#'   `Misc()`.
+#' @examples
+#' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
+#' train <- seq(1, ncol(pbmc$counts), by = 6)
+#' model <- finetune(scLMConfig(n_features = 500, dim = 32, max_tokens = 64),
+#'                   pbmc$counts[, train], labels = pbmc$cell_type[train],
+#'                   epochs = 2, verbose = FALSE)
+#' result <- annotate_cells(model, pbmc$counts[, 2:101], verbose = FALSE)
+#' table(result$labels)
+#' @export
+annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown", assay = NULL, layer = NULL,
+                           batch_size = 256L, min_overlap = 0.25, prefix = "scLM_",
+                           num_threads = default_threads(), device = "auto", verbose = TRUE) {
+  check_model(model)
+  check_number(threshold, 0, 1, "threshold")
+  check_unknown(unknown)
+  check_string(prefix, "prefix")
+  run <- run_settings(batch_size, num_threads, device)
+  counts <- cell_matrix(x, assay, layer)
+  mapping <- map_features(rownames(counts), model$features, min_overlap, verbose)
+
+  started <- proc.time()[["elapsed"]]
+  probs <- call_core(sclm_predict(model$weights, core_model_of(model), core_tokenizer_config(model$config),
+                                  counts, mapping$index, run))
+  seconds <- proc.time()[["elapsed"]] - started
+  if (verbose) {
+    cli::cli_inform(c("v" = "Annotated {ncol(counts)} cells in {round(seconds, 2)}s ({round(ncol(counts) / max(seconds, 1e-3))} cells/s)."))
+  }
+  dimnames(probs) <- list(colnames(counts), model$labels)
+  best <- max.col(probs, ties.method = "first")
+  result <- S4Vectors::DataFrame(labels = model$labels[best], row.names = colnames(counts))
+  result$max.prob <- probs[cbind(seq_len(nrow(probs)), best)]
+  result$pruned.labels <- ifelse(result$max.prob < threshold, unknown, result$labels)
+  result$probabilities <- probs
+  result <- result[, c("labels", "pruned.labels", "max.prob", "probabilities")]
+  info <- list(model_id = model$id, threshold = threshold, unknown = unknown, feature_mapping = mapping$report)
+  add_annotation(x, result, info, prefix)
+}
+
+check_unknown <- function(unknown, call = parent.frame()) {
+  if (length(unknown) != 1L || !(is.character(unknown) || is.na(unknown))) {
+    cli::cli_abort("{.arg unknown} must be a single string or {.code NA}.", call = call)
+  }
+  unknown
+}
+
+run_settings <- function(batch_size, num_threads, device, call = parent.frame()) {
+  list(batch_size = check_count(batch_size, 1L, 1e6, call = call),
+       num_threads = check_threads(num_threads, call = call), device = check_device(device, call = call))
+}

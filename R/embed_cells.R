@@ -1,0 +1,32 @@
+#' Cell embeddings from a trained model
+#'
+#' Runs the model's encoder on every cell, in batches, and returns the pooled cell
+#' representation: the CLS token's final state next to the mean of the gene tokens' final
+#' states (`2 * dim` numbers per cell).
+#'
+#' @inheritParams annotate_cells
+#' @param name Name of the reduction added to SingleCellExperiment (`reducedDim`) or Seurat
+#'   (`DimReduc`) objects.
+#' @return A cells x `2 * dim` matrix for matrix input; `x` with a `reducedDim` (SCE) or a
+#'   `DimReduc` (Seurat; the model id in its `misc`) for objects.
+#' @examples
+#' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
+#' train <- seq(1, ncol(pbmc$counts), by = 6)
+#' model <- finetune(scLMConfig(n_features = 500, dim = 32, max_tokens = 64),
+#'                   pbmc$counts[, train], labels = pbmc$cell_type[train],
+#'                   epochs = 2, verbose = FALSE)
+#' emb <- embed_cells(model, pbmc$counts[, 2:51], verbose = FALSE)
+#' dim(emb)
+#' @export
+embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L, min_overlap = 0.25,
+                        name = "scLM", num_threads = default_threads(), device = "auto", verbose = TRUE) {
+  check_model(model)
+  check_string(name, "name")
+  run <- run_settings(batch_size, num_threads, device)
+  counts <- cell_matrix(x, assay, layer)
+  mapping <- map_features(rownames(counts), model$features, min_overlap, verbose)
+  embedding <- call_core(sclm_embed(model$weights, core_model_of(model), core_tokenizer_config(model$config),
+                                    counts, mapping$index, run))
+  dimnames(embedding) <- list(colnames(counts), paste0(name, "_", seq_len(ncol(embedding))))
+  add_embedding(x, embedding, model, name)
+}

@@ -1,0 +1,129 @@
+#' Train a cell-type classifier on labeled reference cells
+#'
+#' Fits a scLM model to labeled cells: the vocabulary (genes) is chosen from `x` unless the
+#' config names it, cells are tokenized in C++ straight from the sparse counts, and the
+#' transformer is trained with AdamW (linear warm-up, cosine decay, gradient clipping) on a
+#' stratified split, keeping the weights of the epoch with the lowest validation loss and
+#' stopping early when it stops improving. Press Ctrl-C to stop training: the model trained
+#' so far is returned with a warning.
+#'
+#' @param model_or_config An [scLMConfig()] (train from scratch) or an `scLM_model` whose
+#'   settings and vocabulary are reused (training starts from new weights).
+#' @param x Reference cells: a Seurat object, a SingleCellExperiment (or other
+#'   SummarizedExperiment), or a genes x cells matrix of raw counts (dgCMatrix or dense) with
+#'   gene names as rownames.
+#' @param labels One label per cell, or the name of a `colData` / `meta.data` column of `x`.
+#' @param assay,layer Where the counts are: for Seurat, the assay (default: the default assay)
+#'   and layer (default `"counts"`); for SummarizedExperiment, the assay (default `"counts"`).
+#' @param epochs Maximum number of passes over the training cells.
+#' @param batch_size Cells per training step.
+#' @param learning_rate Peak AdamW learning rate.
+#' @param weight_decay AdamW weight decay.
+#' @param validation_fraction Share of cells (per class) held out to pick the best epoch and
+#'   stop early; 0 trains on all cells for `epochs` epochs.
+#' @param patience Epochs without validation improvement before stopping.
+#' @param class_weights `"none"` or `"balanced"` (inverse class frequency in the loss).
+#' @param seed Random seed; the same seed gives the same model on CPU.
+#' @param num_threads CPU threads for LibTorch (default: all cores).
+#' @param device `"auto"` (CUDA when available), `"cpu"` or `"cuda"`.
+#' @param verbose Show progress and a per-epoch summary.
+#' @return An `scLM_model`: weights, vocabulary, labels, settings, training history and versions.
+#' @seealso [annotate_cells()], [save_model()]
+#' @examples
+#' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
+#' cells <- seq(1, ncol(pbmc$counts), by = 6)
+#' model <- finetune(scLMConfig(n_features = 500, dim = 32, max_tokens = 64),
+#'                   pbmc$counts[, cells], labels = pbmc$cell_type[cells],
+#'                   epochs = 2, verbose = FALSE)
+#' model
+#' @export
+finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epochs = 30L,
+                     batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.01,
+                     validation_fraction = 0.1, patience = 5L, class_weights = c("none", "balanced"),
+                     seed = 1L, num_threads = default_threads(), device = "auto", verbose = TRUE) {
+  started <- proc.time()[["elapsed"]]
+  config <- if (inherits(model_or_config, "scLM_model")) {
+    utils::modifyList(model_or_config$config, list(features = model_or_config$features))
+  } else if (inherits(model_or_config, "scLM_config")) {
+    model_or_config
+  } else {
+    cli::cli_abort(c("{.arg model_or_config} must be an {.fn scLMConfig} or an {.cls scLM_model}.",
+                     "i" = "Start with {.code finetune(scLMConfig(), x, labels)}."))
+  }
+  train <- list(
+    epochs = check_count(epochs, 1L, 10000L), batch_size = check_count(batch_size, 1L, 1e6),
+    learning_rate = check_number(learning_rate, 1e-8, 1, "learning_rate"),
+    weight_decay = check_number(weight_decay, 0, 1, "weight_decay"), warmup_fraction = 0.1, clip_norm = 1,
+    validation_fraction = check_number(validation_fraction, 0, 0.5, "validation_fraction"),
+    patience = check_count(patience, 1L), seed = check_count(seed, 0L),
+    num_threads = check_threads(num_threads), device = check_device(device))
+  class_weights <- match.arg(class_weights)
+  check_flag(verbose, "verbose")
+
+  counts <- cell_matrix(x, assay, layer)
+  labels <- resolve_labels(labels, x, ncol(counts))
+  config$features <- select_features(counts, config)
+  mapping <- map_features(rownames(counts), config$features, verbose = verbose)
+  codes <- as.integer(labels) - 1L
+  train$class_weights <- if (class_weights == "balanced") {
+    freq <- tabulate(codes + 1L, nlevels(labels))
+    length(codes) / (nlevels(labels) * freq)
+  } else numeric(0)
+
+  progress <- training_progress(verbose, train$epochs)
+  fit <- call_core(sclm_train_classifier(counts, mapping$index, codes, core_model_config(config, nlevels(labels)),
+                                         core_tokenizer_config(config), train, progress$on_step, progress$on_epoch))
+  progress$done()
+  if (fit$interrupted) {
+    cli::cli_warn(c("Training was interrupted after {nrow(fit$history)} epoch{?s}.",
+                    "i" = "Returning the model with the best weights so far (epoch {fit$best_epoch})."))
+  }
+  new_scLM_model(config = config, labels = levels(labels), weights = fit$weights, history = fit$history,
+                 training = list(n_cells = ncol(counts), class_counts = table(labels, dnn = NULL),
+                                 best_epoch = fit$best_epoch, stopped_early = fit$stopped_early,
+                                 interrupted = fit$interrupted, seconds_per_step = fit$seconds_per_step,
+                                 n_parameters = fit$n_parameters, epochs = train$epochs,
+                                 batch_size = train$batch_size, learning_rate = train$learning_rate,
+                                 class_weights = class_weights, seed = train$seed, device = device,
+                                 num_threads = train$num_threads,
+                                 wall_seconds = proc.time()[["elapsed"]] - started))
+}
+
+# cli progress for training: a bar over all steps and a line per epoch.
+training_progress <- function(verbose, epochs) {
+  if (!verbose) {
+    noop <- function(...) NULL
+    return(list(on_step = noop, on_epoch = noop, done = noop))
+  }
+  bar <- NULL
+  env <- parent.frame()  # the bar ends with the verb that shows it
+  list(
+    on_step = function(step, total) {
+      if (is.null(bar)) {
+        bar <<- cli::cli_progress_bar("Training", total = total, .envir = env, clear = TRUE)
+      }
+      cli::cli_progress_update(id = bar, set = step, .envir = env)
+    },
+    on_epoch = function(s) {
+      val <- if (is.na(s$val_loss)) "" else sprintf(", validation loss %.3f, accuracy %.3f", s$val_loss, s$val_accuracy)
+      cli::cli_progress_output(sprintf("epoch %d/%d: loss %.3f, accuracy %.3f%s (%.1fs)", s$epoch, epochs,
+                                       s$train_loss, s$train_accuracy, val, s$seconds), id = bar, .envir = env)
+    },
+    done = function() if (!is.null(bar)) cli::cli_progress_done(id = bar, .envir = env)
+  )
+}
+
+# Runs a core call, turning C++ errors into R errors that name the verb.
+call_core <- function(expr, call = parent.frame()) {
+  withCallingHandlers(
+    tryCatch(expr, error = function(e) {
+      if (inherits(e, "rlang_error")) stop(e)
+      cli::cli_abort(c("The scLM engine stopped.", "x" = conditionMessage(e)), call = call)
+    }),
+    warning = function(w) {
+      if (startsWith(conditionMessage(w), "LibTorch")) {
+        cli::cli_warn(conditionMessage(w), call = call)
+        invokeRestart("muffleWarning")
+      }
+    })
+}

@@ -1,0 +1,90 @@
+# Input adapters: every verb turns its `x` into a checked dgCMatrix of counts (features x cells)
+# with feature and cell names, taken by reference from the host object where possible.
+
+cell_matrix <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.frame()) {
+  m <- if (inherits(x, "Seurat")) {
+    seurat_matrix(x, assay, layer, arg, call)
+  } else if (is(x, "SummarizedExperiment")) {
+    se_matrix(x, assay %||% layer, arg, call)
+  } else {
+    if (!is.null(assay) || !is.null(layer)) {
+      cli::cli_warn("{.arg assay} and {.arg layer} are ignored for a {.cls {class(x)[1]}} {.arg {arg}}.", call = call)
+    }
+    x
+  }
+  as_counts(m, arg, call)
+}
+
+seurat_matrix <- function(x, assay, layer, arg, call) {
+  assay <- assay %||% SeuratObject::DefaultAssay(x)
+  if (!assay %in% SeuratObject::Assays(x)) {
+    cli::cli_abort(c("{.arg assay} {.val {assay}} is not an assay of {.arg {arg}}.",
+                     "i" = "Available assays: {.val {SeuratObject::Assays(x)}}."), call = call)
+  }
+  layer <- layer %||% "counts"
+  a <- x[[assay]]
+  if (utils::packageVersion("SeuratObject") >= "5.0.0") {
+    available <- SeuratObject::Layers(a)
+    if (!layer %in% available) {
+      cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
+                       "i" = "Available layers: {.val {available}}."), call = call)
+    }
+    return(SeuratObject::LayerData(a, layer = layer))
+  }
+  slots <- c("counts", "data", "scale.data")
+  if (!layer %in% slots) {
+    cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
+                     "i" = "Available layers: {.val {slots}}."), call = call)
+  }
+  m <- SeuratObject::GetAssayData(a, slot = layer)
+  if (length(m) == 0L) {
+    cli::cli_abort("Layer {.val {layer}} of assay {.val {assay}} is empty.", call = call)
+  }
+  m
+}
+
+se_matrix <- function(x, assay, arg, call) {
+  assay <- assay %||% "counts"
+  available <- SummarizedExperiment::assayNames(x)
+  if (!assay %in% available) {
+    cli::cli_abort(c("{.arg assay} {.val {assay}} is not an assay of {.arg {arg}}.",
+                     "i" = "Available assays: {.val {available}}."), call = call)
+  }
+  SummarizedExperiment::assay(x, assay, withDimnames = TRUE)
+}
+
+# Checks counts and returns a dgCMatrix. Dense input is converted to sparse (smaller, not denser).
+as_counts <- function(m, arg, call) {
+  if (is.data.frame(m)) m <- as.matrix(m)
+  if (!(is.matrix(m) || is(m, "Matrix") || is(m, "DelayedMatrix"))) {
+    cli::cli_abort(c("{.arg {arg}} must be a Seurat or SingleCellExperiment object or a genes x cells matrix, not {.cls {class(m)[1]}}."),
+                   call = call)
+  }
+  if (is.matrix(m) && !is.numeric(m)) {
+    cli::cli_abort("{.arg {arg}} must hold numeric counts, not {.cls {typeof(m)}} values.", call = call)
+  }
+  if (ncol(m) == 0L) cli::cli_abort("{.arg {arg}} has no cells (0 columns).", call = call)
+  if (nrow(m) == 0L) cli::cli_abort("{.arg {arg}} has no genes (0 rows).", call = call)
+  check_feature_names(rownames(m), arg, call = call)
+  if (!is(m, "dgCMatrix")) m <- methods::as(methods::as(methods::as(m, "CsparseMatrix"), "generalMatrix"), "dMatrix")
+  if (is.null(colnames(m))) colnames(m) <- paste0("cell", seq_len(ncol(m)))
+  values <- m@x
+  if (anyNA(values)) cli::cli_abort("{.arg {arg}} has {sum(is.na(values))} NA/NaN value{?s}; counts must be finite.", call = call)
+  if (any(is.infinite(values))) cli::cli_abort("{.arg {arg}} has infinite values; counts must be finite.", call = call)
+  if (any(values < 0)) {
+    cli::cli_abort(c("{.arg {arg}} has {sum(values < 0)} negative value{?s}; scLM needs raw counts.",
+                     "i" = "Pass the counts layer (e.g. {.code layer = \"counts\"}), not scaled data."), call = call)
+  }
+  empty <- diff(m@p) == 0L | Matrix::colSums(m) == 0
+  if (any(empty)) {
+    cli::cli_abort(c("{.arg {arg}} has {sum(empty)} cell{?s} with no counts: {.val {head(colnames(m)[empty], 5)}}.",
+                     "i" = "Remove them first, e.g. {.code x[, Matrix::colSums(x) > 0]}."), call = call)
+  }
+  if (any(values != round(values))) {
+    cli::cli_warn(c("{.arg {arg}} has non-integer values; scLM expects raw counts.",
+                    "i" = "If these are normalised values, pass the counts layer instead."), call = call)
+  }
+  m
+}
+
+`%||%` <- function(a, b) if (is.null(a)) b else a

@@ -1,0 +1,36 @@
+#' Load a model saved with save_model()
+#'
+#' Reads a model file as data (no code in it is run), checks its format, checksum and that
+#' the weights fit the stored settings, and returns the model.
+#'
+#' @param file Path of a file written by [save_model()].
+#' @return An `scLM_model`.
+#' @seealso [save_model()]
+#' @inherit save_model examples
+#' @export
+load_model <- function(file) {
+  check_string(file, "file")
+  if (!file.exists(file)) cli::cli_abort("{.arg file}: {.path {file}} does not exist.")
+  corrupt <- function(why) {
+    cli::cli_abort(c("{.arg file}: {.path {file}} is not a valid scLM model file.", "x" = why,
+                     "i" = "Save models with {.fn save_model}; re-save or re-train if the file was damaged."),
+                   call = parent.frame(2))
+  }
+  payload <- tryCatch(readRDS(file), error = function(e) corrupt(conditionMessage(e)))
+  if (!is.list(payload) || !identical(payload$format, model_file_format)) corrupt("it is not an scLM model.")
+  if (!identical(payload$format_version, 1L)) {
+    corrupt(paste("it has format version", format(payload$format_version), "; this scLM reads version 1."))
+  }
+  m <- payload$model
+  fields <- c("id", "modality", "config", "features", "labels", "weights", "history", "training", "versions")
+  if (!is.list(m) || !all(fields %in% names(m))) corrupt("fields are missing.")
+  if (!is.raw(m$weights) || !is.character(m$features) || !is.character(m$labels) ||
+      length(m$labels) < 2L || anyDuplicated(m$features) || !inherits(m$config, "scLM_config") ||
+      length(m$features) != length(m$config$features)) {
+    corrupt("its fields have the wrong types or sizes.")
+  }
+  if (!identical(payload$checksum, sclm_checksum(m$weights))) corrupt("the weights' checksum does not match.")
+  model <- structure(m, class = "scLM_model")
+  tryCatch(sclm_validate_weights(model$weights, core_model_of(model)), error = function(e) corrupt(conditionMessage(e)))
+  model
+}

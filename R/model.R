@@ -1,0 +1,44 @@
+# The scLM_model object: everything needed to apply a trained model, in plain R data.
+
+new_scLM_model <- function(config, labels, weights, history, training) {
+  structure(list(
+    id = paste0("scLM-", substr(sclm_checksum(weights), 1L, 12L)),
+    modality = "RNA",
+    config = config,
+    features = config$features,
+    labels = labels,
+    weights = weights,
+    history = history,
+    training = training,
+    created = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
+    versions = list(scLM = as.character(utils::packageVersion("scLM")),
+                    libtorch = sclm_backend_info()$torch_version,
+                    R = paste(R.version$major, R.version$minor, sep = "."))
+  ), class = "scLM_model")
+}
+
+core_model_of <- function(model) core_model_config(model$config, length(model$labels))
+
+check_model <- function(model, arg = "model", call = parent.frame()) {
+  if (!inherits(model, "scLM_model")) {
+    cli::cli_abort(c("{.arg {arg}} must be an {.cls scLM_model}, not {.cls {class(model)[1]}}.",
+                     "i" = "Train one with {.fn finetune} or read one with {.fn load_model}."), call = call)
+  }
+  model
+}
+
+#' @export
+print.scLM_model <- function(x, ...) {
+  t <- x$training
+  cli::cli_text("{.cls scLM_model} {.val {x$id}} ({x$modality})")
+  cli::cli_text("{length(x$features)} genes, {length(x$labels)} labels: {.val {x$labels}}")
+  cli::cli_text("{x$config$n_layers} layer{?s}, dim {x$config$dim}, {x$config$n_heads} heads, ",
+                "{format(t$n_parameters, big.mark = ',')} parameters; top {x$config$max_tokens} genes per cell")
+  if (nrow(x$history)) {
+    best <- x$history[x$history$epoch == t$best_epoch, ]
+    acc <- if (length(best$val_accuracy) && !is.na(best$val_accuracy)) sprintf(", validation accuracy %.3f", best$val_accuracy) else ""
+    cli::cli_text("trained on {t$n_cells} cells for {nrow(x$history)} epoch{?s} (best: {t$best_epoch}{acc}) ",
+                  "in {round(t$wall_seconds, 1)}s")
+  }
+  invisible(x)
+}

@@ -1,0 +1,43 @@
+# Host writers: results go back in each ecosystem's convention.
+
+add_annotation <- function(x, result, info, prefix) {
+  if (inherits(x, "Seurat")) {
+    meta <- data.frame(result$labels, result$pruned.labels, result$max.prob, row.names = rownames(result))
+    names(meta) <- paste0(prefix, c("labels", "pruned.labels", "max.prob"))
+    x <- SeuratObject::AddMetaData(x, meta)
+    probs <- t(result$probabilities)
+    rownames(probs) <- gsub("_", "-", rownames(probs), fixed = TRUE)  # Seurat feature names take no "_"
+    x[[paste0(prefix, "prob")]] <- SeuratObject::CreateAssayObject(data = methods::as(probs, "CsparseMatrix"))
+    SeuratObject::Misc(x, "scLM") <- info
+    return(x)
+  }
+  if (is(x, "SummarizedExperiment")) {
+    for (column in names(result)) {
+      SummarizedExperiment::colData(x)[[paste0(prefix, column)]] <- result[[column]]
+    }
+    S4Vectors::metadata(x)$scLM <- info
+    return(x)
+  }
+  attr(result, "feature_mapping") <- info$feature_mapping
+  S4Vectors::metadata(result) <- info
+  result
+}
+
+add_embedding <- function(x, embedding, model, name) {
+  if (inherits(x, "Seurat")) {
+    colnames(embedding) <- paste0(name, "_", seq_len(ncol(embedding)))
+    x[[name]] <- SeuratObject::CreateDimReducObject(embeddings = embedding, key = paste0(gsub("[^A-Za-z0-9]", "", name), "_"),
+                                                    assay = SeuratObject::DefaultAssay(x),
+                                                    misc = list(model_id = model$id))
+    return(x)
+  }
+  if (is(x, "SingleCellExperiment")) {
+    SingleCellExperiment::reducedDim(x, name) <- embedding
+    return(x)
+  }
+  if (is(x, "SummarizedExperiment")) {
+    cli::cli_abort("Embeddings need a SingleCellExperiment (reducedDim); convert with {.code as(x, \"SingleCellExperiment\")}.",
+                   call = NULL)
+  }
+  embedding
+}

@@ -1,0 +1,11 @@
+#' scLM: single-cell language models for Seurat and Bioconductor
+#'
+#' scLM fine-tunes transformer models on labeled reference cells and annotates new cells.
+#' Start with [scLMConfig()], train with [finetune()], then use [annotate_cells()],
+#' [embed_cells()], [prune_labels()], [save_model()] and [load_model()].
+#'
+#' @keywords internal
+#' @useDynLib scLM, .registration = TRUE
+#' @importFrom Rcpp evalCpp
+#' @importFrom methods as is
+"_PACKAGE"
