@@ -22,6 +22,10 @@
 #' @param validation_fraction Share of cells (per class) held out to pick the best epoch and
 #'   stop early; 0 trains on all cells for `epochs` epochs.
 #' @param patience Epochs without validation improvement before stopping.
+#' @param label_smoothing Label smoothing of the cross-entropy loss (keeps probabilities
+#'   calibrated on small references).
+#' @param token_dropout Share of each cell's gene tokens left out at random in every training
+#'   step (augmentation that mimics dropout of lowly expressed genes).
 #' @param class_weights `"none"` or `"balanced"` (inverse class frequency in the loss).
 #' @param seed Random seed; the same seed gives the same model on CPU.
 #' @param num_threads CPU threads for LibTorch (default: all cores).
@@ -39,7 +43,8 @@
 #' @export
 finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epochs = 30L,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.01,
-                     validation_fraction = 0.1, patience = 5L, class_weights = c("none", "balanced"),
+                     validation_fraction = 0.1, patience = 5L, label_smoothing = 0.1, token_dropout = 0.1,
+                     class_weights = c("none", "balanced"),
                      seed = 1L, num_threads = default_threads(), device = "auto", verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
   config <- if (inherits(model_or_config, "scLM_model")) {
@@ -55,7 +60,9 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
     learning_rate = check_number(learning_rate, 1e-8, 1, "learning_rate"),
     weight_decay = check_number(weight_decay, 0, 1, "weight_decay"), warmup_fraction = 0.1, clip_norm = 1,
     validation_fraction = check_number(validation_fraction, 0, 0.5, "validation_fraction"),
-    patience = check_count(patience, 1L), seed = check_count(seed, 0L),
+    patience = check_count(patience, 1L),
+    label_smoothing = check_number(label_smoothing, 0, 0.5, "label_smoothing"),
+    token_dropout = check_number(token_dropout, 0, 0.9, "token_dropout"), seed = check_count(seed, 0L),
     num_threads = check_threads(num_threads), device = check_device(device))
   class_weights <- match.arg(class_weights)
   check_flag(verbose, "verbose")

@@ -16,7 +16,7 @@ load_model <- function(file) {
                      "i" = "Save models with {.fn save_model}; re-save or re-train if the file was damaged."),
                    call = parent.frame(2))
   }
-  payload <- tryCatch(readRDS(file), error = function(e) corrupt(conditionMessage(e)))
+  payload <- tryCatch(suppressWarnings(readRDS(file)), error = function(e) corrupt(conditionMessage(e)))
   if (!is.list(payload) || !identical(payload$format, model_file_format)) corrupt("it is not an scLM model.")
   if (!identical(payload$format_version, 1L)) {
     corrupt(paste("it has format version", format(payload$format_version), "; this scLM reads version 1."))

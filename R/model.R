@@ -30,15 +30,16 @@ check_model <- function(model, arg = "model", call = parent.frame()) {
 #' @export
 print.scLM_model <- function(x, ...) {
   t <- x$training
-  cli::cli_text("{.cls scLM_model} {.val {x$id}} ({x$modality})")
-  cli::cli_text("{length(x$features)} genes, {length(x$labels)} labels: {.val {x$labels}}")
-  cli::cli_text("{x$config$n_layers} layer{?s}, dim {x$config$dim}, {x$config$n_heads} heads, ",
-                "{format(t$n_parameters, big.mark = ',')} parameters; top {x$config$max_tokens} genes per cell")
+  cat(sprintf("<scLM_model> %s (%s)\n", x$id, x$modality),
+      sprintf("%d genes; %d labels: %s\n", length(x$features), length(x$labels), paste(x$labels, collapse = ", ")),
+      sprintf("%d layer(s), dim %d, %d heads, %s parameters; top %d genes per cell\n", x$config$n_layers,
+              x$config$dim, x$config$n_heads, format(t$n_parameters, big.mark = ","), x$config$max_tokens),
+      sep = "")
   if (nrow(x$history)) {
     best <- x$history[x$history$epoch == t$best_epoch, ]
-    acc <- if (length(best$val_accuracy) && !is.na(best$val_accuracy)) sprintf(", validation accuracy %.3f", best$val_accuracy) else ""
-    cli::cli_text("trained on {t$n_cells} cells for {nrow(x$history)} epoch{?s} (best: {t$best_epoch}{acc}) ",
-                  "in {round(t$wall_seconds, 1)}s")
+    acc <- if (nrow(best) && !is.na(best$val_accuracy)) sprintf(", validation accuracy %.3f", best$val_accuracy) else ""
+    cat(sprintf("trained on %d cells for %d epoch(s) (best: %d%s) in %.1fs\n", t$n_cells, nrow(x$history),
+                t$best_epoch, acc, t$wall_seconds))
   }
   invisible(x)
 }

@@ -7,7 +7,9 @@ add_annotation <- function(x, result, info, prefix) {
     x <- SeuratObject::AddMetaData(x, meta)
     probs <- t(result$probabilities)
     rownames(probs) <- gsub("_", "-", rownames(probs), fixed = TRUE)  # Seurat feature names take no "_"
-    x[[paste0(prefix, "prob")]] <- SeuratObject::CreateAssayObject(data = methods::as(probs, "CsparseMatrix"))
+    assay <- SeuratObject::CreateAssayObject(data = methods::as(probs, "CsparseMatrix"))
+    SeuratObject::Key(assay) <- seurat_key(paste0(prefix, "prob"))
+    x[[paste0(prefix, "prob")]] <- assay
     SeuratObject::Misc(x, "scLM") <- info
     return(x)
   }
@@ -26,7 +28,7 @@ add_annotation <- function(x, result, info, prefix) {
 add_embedding <- function(x, embedding, model, name) {
   if (inherits(x, "Seurat")) {
     colnames(embedding) <- paste0(name, "_", seq_len(ncol(embedding)))
-    x[[name]] <- SeuratObject::CreateDimReducObject(embeddings = embedding, key = paste0(gsub("[^A-Za-z0-9]", "", name), "_"),
+    x[[name]] <- SeuratObject::CreateDimReducObject(embeddings = embedding, key = seurat_key(name),
                                                     assay = SeuratObject::DefaultAssay(x),
                                                     misc = list(model_id = model$id))
     return(x)
@@ -41,3 +43,6 @@ add_embedding <- function(x, embedding, model, name) {
   }
   embedding
 }
+
+# Seurat keys are alphanumeric followed by one underscore.
+seurat_key <- function(name) paste0(gsub("[^A-Za-z0-9]", "", name), "_")

@@ -55,11 +55,11 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
 
 #' @export
 print.scLM_config <- function(x, ...) {
-  cli::cli_text("{.cls scLM_config}: {x$n_layers} layer{?s}, dim {x$dim}, {x$n_heads} head{?s}, ",
-                "{x$attention} attention")
-  vocab <- if (is.null(x$features)) paste(x$n_features, "most variable genes") else
+  vocab <- if (is.null(x$features)) paste(x$n_features, "most variable genes (vst)") else
     paste(length(x$features), "given genes")
-  cli::cli_text("tokens: top {x$max_tokens} expressed genes of {vocab}; expression bins 0..{x$max_bin}")
+  cat(sprintf("<scLM_config> %d layer(s), dim %d, %d heads, %s attention\n", x$n_layers, x$dim, x$n_heads, x$attention),
+      sprintf("tokens: top %d expressed genes of %s; expression bins 0..%d\n", x$max_tokens, vocab, x$max_bin),
+      sep = "")
   invisible(x)
 }
 

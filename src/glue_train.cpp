@@ -14,6 +14,8 @@ Rcpp::List sclm_train_classifier(Rcpp::S4 counts, Rcpp::IntegerVector feature_ma
   t.clip_norm = Rcpp::as<double>(train["clip_norm"]);
   t.validation_fraction = Rcpp::as<double>(train["validation_fraction"]);
   t.patience = Rcpp::as<int>(train["patience"]);
+  t.label_smoothing = Rcpp::as<double>(train["label_smoothing"]);
+  t.token_dropout = Rcpp::as<double>(train["token_dropout"]);
   t.class_weights = Rcpp::as<std::vector<float>>(train["class_weights"]);
   t.seed = static_cast<std::uint64_t>(Rcpp::as<double>(train["seed"]));
   t.num_threads = Rcpp::as<int>(train["num_threads"]);

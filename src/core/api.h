@@ -32,6 +32,8 @@ struct TrainConfig {
   double clip_norm = 1.0;
   double validation_fraction = 0.1;
   int patience = 5;              // epochs without validation-loss improvement before stopping
+  double label_smoothing = 0.0;
+  double token_dropout = 0.0;    // share of a cell's gene tokens dropped at random per training step
   std::vector<float> class_weights;  // empty: unweighted cross-entropy
   std::uint64_t seed = 1;
   int num_threads = 0;           // 0: leave LibTorch's setting alone

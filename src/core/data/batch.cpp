@@ -9,10 +9,19 @@ TokenBatch TokenBatch::to(const torch::Device& device) const {
   return {genes.to(device, /*non_blocking=*/true), bins.to(device, true), padding.to(device, true)};
 }
 
-TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells) {
-  int longest = 0;
-  for (int c : cells) longest = std::max(longest, store.length(c));
-  const int64_t rows = static_cast<int64_t>(cells.size()), cols = longest + 1;
+TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells, std::mt19937_64* rng, double drop) {
+  // Positions (into store) of the tokens each cell keeps.
+  std::vector<std::vector<int64_t>> kept(cells.size());
+  std::bernoulli_distribution dropped(rng != nullptr ? drop : 0.0);
+  std::size_t longest = 0;
+  for (std::size_t r = 0; r < cells.size(); ++r) {
+    const int64_t begin = store.offsets[cells[r]], end = store.offsets[cells[r] + 1];
+    for (int64_t k = begin; k < end; ++k)
+      if (rng == nullptr || drop <= 0 || !dropped(*rng)) kept[r].push_back(k);
+    if (kept[r].empty() && end > begin) kept[r].push_back(begin);
+    longest = std::max(longest, kept[r].size());
+  }
+  const int64_t rows = static_cast<int64_t>(cells.size()), cols = static_cast<int64_t>(longest) + 1;
   auto genes = torch::full({rows, cols}, kPadToken, torch::kInt64);
   auto bins = torch::full({rows, cols}, kPadToken, torch::kInt64);
   auto padding = torch::ones({rows, cols}, torch::kBool);
@@ -20,13 +29,11 @@ TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells) {
   auto b = bins.accessor<int64_t, 2>();
   auto pad = padding.accessor<bool, 2>();
   for (int64_t r = 0; r < rows; ++r) {
-    const int c = cells[r];
     g[r][0] = kClsToken;
     pad[r][0] = false;
-    const int64_t begin = store.offsets[c];
-    for (int t = 0; t < store.length(c); ++t) {
-      g[r][t + 1] = store.genes[begin + t];
-      b[r][t + 1] = store.bins[begin + t];
+    for (std::size_t t = 0; t < kept[r].size(); ++t) {
+      g[r][t + 1] = store.genes[kept[r][t]];
+      b[r][t + 1] = store.bins[kept[r][t]];
       pad[r][t + 1] = false;
     }
   }

@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <random>
 #include <vector>
 
 #include "data/tokenizer.h"
@@ -18,6 +19,9 @@ struct TokenBatch {
 };
 
 // Builds a batch from cells `cells` of `store`; L = 1 + the longest cell in the batch.
-TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells);
+// With `rng` and drop > 0, each gene token is left out with probability `drop` (augmentation;
+// every cell keeps at least one token).
+TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells, std::mt19937_64* rng = nullptr,
+                      double drop = 0.0);
 
 }  // namespace sclm

@@ -18,8 +18,7 @@ void check_model_config(const ModelConfig& c) {
   if (c.max_bin < 1) fail("max_bin must be positive");
 }
 
-FullAttentionImpl::FullAttentionImpl(int dim, int n_heads, double dropout)
-    : n_heads_(n_heads), dropout_(dropout) {
+FullAttentionImpl::FullAttentionImpl(int dim, int n_heads) : n_heads_(n_heads) {
   qkv_ = register_module("qkv", torch::nn::Linear(dim, 3 * dim));
   out_ = register_module("out", torch::nn::Linear(dim, dim));
 }
@@ -30,28 +29,32 @@ torch::Tensor FullAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   // [B, L, 3, H, Dh] -> three [B, H, L, Dh]
   auto qkv = qkv_(x).view({B, L, 3, n_heads_, Dh}).permute({2, 0, 3, 1, 4});
   auto q = qkv[0], k = qkv[1], v = qkv[2];
-  const auto keep = padding.logical_not().view({B, 1, 1, L});
-  const double p = is_training() ? dropout_ : 0.0;
   torch::Tensor context;
 #if TORCH_VERSION_MAJOR >= 2
   if (weights == nullptr) {
-    // Fused kernels (flash / memory-efficient) where LibTorch has them.
-    context = at::scaled_dot_product_attention(q, k, v, keep, p);
+    // Fused kernels (flash / memory-efficient) where LibTorch has them. Attention probabilities
+    // get no dropout on any path: on CPU, drawing a mask for every B x H x L x L entry cost more
+    // than the matrix products.
+    context = at::scaled_dot_product_attention(q, k, v, padding.logical_not().view({B, 1, 1, L}));
   } else
 #endif
   {
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(Dh));
-    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<float>::infinity());
+    // Padding enters as an additive -inf bias on the keys.
+    const auto bias = torch::zeros({B, 1, 1, L}, x.options())
+                          .masked_fill_(padding.view({B, 1, 1, L}), -std::numeric_limits<float>::infinity());
+    auto scores = torch::baddbmm(bias.expand({B, n_heads_, L, L}).reshape({B * n_heads_, L, L}),
+                                 q.reshape({B * n_heads_, L, Dh}), k.reshape({B * n_heads_, L, Dh}).transpose(1, 2),
+                                 /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(static_cast<double>(Dh)));
     auto probs = torch::softmax(scores, -1);
-    if (weights != nullptr) *weights = probs.detach();
-    context = torch::matmul(torch::dropout(probs, p, is_training()), v);
+    if (weights != nullptr) *weights = probs.detach().view({B, n_heads_, L, L});
+    context = torch::bmm(probs, v.reshape({B * n_heads_, L, Dh})).view({B, n_heads_, L, Dh});
   }
   return out_(context.transpose(1, 2).reshape({B, L, D}));
 }
 
 EncoderBlockImpl::EncoderBlockImpl(int dim, int n_heads, int ff_dim, double dropout) : dropout_(dropout) {
   norm_attention_ = register_module("norm_attention", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
-  attention_ = register_module("attention", FullAttention(dim, n_heads, dropout));
+  attention_ = register_module("attention", FullAttention(dim, n_heads));
   norm_ff_ = register_module("norm_ff", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
   ff_in_ = register_module("ff_in", torch::nn::Linear(dim, ff_dim));
   ff_out_ = register_module("ff_out", torch::nn::Linear(ff_dim, dim));

@@ -14,7 +14,7 @@ namespace sclm {
 
 class FullAttentionImpl : public torch::nn::Module {
  public:
-  FullAttentionImpl(int dim, int n_heads, double dropout);
+  FullAttentionImpl(int dim, int n_heads);
   // x [B, L, D]; padding [B, L] (true = ignore as key). When weights is given it receives the
   // attention probabilities [B, H, L, L].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& padding,
@@ -22,7 +22,6 @@ class FullAttentionImpl : public torch::nn::Module {
 
  private:
   int n_heads_;
-  double dropout_;
   torch::nn::Linear qkv_{nullptr}, out_{nullptr};
 };
 TORCH_MODULE(FullAttention);

@@ -48,7 +48,7 @@ TEST(Model, PaddingDoesNotChangeOutputs) {
 
 TEST(Model, AttentionWeightsAreDistributionsIgnoringPadding) {
   torch::manual_seed(1);
-  FullAttention attention(16, 4, 0.0);
+  FullAttention attention(16, 4);
   attention->eval();
   auto x = torch::randn({2, 5, 16});
   auto padding = torch::zeros({2, 5}, torch::kBool);

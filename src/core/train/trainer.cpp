@@ -48,6 +48,8 @@ void check_train_config(const TrainConfig& t, std::size_t n_cells) {
   if (t.weight_decay < 0) fail("weight_decay must be non-negative");
   if (t.warmup_fraction < 0 || t.warmup_fraction >= 1) fail("warmup_fraction must be in [0, 1)");
   if (t.patience < 1) fail("patience must be at least 1");
+  if (t.label_smoothing < 0 || t.label_smoothing >= 1) fail("label_smoothing must be in [0, 1)");
+  if (t.token_dropout < 0 || t.token_dropout >= 1) fail("token_dropout must be in [0, 1)");
   if (n_cells < 2) fail("training needs at least two cells");
 }
 
@@ -117,12 +119,13 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
         const auto end = order.begin() + std::min<long>(order.size(), static_cast<long>(b + 1) * train.batch_size);
         std::vector<int> cells(begin, end);
         const auto t0 = std::chrono::steady_clock::now();
-        auto batch = make_batch(store, cells).to(device);
+        auto batch = make_batch(store, cells, &rng, train.token_dropout).to(device);
         auto y = targets.index_select(0, torch::tensor(std::vector<int64_t>(cells.begin(), cells.end()))).to(device);
         optimizer.zero_grad();
         auto logits = model->forward(batch);
         auto loss = torch::nn::functional::cross_entropy(
-            logits, y, torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights));
+            logits, y,
+            torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights).label_smoothing(train.label_smoothing));
         loss.backward();
         torch::nn::utils::clip_grad_norm_(model->parameters(), train.clip_norm);
         optimizer.step();

@@ -1,0 +1,41 @@
+# scLM: `make demo` and `make test` set everything up on a fresh Debian 12 machine.
+JOBS ?= $(shell nproc)
+R_LIB ?=
+export MAKEFLAGS := -j$(JOBS)
+
+.PHONY: all deps install demo test test-cpp test-r check bench docs clean
+
+all: install
+
+deps:
+	@bash tools/install-deps.sh
+
+install: deps
+	@echo "scLM: building and installing the R package"
+	@R CMD INSTALL --no-test-load --preclean . > build-install.log 2>&1 || (tail -40 build-install.log; exit 1)
+	@rm -f build-install.log
+
+demo: install
+	@Rscript inst/scripts/pbmc3k_demo.R
+
+test: install test-cpp test-r
+
+test-cpp: deps
+	@cmake -S src/core -B build/core -DCMAKE_BUILD_TYPE=Release -DSCLM_BUILD_BENCH=OFF > /dev/null
+	@cmake --build build/core -j$(JOBS) > build/core-build.log 2>&1 || (tail -40 build/core-build.log; exit 1)
+	@cd build/core && ctest --output-on-failure -j$(JOBS)
+
+test-r: install
+	@cd tests && NOT_CRAN=true Rscript testthat.R
+
+check: deps
+	@R CMD build . && _R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual scLM_*.tar.gz
+
+bench: install
+	@bash bench/train_step.sh
+
+docs:
+	@Rscript -e 'Rcpp::compileAttributes("."); roxygen2::roxygenise(load_code = roxygen2::load_installed)'
+
+clean:
+	@./cleanup; rm -rf build scLM.Rcheck scLM_*.tar.gz

@@ -1,0 +1,95 @@
+"""The scLM classifier written in plain PyTorch, timed on the exact batches scLM's C++ benchmark
+used (real pbmc3k cells). Run through bench/train_step.sh."""
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PAD, GENE_OFFSET, BIN_OFFSET = 0, 3, 2
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads, ff_dim, dropout):
+        super().__init__()
+        self.heads, self.dropout = heads, dropout
+        self.norm_attention, self.norm_ff = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.qkv, self.out = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.ff_in, self.ff_out = nn.Linear(dim, ff_dim), nn.Linear(ff_dim, dim)
+
+    def attention(self, x, padding):
+        B, L, D = x.shape
+        q, k, v = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
+        bias = torch.zeros(B, 1, 1, L).masked_fill_(padding.view(B, 1, 1, L), float("-inf"))
+        probs = torch.softmax(q @ k.transpose(-2, -1) / (D // self.heads) ** 0.5 + bias, -1)
+        return self.out((probs @ v).transpose(1, 2).reshape(B, L, D))
+
+    def forward(self, x, padding):
+        x = x + F.dropout(self.attention(self.norm_attention(x), padding), self.dropout, self.training)
+        h = self.ff_out(F.dropout(F.gelu(self.ff_in(self.norm_ff(x))), self.dropout, self.training))
+        return x + F.dropout(h, self.dropout, self.training)
+
+
+class Classifier(nn.Module):
+    def __init__(self, n_features, n_classes, dim=64, layers=2, heads=4, ff_dim=128, max_bin=10, dropout=0.1):
+        super().__init__()
+        self.dropout = dropout
+        self.genes = nn.Embedding(n_features + GENE_OFFSET, dim, padding_idx=PAD)
+        self.bins = nn.Embedding(max_bin + 1 + BIN_OFFSET, dim, padding_idx=PAD)
+        self.blocks = nn.ModuleList(Block(dim, heads, ff_dim, dropout) for _ in range(layers))
+        self.norm = nn.LayerNorm(dim)
+        self.hidden, self.output = nn.Linear(2 * dim, dim), nn.Linear(dim, n_classes)
+
+    def forward(self, genes, bins, padding):
+        x = self.genes(genes) + self.bins(bins)
+        for block in self.blocks:
+            x = block(x, padding)
+        x = self.norm(x)
+        mask = (~padding).float()
+        mask[:, 0] = 0
+        mean = (x * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp_min(1)
+        h = F.gelu(self.hidden(torch.cat([x[:, 0], mean], 1)))
+        return self.output(F.dropout(h, self.dropout, self.training))
+
+
+def read_batches(path):
+    batches = []
+    with open(path) as f:
+        while True:
+            header = f.readline()
+            if not header:
+                break
+            b, l = map(int, header.split())
+            genes, bins, padding, y = (torch.tensor(list(map(int, f.readline().split()))) for _ in range(4))
+            batches.append((genes.view(b, l), bins.view(b, l), padding.view(b, l).bool(), y))
+    return batches
+
+
+def main():
+    path, threads, n_features, n_classes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    batches = read_batches(path)
+    model = Classifier(n_features, n_classes)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+
+    def step(b):
+        genes, bins, padding, y = b
+        opt.zero_grad()
+        loss = F.cross_entropy(model(genes, bins, padding), y)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+    for b in batches[:3]:
+        step(b)
+    t0 = time.perf_counter()
+    for b in batches:
+        step(b)
+    ms = 1000 * (time.perf_counter() - t0) / len(batches)
+    print(f"plain PyTorch {torch.__version__}: {ms:.2f} ms/step (batch 32, {len(batches)} steps, {threads} threads)")
+
+
+if __name__ == "__main__":
+    main()

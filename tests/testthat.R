@@ -1,0 +1,4 @@
+library(testthat)
+library(scLM)
+
+test_check("scLM")

@@ -1,0 +1,34 @@
+# Real pbmc3k cells (bundled) and one small model shared by the tests.
+pbmc3k <- function() {
+  if (is.null(.cache$pbmc)) .cache$pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
+  .cache$pbmc
+}
+.cache <- new.env()
+
+# 60 cells per type (fewer for small types) for training, others for testing.
+small_split <- function() {
+  labels <- pbmc3k()$cell_type
+  set.seed(11)
+  train <- sort(unlist(lapply(split(seq_along(labels), labels), function(i) i[sample.int(length(i), min(60L, length(i) - 3L))])))
+  list(train = train, test = setdiff(seq_along(labels), train))
+}
+
+tiny_config <- function() scLMConfig(n_features = 600, max_tokens = 96, dim = 32, ff_dim = 64)
+
+small_model <- function() {
+  if (is.null(.cache$model)) {
+    p <- pbmc3k(); s <- small_split()
+    .cache$model <- finetune(tiny_config(), p$counts[, s$train], labels = p$cell_type[s$train],
+                             epochs = 12, seed = 1, verbose = FALSE)
+  }
+  .cache$model
+}
+
+query_counts <- function(n = 200) {
+  s <- small_split()
+  pbmc3k()$counts[, s$test[seq_len(n)]]
+}
+query_labels <- function(n = 200) pbmc3k()$cell_type[small_split()$test[seq_len(n)]]
+
+skip_if_no_seurat <- function() testthat::skip_if_not_installed("SeuratObject")
+skip_if_no_sce <- function() testthat::skip_if_not_installed("SingleCellExperiment")

@@ -1,0 +1,61 @@
+test_that("matrix input gives a SingleR-like DataFrame of labels and probabilities", {
+  q <- query_counts(300)
+  expect_message(res <- annotate_cells(small_model(), q), "600 of 600 model genes")
+  expect_s4_class(res, "DataFrame")
+  expect_identical(rownames(res), colnames(q))
+  expect_identical(names(res), c("labels", "pruned.labels", "max.prob", "probabilities"))
+  expect_equal(unname(rowSums(res$probabilities)), rep(1, 300), tolerance = 1e-5)
+  expect_identical(colnames(res$probabilities), small_model()$labels)
+  expect_true(all(res$max.prob >= 1 / 9))
+  expect_identical(res$pruned.labels, ifelse(res$max.prob < 0.5, "Unknown", res$labels))
+  expect_gt(mean(res$labels == query_labels(300)), 0.7)
+  expect_equal(attr(res, "feature_mapping")$n_matched, 600)
+})
+
+test_that("annotation is batched: batch size does not change results", {
+  q <- query_counts(50)
+  a <- annotate_cells(small_model(), q, batch_size = 7, verbose = FALSE)
+  b <- annotate_cells(small_model(), q, batch_size = 256, verbose = FALSE)
+  expect_equal(a$probabilities, b$probabilities, tolerance = 1e-5)
+})
+
+test_that("genes are matched by name: missing genes are reported, none shared is an error", {
+  q <- query_counts(40)
+  shuffled <- q[rev(seq_len(nrow(q))), ]
+  expect_equal(annotate_cells(small_model(), shuffled, verbose = FALSE)$probabilities,
+               annotate_cells(small_model(), q, verbose = FALSE)$probabilities, tolerance = 1e-5)
+  keep <- !rownames(q) %in% small_model()$features[1:200]
+  expect_warning(res <- annotate_cells(small_model(), q[keep, ], verbose = FALSE), "66.7%")
+  expect_length(attr(res, "feature_mapping")$missing, 200)
+  renamed <- q; rownames(renamed) <- paste0("ENSG", seq_len(nrow(q)))
+  expect_error(annotate_cells(small_model(), renamed, verbose = FALSE), "None of the 600 model genes")
+  few <- q[rownames(q) %in% small_model()$features[1:50] | !rownames(q) %in% small_model()$features, ]
+  expect_error(annotate_cells(small_model(), few, verbose = FALSE), "at least 25%")
+})
+
+test_that("SingleCellExperiment input gets colData columns", {
+  skip_if_no_sce()
+  sce <- SingleCellExperiment::SingleCellExperiment(list(counts = query_counts(60)))
+  out <- annotate_cells(small_model(), sce, verbose = FALSE)
+  expect_true(all(c("scLM_labels", "scLM_pruned.labels", "scLM_max.prob", "scLM_probabilities") %in%
+                    names(SummarizedExperiment::colData(out))))
+  expect_identical(S4Vectors::metadata(out)$scLM$model_id, small_model()$id)
+  expect_identical(SummarizedExperiment::assay(out, "counts"), SummarizedExperiment::assay(sce, "counts"))
+})
+
+test_that("Seurat input gets meta.data columns and a probability assay", {
+  skip_if_no_seurat()
+  so <- suppressWarnings(SeuratObject::CreateSeuratObject(query_counts(60)))
+  out <- annotate_cells(small_model(), so, verbose = FALSE)
+  expect_true(all(c("scLM_labels", "scLM_pruned.labels", "scLM_max.prob") %in% names(out[[]])))
+  expect_true("scLM_prob" %in% SeuratObject::Assays(out))
+  expect_equal(ncol(out[["scLM_prob"]]), 60)
+  direct <- annotate_cells(small_model(), query_counts(60), verbose = FALSE)
+  expect_identical(unname(out$scLM_labels), direct$labels)
+})
+
+test_that("arguments are validated", {
+  expect_error(annotate_cells("model", query_counts(5)), "scLM_model")
+  expect_error(annotate_cells(small_model(), query_counts(5), threshold = 2), "threshold")
+  expect_error(annotate_cells(small_model(), query_counts(5), unknown = c("a", "b")), "unknown")
+})

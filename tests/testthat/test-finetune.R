@@ -1,0 +1,44 @@
+test_that("finetune learns real cell types and records its training", {
+  model <- small_model()
+  expect_s3_class(model, "scLM_model")
+  expect_length(model$features, 600)
+  expect_setequal(model$labels, unique(pbmc3k()$cell_type))
+  expect_true(all(c("epoch", "train_loss", "val_loss", "val_accuracy") %in% names(model$history)))
+  expect_lt(tail(model$history$train_loss, 1), model$history$train_loss[1])
+  expect_gt(max(model$history$val_accuracy), 0.6)
+  expect_output(print(model), "scLM_model")
+})
+
+test_that("the same seed gives the same model on CPU; another seed does not", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  fit <- function(seed) finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 2,
+                                 seed = seed, device = "cpu", verbose = FALSE)
+  a <- fit(5); b <- fit(5); c <- fit(6)
+  expect_identical(a$weights, b$weights)
+  expect_identical(a$history$train_loss, b$history$train_loss)
+  expect_false(identical(a$weights, c$weights))
+})
+
+test_that("training settings are validated", {
+  p <- pbmc3k(); m <- p$counts[, 1:50]; lab <- p$cell_type[1:50]
+  expect_error(finetune(tiny_config(), m, lab, epochs = 0, verbose = FALSE), "epochs")
+  expect_error(finetune(tiny_config(), m, lab, batch_size = 0, verbose = FALSE), "batch_size")
+  expect_error(finetune(tiny_config(), m, lab, num_threads = 10000, verbose = FALSE), "num_threads")
+  expect_error(finetune(tiny_config(), m, lab, device = "tpu", verbose = FALSE), "device")
+  expect_error(finetune("config", m, lab, verbose = FALSE), "model_or_config")
+})
+
+test_that("a trained model can be retrained with its vocabulary, with balanced class weights", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:300]
+  model <- finetune(small_model(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1,
+                    class_weights = "balanced", verbose = FALSE)
+  expect_identical(model$features, small_model()$features)
+})
+
+test_that("CUDA training runs when a GPU is present", {
+  skip_if_not(scLM_backend()$cuda_available, "no CUDA device")
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  model <- finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1,
+                    device = "cuda", verbose = FALSE)
+  expect_equal(nrow(annotate_cells(model, query_counts(20), device = "cuda", verbose = FALSE)), 20)
+})

@@ -1,0 +1,11 @@
+test_that("scLMConfig has CPU-friendly defaults and validates its arguments", {
+  cfg <- scLMConfig()
+  expect_s3_class(cfg, "scLM_config")
+  expect_equal(cfg$dim %% cfg$n_heads, 0)
+  expect_output(print(cfg), "layer")
+  expect_error(scLMConfig(dim = 30, n_heads = 4), "multiple of")
+  expect_error(scLMConfig(max_tokens = 0), "max_tokens")
+  expect_error(scLMConfig(dropout = 1.5), "dropout")
+  expect_error(scLMConfig(features = c("A", "A", rep("B", 9))), "duplicated")
+  expect_equal(scLMConfig(features = paste0("g", 1:20))$n_features, 20)
+})
