@@ -41,9 +41,9 @@
 #'                   epochs = 2, verbose = FALSE)
 #' model
 #' @export
-finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epochs = 30L,
-                     batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.01,
-                     validation_fraction = 0.1, patience = 5L, label_smoothing = 0.1, token_dropout = 0.1,
+finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epochs = 20L,
+                     batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
+                     validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = 0.5,
                      class_weights = c("none", "balanced"),
                      seed = 1L, num_threads = default_threads(), device = "auto", verbose = TRUE) {
   started <- proc.time()[["elapsed"]]

@@ -27,7 +27,7 @@
 #' cfg
 #' @export
 scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, max_bin = 10L,
-                       dim = 64L, n_layers = 2L, n_heads = 4L, ff_dim = 2L * dim,
+                       dim = 32L, n_layers = 2L, n_heads = 4L, ff_dim = 2L * dim,
                        dropout = 0.1, scale_factor = 1e4) {
   n_features <- check_count(n_features, 10L)
   max_tokens <- check_count(max_tokens, 1L)
