@@ -12,7 +12,12 @@ out="bench/results/train_step.txt"
 {
   echo "# $(date -u +%F) $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"
   build/core/sclm_bench_step "$tmp" "$steps" "$threads"
-  /usr/bin/python3 bench/train_step_pytorch.py "$tmp/batches.txt" "$threads" \
-    "$(wc -l < src/core/tests/data/pbmc_subset_genes.txt)" 9
+  n_genes="$(wc -l < src/core/tests/data/pbmc_subset_genes.txt)"
+  echo -n "default glibc malloc: "
+  /usr/bin/python3 bench/train_step_pytorch.py "$tmp/batches.txt" "$threads" "$n_genes" 9
+  # scLM keeps large buffers on the heap (mallopt in src/core/util/backend.cpp); the same for Python:
+  echo -n "same malloc settings as scLM: "
+  GLIBC_TUNABLES=glibc.malloc.mmap_threshold=536870912:glibc.malloc.trim_threshold=1073741824 \
+    /usr/bin/python3 bench/train_step_pytorch.py "$tmp/batches.txt" "$threads" "$n_genes" 9
 } | tee "$out"
 rm -rf "$tmp"

@@ -10,15 +10,18 @@
 #include "api.h"
 #include "data/batch.h"
 #include "model/classifier.h"
+#include "util/backend.h"
 #include "../tests/real_data.h"
 
 int main(int argc, char** argv) {
   const std::string out = argc > 1 ? argv[1] : ".";
   const int steps = argc > 2 ? std::atoi(argv[2]) : 30;
   const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
-  torch::set_num_threads(threads);
+  sclm::configure_runtime(threads);
   const auto data = sclm_test::load_pbmc_subset();
-  sclm::ModelConfig config;  // the scLMConfig() defaults
+  sclm::ModelConfig config;  // scLMConfig() defaults
+  config.dim = 32;
+  config.ff_dim = 64;
   config.n_features = data.n_rows;
   config.n_classes = data.n_classes;
   const sclm::BinTokenizer tokenizer({256, 10, 1e4}, data.identity_map(), data.n_rows);
