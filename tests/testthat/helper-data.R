@@ -19,7 +19,7 @@ small_model <- function() {
   if (is.null(.cache$model)) {
     p <- pbmc3k(); s <- small_split()
     .cache$model <- finetune(tiny_config(), p$counts[, s$train], labels = p$cell_type[s$train],
-                             epochs = 12, seed = 1, verbose = FALSE)
+                             epochs = 15, token_dropout = 0.2, seed = 1, verbose = FALSE)
   }
   .cache$model
 }
