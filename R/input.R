@@ -24,12 +24,13 @@ seurat_matrix <- function(x, assay, layer, arg, call) {
   layer <- layer %||% "counts"
   a <- x[[assay]]
   if (utils::packageVersion("SeuratObject") >= "5.0.0") {
-    available <- SeuratObject::Layers(a)
+    # SeuratObject 5 API, looked up at run time so the package also checks against version 4.
+    available <- getExportedValue("SeuratObject", "Layers")(a)
     if (!layer %in% available) {
       cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
                        "i" = "Available layers: {.val {available}}."), call = call)
     }
-    return(SeuratObject::LayerData(a, layer = layer))
+    return(getExportedValue("SeuratObject", "LayerData")(a, layer = layer))
   }
   slots <- c("counts", "data", "scale.data")
   if (!layer %in% slots) {

@@ -8,4 +8,5 @@
 #' @useDynLib scLM, .registration = TRUE
 #' @importFrom Rcpp evalCpp
 #' @importFrom methods as is
+#' @importFrom Matrix colSums
 "_PACKAGE"

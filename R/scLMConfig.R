@@ -10,8 +10,8 @@
 #' The defaults are chosen to train in a few minutes on 2 CPU cores (see the README for
 #' measurements on pbmc3k).
 #'
-#' @param n_features Number of highly variable genes (by variance of log1p(CP10k) over the
-#'   training cells) that form the vocabulary. Ignored when `features` is given.
+#' @param n_features Number of highly variable genes of the training cells (Seurat's vst
+#'   method) that form the vocabulary. Ignored when `features` is given.
 #' @param features Optional character vector: the vocabulary, in order.
 #' @param max_tokens Expressed genes kept per cell (its top `max_tokens` by expression).
 #' @param max_bin Highest expression bin; higher values are capped.

@@ -2,7 +2,7 @@
 # and training time for several settings, one run on this machine.
 # Usage: Rscript bench/pbmc3k_settings.R [variant ...]   (from the repository root)
 suppressPackageStartupMessages(library(scLM))
-source("bench/standard_split.R")
+source("inst/scripts/standard_split.R")
 pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
 split <- stratified_split(pbmc$cell_type)
 variants <- list(

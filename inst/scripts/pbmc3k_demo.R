@@ -6,15 +6,7 @@ wall <- proc.time()[["elapsed"]]
 
 pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
 
-stratified_split <- function(labels, test_frac = 0.2, seed = 1) {
-  set.seed(seed); te <- integer(0)
-  for (cl in sort(unique(labels))) {
-    ii <- which(labels == cl); k <- round(test_frac * length(ii))
-    if (length(ii) >= 2) k <- max(k, 1L)
-    if (k > 0) te <- c(te, ii[sample.int(length(ii), k)])
-  }
-  te <- sort(te); list(train = setdiff(seq_along(labels), te), test = te)
-}
+source(system.file("scripts", "standard_split.R", package = "scLM"))  # split + macro-F1
 split <- stratified_split(pbmc$cell_type)
 cat(sprintf("pbmc3k: %d genes x %d cells; training on %d, annotating %d\n",
             nrow(pbmc$counts), ncol(pbmc$counts), length(split$train), length(split$test)))
@@ -31,16 +23,6 @@ annotate_seconds <- proc.time()[["elapsed"]] - t0
 
 truth <- pbmc$cell_type[split$test]
 predicted <- result$labels
-macro_f1 <- function(truth, predicted) {
-  f1 <- vapply(sort(unique(truth)), function(cl) {
-    tp <- sum(predicted == cl & truth == cl)
-    precision <- if (sum(predicted == cl)) tp / sum(predicted == cl) else 0
-    recall <- tp / sum(truth == cl)
-    if (precision + recall == 0) 0 else 2 * precision * recall / (precision + recall)
-  }, numeric(1))
-  mean(f1)
-}
-
 cat("\nConfusion table (rows: truth, columns: scLM):\n")
 print(table(truth = truth, scLM = predicted))
 cat(sprintf("\naccuracy        %.3f\n", mean(predicted == truth)))

@@ -1,4 +1,4 @@
-# Shared by the bench scripts: the project's standard split and metrics (../shared/data/README.md).
+# Shared by the demo and the bench scripts: the project's standard split and metrics (../shared/data/README.md).
 stratified_split <- function(labels, test_frac = 0.2, seed = 1) {
   set.seed(seed); te <- integer(0)
   for (cl in sort(unique(labels))) {
