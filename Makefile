@@ -23,7 +23,7 @@ test: install test-cpp test-r
 test-cpp: deps
 	@cmake -S src/core -B build/core -DCMAKE_BUILD_TYPE=Release -DSCLM_BUILD_BENCH=OFF > /dev/null
 	@cmake --build build/core -j$(JOBS) > build/core-build.log 2>&1 || (tail -40 build/core-build.log; exit 1)
-	@cd build/core && ctest --output-on-failure -j$(JOBS)
+	@cd build/core && ctest --output-on-failure
 
 test-r: install
 	@cd tests && NOT_CRAN=true Rscript testthat.R
