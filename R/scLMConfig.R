@@ -3,7 +3,8 @@
 #' Describes the model scLM trains: which genes form its vocabulary, how a cell becomes tokens,
 #' and the size of the transformer. Each cell is represented by its `max_tokens` most
 #' expressed vocabulary genes; each token is a gene embedding plus an expression-bin
-#' embedding, the bin being `min(floor(log2(1 + CP10k)), max_bin)` as in scBERT. The
+#' embedding, the bin being `min(floor(bins_per_log2 * log2(1 + CP10k)), max_bin)` (scBERT's
+#' binning at `bins_per_log2 = 1`). The
 #' encoder is a pre-LayerNorm transformer with full attention, and the cell embedding is the
 #' CLS state next to the mean of the gene states.
 #'
@@ -15,6 +16,10 @@
 #' @param features Optional character vector: the vocabulary, in order.
 #' @param max_tokens Expressed genes kept per cell (its top `max_tokens` by expression).
 #' @param max_bin Highest expression bin; higher values are capped.
+#' @param bins_per_log2 Bins per doubling of expression: the bin is
+#'   `min(floor(bins_per_log2 * log2(1 + CP10k)), max_bin)`; 1 is scBERT's binning. The
+#'   default 3 (with `max_bin = 30`) raised mean macro-F1 on pbmc3k from 0.862 to 0.902 over 3
+#'   seeds (`bench/pbmc3k_seeds.R`).
 #' @param dim Embedding width.
 #' @param n_layers Number of transformer blocks.
 #' @param n_heads Attention heads; must divide `dim`.
@@ -26,7 +31,7 @@
 #' cfg <- scLMConfig(n_features = 1000, dim = 32)
 #' cfg
 #' @export
-scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, max_bin = 10L,
+scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, max_bin = 30L, bins_per_log2 = 3,
                        dim = 32L, n_layers = 2L, n_heads = 4L, ff_dim = 2L * dim,
                        dropout = 0.1, scale_factor = 1e4) {
   n_features <- check_count(n_features, 10L)
@@ -40,6 +45,7 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
     cli::cli_abort(c("{.arg dim} ({dim}) must be a multiple of {.arg n_heads} ({n_heads}).",
                      "i" = "Try {.code n_heads = {max(which(dim %% seq_len(min(dim, 16L)) == 0L))}}."))
   }
+  check_number(bins_per_log2, 0.1, 10, "bins_per_log2")
   check_number(dropout, 0, 0.99, "dropout")
   check_number(scale_factor, 1e-6, Inf, "scale_factor")
   if (!is.null(features)) {
@@ -47,7 +53,7 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
     n_features <- length(features)
   }
   structure(list(n_features = n_features, features = features, max_tokens = max_tokens,
-                 max_bin = max_bin, dim = dim, n_layers = n_layers, n_heads = n_heads,
+                 max_bin = max_bin, bins_per_log2 = bins_per_log2, dim = dim, n_layers = n_layers, n_heads = n_heads,
                  ff_dim = ff_dim, dropout = dropout, scale_factor = scale_factor,
                  tokenizer = "bins", attention = "full"),
             class = "scLM_config")
@@ -71,5 +77,6 @@ core_model_config <- function(config, n_classes) {
 }
 
 core_tokenizer_config <- function(config) {
-  list(max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor)
+  list(max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor,
+       bins_per_log2 = config$bins_per_log2)
 }

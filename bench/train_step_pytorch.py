@@ -32,7 +32,7 @@ class Block(nn.Module):
 
 
 class Classifier(nn.Module):
-    def __init__(self, n_features, n_classes, dim=32, layers=2, heads=4, ff_dim=64, max_bin=10, dropout=0.1):
+    def __init__(self, n_features, n_classes, dim=32, layers=2, heads=4, ff_dim=64, max_bin=30, dropout=0.1):
         super().__init__()
         self.dropout = dropout
         self.genes = nn.Embedding(n_features + GENE_OFFSET, dim, padding_idx=PAD)

@@ -39,6 +39,7 @@ inline sclm::TokenizerConfig tokenizer_config(const Rcpp::List& l) {
   c.max_tokens = Rcpp::as<int>(l["max_tokens"]);
   c.max_bin = Rcpp::as<int>(l["max_bin"]);
   c.scale_factor = Rcpp::as<double>(l["scale_factor"]);
+  c.bins_per_log2 = Rcpp::as<double>(l["bins_per_log2"]);
   return c;
 }
 

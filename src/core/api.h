@@ -20,7 +20,7 @@ struct ModelConfig {
   int n_heads = 4;
   int ff_dim = 128;
   double dropout = 0.1;
-  int max_bin = 10;     // must equal TokenizerConfig::max_bin
+  int max_bin = 30;     // must equal TokenizerConfig::max_bin
 };
 
 struct TrainConfig {

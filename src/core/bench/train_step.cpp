@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   config.ff_dim = 64;
   config.n_features = data.n_rows;
   config.n_classes = data.n_classes;
-  const sclm::BinTokenizer tokenizer({256, 10, 1e4}, data.identity_map(), data.n_rows);
+  const sclm::BinTokenizer tokenizer({256, 30, 1e4, 3.0}, data.identity_map(), data.n_rows);
   const auto store = tokenizer.tokenize_all(data.view());
 
   std::mt19937_64 rng(1);

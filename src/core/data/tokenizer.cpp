@@ -16,13 +16,14 @@ BinTokenizer::BinTokenizer(TokenizerConfig config, std::vector<int> feature_map,
   if (config_.max_bin < 1 || config_.max_bin > 200)
     throw std::invalid_argument("max_bin must be between 1 and 200");
   if (!(config_.scale_factor > 0)) throw std::invalid_argument("scale_factor must be positive");
+  if (!(config_.bins_per_log2 > 0)) throw std::invalid_argument("bins_per_log2 must be positive");
   for (int f : feature_map_)
     if (f < -1 || f >= n_features_)
       throw std::invalid_argument("feature map entry " + std::to_string(f) + " is outside the vocabulary");
 }
 
 int BinTokenizer::bin(double value, double total) const {
-  const double level = std::floor(log2_cp(value, total, config_.scale_factor));
+  const double level = std::floor(config_.bins_per_log2 * log2_cp(value, total, config_.scale_factor));
   return static_cast<int>(std::min<double>(std::max(level, 0.0), config_.max_bin));
 }
 

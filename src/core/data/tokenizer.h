@@ -2,7 +2,7 @@
 //
 // A cell becomes a set of (gene token, bin token) pairs: its `max_tokens` most expressed genes
 // among those in the vocabulary (ties by vocabulary order), each with the bin
-// min(floor(log2(1 + CP10k)), max_bin). Gene identity is the position, so no positional
+// min(floor(bins_per_log2 * log2(1 + CP10k)), max_bin). Gene identity is the position, so no positional
 // embedding is needed; a CLS token is added when batching.
 #pragma once
 
@@ -23,8 +23,9 @@ constexpr int kBinTokenOffset = 2;
 
 struct TokenizerConfig {
   int max_tokens = 256;   // genes kept per cell
-  int max_bin = 10;       // bins 0..max_bin; higher values are capped
+  int max_bin = 30;       // bins 0..max_bin; higher values are capped
   double scale_factor = 1e4;
+  double bins_per_log2 = 3.0;  // bin width: 1 is scBERT's floor(log2(1 + CP10k)); 2 halves it
 };
 
 // Tokens of many cells, flattened: cell c owns entries offsets[c] .. offsets[c+1]-1.

@@ -4,6 +4,7 @@
 #include "data/batch.h"
 #include "model/classifier.h"
 #include "real_data.h"
+#include "util/backend.h"
 
 using namespace sclm;
 
@@ -76,4 +77,22 @@ TEST(Model, SerializationRoundTrip) {
   CellClassifier c(other);
   EXPECT_THROW(deserialize_module(*c, bytes, torch::Device(torch::kCPU)), std::invalid_argument);
   EXPECT_THROW(validate_weights("not a model", config), std::invalid_argument);
+}
+
+TEST(Backend, TorchWarningsAreCollectedForTheHost) {
+  take_torch_warnings();
+  {
+    WarningCapture capture;
+    TORCH_WARN("scLM test warning");
+  }
+  const auto warnings = take_torch_warnings();
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("scLM test warning"), std::string::npos);
+  EXPECT_TRUE(take_torch_warnings().empty());
+}
+
+TEST(Backend, DeviceNamesAreChecked) {
+  EXPECT_TRUE(resolve_device("cpu").is_cpu());
+  EXPECT_THROW(resolve_device("gpu"), std::invalid_argument);
+  if (!torch::cuda::is_available()) EXPECT_THROW(resolve_device("cuda"), std::invalid_argument);
 }

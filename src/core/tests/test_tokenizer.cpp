@@ -10,13 +10,16 @@
 using namespace sclm;
 
 TEST(BinTokenizer, BinsAreFlooredLog2CpAndCapped) {
-  BinTokenizer tok({/*max_tokens=*/10, /*max_bin=*/5, 1e4}, {0}, 1);
+  BinTokenizer tok({/*max_tokens=*/10, /*max_bin=*/5, 1e4, /*bins_per_log2=*/1.0}, {0}, 1);
   EXPECT_EQ(tok.bin(1, 10000), 1);           // log2(2) = 1
   EXPECT_EQ(tok.bin(2, 10000), 1);           // log2(3) = 1.58
   EXPECT_EQ(tok.bin(3, 10000), 2);           // log2(4) = 2
   EXPECT_EQ(tok.bin(1000, 10000), 5);        // log2(1001) ~ 9.97, capped
-  BinTokenizer wide({10, 12, 1e4}, {0}, 1);
+  BinTokenizer wide({10, 12, 1e4, 1.0}, {0}, 1);
   EXPECT_EQ(wide.bin(1000, 10000), 9);
+  BinTokenizer fine({10, 30, 1e4, /*bins_per_log2=*/2.0}, {0}, 1);
+  EXPECT_EQ(fine.bin(2, 10000), 3);           // 2 * log2(3) = 3.17
+  EXPECT_EQ(fine.bin(1000, 10000), 19);       // 2 * 9.97
 }
 
 TEST(BinTokenizer, KeepsTopExpressedVocabularyGenesWithTiesByVocabularyOrder) {
@@ -24,7 +27,7 @@ TEST(BinTokenizer, KeepsTopExpressedVocabularyGenesWithTiesByVocabularyOrder) {
   std::vector<int> p{0, 5}, i{0, 1, 2, 3, 4};
   std::vector<double> x{3, 7, 100, 3, 1};
   CscView m{p.data(), i.data(), x.data(), 5, 1};
-  BinTokenizer tok({/*max_tokens=*/3, 10, 1e4}, {3, 0, -1, 1, 2}, 4);
+  BinTokenizer tok({/*max_tokens=*/3, 10, 1e4, 1.0}, {3, 0, -1, 1, 2}, 4);
   TokenStore store;
   tok.tokenize(m, 0, store);
   ASSERT_EQ(store.length(0), 3);
