@@ -7,8 +7,10 @@ pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
 split <- stratified_split(pbmc$cell_type)
 variants <- list(
   default = list(config = list(), train = list()),
-  epochs30 = list(config = list(), train = list(epochs = 30, patience = 10)),
-  tokens512 = list(config = list(max_tokens = 512), train = list()),
+  # scBERT's binning (the default before bins_per_log2 = 3) and variations of it
+  bins1 = list(config = list(bins_per_log2 = 1, max_bin = 10), train = list()),
+  bins1_epochs30 = list(config = list(bins_per_log2 = 1, max_bin = 10), train = list(epochs = 30, patience = 10)),
+  bins1_tokens512 = list(config = list(bins_per_log2 = 1, max_bin = 10, max_tokens = 512), train = list()),
   dim64 = list(config = list(dim = 64), train = list()),
   layers1 = list(config = list(n_layers = 1), train = list()),
   bins2 = list(config = list(bins_per_log2 = 2, max_bin = 20), train = list()),
