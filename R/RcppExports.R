@@ -21,6 +21,10 @@ sclm_embed <- function(weights, model, tokenizer, counts, feature_map, run) {
     .Call(`_scLM_sclm_embed`, weights, model, tokenizer, counts, feature_map, run)
 }
 
+sclm_gene_attention <- function(weights, model, tokenizer, counts, feature_map, run) {
+    .Call(`_scLM_sclm_gene_attention`, weights, model, tokenizer, counts, feature_map, run)
+}
+
 sclm_validate_weights <- function(weights, model) {
     invisible(.Call(`_scLM_sclm_validate_weights`, weights, model))
 }

@@ -2,7 +2,7 @@
 #'
 #' scLM fine-tunes transformer models on labeled reference cells and annotates new cells.
 #' Start with [scLMConfig()], train with [finetune()], then use [annotate_cells()],
-#' [embed_cells()], [prune_labels()], [save_model()] and [load_model()].
+#' [embed_cells()], [attention_scores()], [prune_labels()], [save_model()] and [load_model()].
 #'
 #' @keywords internal
 #' @useDynLib scLM, .registration = TRUE

@@ -34,6 +34,22 @@ Rcpp::NumericMatrix sclm_embed(Rcpp::RawVector weights, Rcpp::List model, Rcpp::
 }
 
 // [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_gene_attention(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
+                               Rcpp::IntegerVector feature_map, Rcpp::List run) {
+  sclm::AttentionScores out;
+  try {
+    out = sclm::gene_attention(glue::bytes(weights), glue::model_config(model), glue::tokenizer_config(tokenizer),
+                               glue::csc_view(counts), glue::int_vector(feature_map), glue::run_config(run),
+                               glue::user_interrupted);
+  } catch (const sclm::Interrupted&) {
+    throw Rcpp::internal::InterruptedException();
+  }
+  glue::forward_torch_warnings();
+  return Rcpp::List::create(Rcpp::_["cell"] = out.cell, Rcpp::_["feature"] = out.feature,
+                            Rcpp::_["score"] = out.score);
+}
+
+// [[Rcpp::export(rng = false)]]
 void sclm_validate_weights(Rcpp::RawVector weights, Rcpp::List model) {
   sclm::validate_weights(glue::bytes(weights), glue::model_config(model));
 }

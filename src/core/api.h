@@ -90,6 +90,18 @@ std::vector<float> embed_cells(const std::string& weights, const ModelConfig& mo
                                const std::vector<int>& feature_map, const RunConfig& run,
                                const std::function<bool()>& interrupted);
 
+// Attention from the CLS token to each of a cell's gene tokens in the last block (mean over
+// heads): one (cell, vocabulary index, score) triplet per token; a cell's scores sum to at most 1.
+struct AttentionScores {
+  std::vector<int> cell;
+  std::vector<int> feature;
+  std::vector<float> score;
+};
+AttentionScores gene_attention(const std::string& weights, const ModelConfig& model,
+                               const TokenizerConfig& tokenizer, const CscView& counts,
+                               const std::vector<int>& feature_map, const RunConfig& run,
+                               const std::function<bool()>& interrupted);
+
 // Throws std::invalid_argument when `weights` cannot be loaded into a model of this shape.
 void validate_weights(const std::string& weights, const ModelConfig& model);
 

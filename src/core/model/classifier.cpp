@@ -85,9 +85,10 @@ TokenEncoderImpl::TokenEncoderImpl(const ModelConfig& c) {
   final_norm_ = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim})));
 }
 
-torch::Tensor TokenEncoderImpl::forward(const TokenBatch& batch) {
+torch::Tensor TokenEncoderImpl::forward(const TokenBatch& batch, torch::Tensor* last_attention) {
   auto x = gene_embedding_(batch.genes) + bin_embedding_(batch.bins);
-  for (auto& block : blocks_) x = block(x, batch.padding);
+  for (std::size_t l = 0; l < blocks_.size(); ++l)
+    x = blocks_[l](x, batch.padding, l + 1 == blocks_.size() ? last_attention : nullptr);
   return final_norm_(x);
 }
 
@@ -109,6 +110,12 @@ CellClassifierImpl::CellClassifierImpl(const ModelConfig& c) : dropout_(c.dropou
 
 torch::Tensor CellClassifierImpl::embed(const TokenBatch& batch) {
   return TokenEncoderImpl::pool(encoder_(batch), batch.padding);
+}
+
+torch::Tensor CellClassifierImpl::cls_attention(const TokenBatch& batch) {
+  torch::Tensor weights;
+  encoder_(batch, &weights);
+  return weights.select(2, 0).mean(1);  // the CLS query row, averaged over heads
 }
 
 torch::Tensor CellClassifierImpl::forward(const TokenBatch& batch) {

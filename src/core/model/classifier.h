@@ -42,8 +42,9 @@ TORCH_MODULE(EncoderBlock);
 class TokenEncoderImpl : public torch::nn::Module {
  public:
   explicit TokenEncoderImpl(const ModelConfig& config);
-  // Hidden states [B, L, D].
-  torch::Tensor forward(const TokenBatch& batch);
+  // Hidden states [B, L, D]. With last_attention, it receives the last block's attention
+  // probabilities [B, H, L, L].
+  torch::Tensor forward(const TokenBatch& batch, torch::Tensor* last_attention = nullptr);
   // Cell embedding [B, 2D]: the CLS state next to the mean of the gene states.
   static torch::Tensor pool(const torch::Tensor& hidden, const torch::Tensor& padding);
 
@@ -59,6 +60,8 @@ class CellClassifierImpl : public torch::nn::Module {
   explicit CellClassifierImpl(const ModelConfig& config);
   torch::Tensor forward(const TokenBatch& batch);  // logits [B, n_classes]
   torch::Tensor embed(const TokenBatch& batch);    // [B, 2D]
+  // Attention from the CLS token to every position in the last block, mean over heads [B, L].
+  torch::Tensor cls_attention(const TokenBatch& batch);
 
  private:
   double dropout_;

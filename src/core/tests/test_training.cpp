@@ -57,6 +57,20 @@ TEST(Training, LearnsRealCellTypesAndPredictsProbabilities) {
 
   const auto emb = embed_cells(result.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(), run, nullptr);
   EXPECT_EQ(emb.size(), static_cast<std::size_t>(f.data.n_cols * 2 * f.model.dim));
+
+  const auto att = gene_attention(result.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(), run, nullptr);
+  ASSERT_EQ(att.cell.size(), att.score.size());
+  std::vector<double> per_cell(f.data.n_cols, 0.0);
+  for (std::size_t k = 0; k < att.cell.size(); ++k) {
+    ASSERT_GE(att.feature[k], 0);
+    ASSERT_LT(att.feature[k], f.data.n_rows);
+    EXPECT_GE(att.score[k], 0.0f);
+    per_cell[att.cell[k]] += att.score[k];
+  }
+  for (double total : per_cell) {  // the rest of the CLS attention goes to CLS itself
+    EXPECT_GT(total, 0.0);
+    EXPECT_LE(total, 1.0 + 1e-5);
+  }
 }
 
 TEST(Training, SameSeedGivesIdenticalWeights) {
