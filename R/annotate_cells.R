@@ -40,19 +40,21 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown", assay
   check_unknown(unknown)
   check_string(prefix, "prefix")
   run <- run_settings(batch_size, num_threads, device)
-  counts <- cell_matrix(x, assay, layer)
-  mapping <- map_features(rownames(counts), model$features, min_overlap, verbose)
+  source <- cell_source(x, assay, layer)
+  mapping <- map_features(rownames(source), model$features, min_overlap, verbose)
 
   started <- proc.time()[["elapsed"]]
-  probs <- call_core(sclm_predict(model$weights, core_model_of(model), core_tokenizer_config(model$config),
-                                  counts, mapping$index, run))
+  probs <- map_cell_blocks(source, function(counts) {
+    call_core(sclm_predict(model$weights, core_model_of(model), core_tokenizer_config(model$config),
+                           counts, mapping$index, run))
+  })
   seconds <- proc.time()[["elapsed"]] - started
   if (verbose) {
-    cli::cli_inform(c("v" = "Annotated {ncol(counts)} cells in {round(seconds, 2)}s ({round(ncol(counts) / max(seconds, 1e-3))} cells/s)."))
+    cli::cli_inform(c("v" = "Annotated {ncol(source)} cells in {round(seconds, 2)}s ({round(ncol(source) / max(seconds, 1e-3))} cells/s)."))
   }
-  dimnames(probs) <- list(colnames(counts), model$labels)
+  dimnames(probs) <- list(colnames(source), model$labels)
   best <- max.col(probs, ties.method = "first")
-  result <- S4Vectors::DataFrame(labels = model$labels[best], row.names = colnames(counts))
+  result <- S4Vectors::DataFrame(labels = model$labels[best], row.names = colnames(source))
   result$max.prob <- probs[cbind(seq_len(nrow(probs)), best)]
   result$pruned.labels <- ifelse(result$max.prob < threshold, unknown, result$labels)
   result$probabilities <- probs

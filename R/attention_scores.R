@@ -27,14 +27,16 @@ attention_scores <- function(model, x, group_by = NULL, assay = NULL, layer = NU
                              verbose = TRUE) {
   check_model(model)
   run <- run_settings(batch_size, num_threads, device)
-  counts <- cell_matrix(x, assay, layer)
-  groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(counts))
-  mapping <- map_features(rownames(counts), model$features, min_overlap, verbose)
-  att <- call_core(sclm_gene_attention(model$weights, core_model_of(model), core_tokenizer_config(model$config),
-                                       counts, mapping$index, run))
-  scores <- Matrix::sparseMatrix(i = att$feature + 1L, j = att$cell + 1L, x = att$score,
-                                 dims = c(length(model$features), ncol(counts)),
-                                 dimnames = list(model$features, colnames(counts)))
+  source <- cell_source(x, assay, layer)
+  groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))
+  mapping <- map_features(rownames(source), model$features, min_overlap, verbose)
+  scores <- map_cell_blocks(source, function(counts) {
+    att <- call_core(sclm_gene_attention(model$weights, core_model_of(model), core_tokenizer_config(model$config),
+                                         counts, mapping$index, run))
+    Matrix::sparseMatrix(i = att$feature + 1L, j = att$cell + 1L, x = att$score,
+                         dims = c(length(model$features), ncol(counts)))
+  }, combine = cbind)
+  dimnames(scores) <- list(model$features, colnames(source))
   if (is.null(groups)) return(scores)
   membership <- Matrix::sparseMatrix(i = seq_along(groups), j = as.integer(groups), x = 1,
                                      dims = c(length(groups), nlevels(groups)))

@@ -23,10 +23,12 @@ embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L,
   check_model(model)
   check_string(name, "name")
   run <- run_settings(batch_size, num_threads, device)
-  counts <- cell_matrix(x, assay, layer)
-  mapping <- map_features(rownames(counts), model$features, min_overlap, verbose)
-  embedding <- call_core(sclm_embed(model$weights, core_model_of(model), core_tokenizer_config(model$config),
-                                    counts, mapping$index, run))
-  dimnames(embedding) <- list(colnames(counts), paste0(name, "_", seq_len(ncol(embedding))))
+  source <- cell_source(x, assay, layer)
+  mapping <- map_features(rownames(source), model$features, min_overlap, verbose)
+  embedding <- map_cell_blocks(source, function(counts) {
+    call_core(sclm_embed(model$weights, core_model_of(model), core_tokenizer_config(model$config),
+                         counts, mapping$index, run))
+  })
+  dimnames(embedding) <- list(colnames(source), paste0(name, "_", seq_len(ncol(embedding))))
   add_embedding(x, embedding, model, name)
 }

@@ -1,7 +1,25 @@
-# Input adapters: every verb turns its `x` into a checked dgCMatrix of counts (features x cells)
+# Input adapters: every verb turns its `x` into checked dgCMatrix counts (features x cells)
 # with feature and cell names, taken by reference from the host object where possible.
+# Inference reads on-disk / DelayedArray input in blocks of cells (map_cell_blocks), so such data
+# are never realised whole.
 
 cell_matrix <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.frame()) {
+  as_counts(cell_source(x, assay, layer, arg, call), arg, call)
+}
+
+# Applies fn to checked dgCMatrix blocks of the cells of `m` (from cell_source()) and joins the
+# results with `combine`. In-memory sparse input is one block (no copy).
+map_cell_blocks <- function(m, fn, combine = rbind, block_cells = getOption("scLM.block_cells", 20000L),
+                            arg = "x", call = parent.frame()) {
+  if (is(m, "dgCMatrix") || ncol(m) <= block_cells) return(fn(as_counts(m, arg, call)))
+  starts <- seq.int(1L, ncol(m), by = block_cells)
+  do.call(combine, lapply(starts, function(s) {
+    fn(as_counts(m[, s:min(ncol(m), s + block_cells - 1L), drop = FALSE], arg, call))
+  }))
+}
+
+# The host's genes x cells matrix, unchecked and not copied.
+cell_source <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.frame()) {
   m <- if (inherits(x, "Seurat")) {
     seurat_matrix(x, assay, layer, arg, call)
   } else if (is(x, "SummarizedExperiment")) {
@@ -12,7 +30,23 @@ cell_matrix <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.
     }
     x
   }
-  as_counts(m, arg, call)
+  check_matrix_shape(m, arg, call)
+}
+
+check_matrix_shape <- function(m, arg, call) {
+  if (is.data.frame(m)) m <- as.matrix(m)
+  if (!(is.matrix(m) || is(m, "Matrix") || is(m, "DelayedMatrix"))) {
+    cli::cli_abort(c("{.arg {arg}} must be a Seurat or SingleCellExperiment object or a genes x cells matrix, not {.cls {class(m)[1]}}."),
+                   call = call)
+  }
+  if (is.matrix(m) && !is.numeric(m)) {
+    cli::cli_abort("{.arg {arg}} must hold numeric counts, not {.cls {typeof(m)}} values.", call = call)
+  }
+  if (ncol(m) == 0L) cli::cli_abort("{.arg {arg}} has no cells (0 columns).", call = call)
+  if (nrow(m) == 0L) cli::cli_abort("{.arg {arg}} has no genes (0 rows).", call = call)
+  check_feature_names(rownames(m), arg, call = call)
+  if (is.null(colnames(m))) colnames(m) <- paste0("cell", seq_len(ncol(m)))
+  m
 }
 
 seurat_matrix <- function(x, assay, layer, arg, call) {
@@ -54,21 +88,10 @@ se_matrix <- function(x, assay, arg, call) {
   SummarizedExperiment::assay(x, assay, withDimnames = TRUE)
 }
 
-# Checks counts and returns a dgCMatrix. Dense input is converted to sparse (smaller, not denser).
+# Checks the values of a block of cells (from cell_source()) and returns it as a dgCMatrix.
+# Dense input is converted to sparse (smaller, not denser).
 as_counts <- function(m, arg, call) {
-  if (is.data.frame(m)) m <- as.matrix(m)
-  if (!(is.matrix(m) || is(m, "Matrix") || is(m, "DelayedMatrix"))) {
-    cli::cli_abort(c("{.arg {arg}} must be a Seurat or SingleCellExperiment object or a genes x cells matrix, not {.cls {class(m)[1]}}."),
-                   call = call)
-  }
-  if (is.matrix(m) && !is.numeric(m)) {
-    cli::cli_abort("{.arg {arg}} must hold numeric counts, not {.cls {typeof(m)}} values.", call = call)
-  }
-  if (ncol(m) == 0L) cli::cli_abort("{.arg {arg}} has no cells (0 columns).", call = call)
-  if (nrow(m) == 0L) cli::cli_abort("{.arg {arg}} has no genes (0 rows).", call = call)
-  check_feature_names(rownames(m), arg, call = call)
   if (!is(m, "dgCMatrix")) m <- methods::as(methods::as(methods::as(m, "CsparseMatrix"), "generalMatrix"), "dMatrix")
-  if (is.null(colnames(m))) colnames(m) <- paste0("cell", seq_len(ncol(m)))
   values <- m@x
   if (anyNA(values)) cli::cli_abort("{.arg {arg}} has {sum(is.na(values))} NA/NaN value{?s}; counts must be finite.", call = call)
   if (any(is.infinite(values))) cli::cli_abort("{.arg {arg}} has infinite values; counts must be finite.", call = call)

@@ -1,5 +1,5 @@
 # Bad input gives a clear error naming the argument, and the user's object is not modified.
-counts <- function() pbmc3k()$counts[1:300, 1:40]
+counts <- function() pbmc3k()$counts[, 1:40]
 
 expect_bad_input <- function(x, pattern) {
   before <- x
