@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 R_LIB ?=
 export MAKEFLAGS := -j$(JOBS)
 
-.PHONY: all deps install demo test test-cpp test-r check bench docs clean
+.PHONY: all deps install demo test test-cpp test-r sanitize check bench docs clean
 
 all: install
 
@@ -24,6 +24,12 @@ test-cpp: deps
 	@cmake -S src/core -B build/core -DCMAKE_BUILD_TYPE=Release -DSCLM_BUILD_BENCH=OFF > /dev/null
 	@cmake --build build/core -j$(JOBS) > build/core-build.log 2>&1 || (tail -40 build/core-build.log; exit 1)
 	@cd build/core && ctest --output-on-failure
+
+# The core's C++ tests under AddressSanitizer (with leak checks) and UndefinedBehaviorSanitizer.
+sanitize: deps
+	@cmake -S src/core -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCLM_SANITIZE=ON -DSCLM_BUILD_BENCH=OFF > /dev/null
+	@cmake --build build/sanitize -j$(JOBS) > build/sanitize-build.log 2>&1 || (tail -40 build/sanitize-build.log; exit 1)
+	@ASAN_OPTIONS=detect_leaks=1 build/sanitize/sclm_tests
 
 test-r: install
 	@cd tests && NOT_CRAN=true Rscript testthat.R
