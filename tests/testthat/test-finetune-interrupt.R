@@ -23,6 +23,7 @@ test_that("SIGINT stops training cleanly and the partial model can be saved", {
   expect_true(wait_for(file.path(dir, "pid"), 60))
   Sys.sleep(8)  # well inside the C++ training loop by now (set-up takes about 2 s here)
   pid <- as.integer(readLines(file.path(dir, "pid")))
+  on.exit(tools::pskill(pid, tools::SIGKILL), add = TRUE)  # never leave a trainer behind
   sent <- Sys.time()
   tools::pskill(pid, tools::SIGINT)
   expect_true(wait_for(file.path(dir, "done"), 60))
