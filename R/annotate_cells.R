@@ -41,13 +41,9 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown", assay
   check_string(prefix, "prefix")
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
-  mapping <- map_features(rownames(source), model$features, min_overlap, verbose)
-
   started <- proc.time()[["elapsed"]]
-  probs <- map_cell_blocks(source, function(counts) {
-    call_core(sclm_predict(model$weights, core_model_of(model), core_tokenizer_config(model$config),
-                           counts, mapping$index, run))
-  })
+  predicted <- run_on_cells(model, source, sclm_predict, run, min_overlap, verbose)
+  probs <- predicted$result
   seconds <- proc.time()[["elapsed"]] - started
   if (verbose) {
     cli::cli_inform(c("v" = "Annotated {ncol(source)} cells in {round(seconds, 2)}s ({round(ncol(source) / max(seconds, 1e-3))} cells/s)."))
@@ -59,7 +55,7 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown", assay
   result$pruned.labels <- ifelse(result$max.prob < threshold, unknown, result$labels)
   result$probabilities <- probs
   result <- result[, c("labels", "pruned.labels", "max.prob", "probabilities")]
-  info <- list(model_id = model$id, threshold = threshold, unknown = unknown, feature_mapping = mapping$report)
+  info <- list(model_id = model$id, threshold = threshold, unknown = unknown, feature_mapping = predicted$mapping)
   add_annotation(x, result, info, prefix)
 }
 

@@ -29,13 +29,11 @@ attention_scores <- function(model, x, group_by = NULL, assay = NULL, layer = NU
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
   groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))
-  mapping <- map_features(rownames(source), model$features, min_overlap, verbose)
-  scores <- map_cell_blocks(source, function(counts) {
-    att <- call_core(sclm_gene_attention(model$weights, core_model_of(model), core_tokenizer_config(model$config),
-                                         counts, mapping$index, run))
-    Matrix::sparseMatrix(i = att$feature + 1L, j = att$cell + 1L, x = att$score,
-                         dims = c(length(model$features), ncol(counts)))
-  }, combine = cbind)
+  scores <- run_on_cells(model, source, sclm_gene_attention, run, min_overlap, verbose, combine = cbind,
+                         per_block = function(att, counts) {
+                           Matrix::sparseMatrix(i = att$feature + 1L, j = att$cell + 1L, x = att$score,
+                                                dims = c(length(model$features), ncol(counts)))
+                         })$result
   dimnames(scores) <- list(model$features, colnames(source))
   if (is.null(groups)) return(scores)
   membership <- Matrix::sparseMatrix(i = seq_along(groups), j = as.integer(groups), x = 1,

@@ -24,11 +24,7 @@ embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L,
   check_string(name, "name")
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
-  mapping <- map_features(rownames(source), model$features, min_overlap, verbose)
-  embedding <- map_cell_blocks(source, function(counts) {
-    call_core(sclm_embed(model$weights, core_model_of(model), core_tokenizer_config(model$config),
-                         counts, mapping$index, run))
-  })
+  embedding <- run_on_cells(model, source, sclm_embed, run, min_overlap, verbose)$result
   dimnames(embedding) <- list(colnames(source), paste0(name, "_", seq_len(ncol(embedding))))
   add_embedding(x, embedding, model, name)
 }

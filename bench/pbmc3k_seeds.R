@@ -1,6 +1,7 @@
-# Macro-F1 and accuracy of scLM settings on the pbmc3k standard split over several seeds
-# (macro-F1 moves with the seed through the 3 test platelets and 6 dendritic cells).
-# Usage: Rscript bench/pbmc3k_seeds.R <variant> [seeds]   (from the repository root)
+# Chooses the CPU defaults: macro-F1, accuracy and training time of scLM settings on the pbmc3k
+# standard split over several seeds (macro-F1 moves with the seed through the 3 test platelets
+# and 6 dendritic cells).
+# Usage: Rscript bench/pbmc3k_seeds.R <variant> [seeds, e.g. 1,2,3]   (from the repository root)
 suppressPackageStartupMessages(library(scLM))
 source("inst/scripts/standard_split.R")
 pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
@@ -15,12 +16,19 @@ variants <- list(
   layers1 = list(config = list(n_layers = 1), train = list()),
   bins2 = list(config = list(bins_per_log2 = 2, max_bin = 20), train = list()),
   bins3 = list(config = list(bins_per_log2 = 3, max_bin = 30), train = list()),
-  batch64_lr2e3 = list(config = list(), train = list(batch_size = 64, learning_rate = 2e-3))
+  batch64_lr2e3 = list(config = list(), train = list(batch_size = 64, learning_rate = 2e-3)),
+  no_regularisation = list(config = list(), train = list(label_smoothing = 0, token_dropout = 0)),
+  dropout0.2 = list(config = list(dropout = 0.2), train = list()),
+  tokens128 = list(config = list(max_tokens = 128), train = list()),
+  lr5e4 = list(config = list(), train = list(learning_rate = 5e-4)),
+  layers3 = list(config = list(n_layers = 3), train = list()),
+  features3000 = list(config = list(n_features = 3000), train = list())
 )
 args <- commandArgs(trailingOnly = TRUE)
 name <- args[1]
 seeds <- if (length(args) > 1) as.integer(strsplit(args[2], ",")[[1]]) else 1:3
 v <- variants[[name]]
+if (is.null(v)) stop("unknown variant; choose one of: ", paste(names(variants), collapse = ", "))
 rows <- lapply(seeds, function(seed) {
   t0 <- proc.time()[["elapsed"]]
   model <- do.call(finetune, c(list(do.call(scLMConfig, v$config), pbmc$counts[, split$train],

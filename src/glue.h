@@ -70,6 +70,19 @@ inline void forward_torch_warnings() {
   for (const auto& msg : sclm::take_torch_warnings()) Rcpp::warning("LibTorch: " + msg);
 }
 
+// Runs an inference call of the core: a user interrupt becomes an R interrupt, and torch
+// warnings raised by the call become R warnings.
+template <typename Fn>
+auto run_interruptible(Fn&& fn) -> decltype(fn()) {
+  try {
+    auto out = fn();
+    forward_torch_warnings();
+    return out;
+  } catch (const sclm::Interrupted&) {
+    throw Rcpp::internal::InterruptedException();
+  }
+}
+
 // Row-major n x k floats -> R column-major matrix.
 inline Rcpp::NumericMatrix row_major_matrix(const std::vector<float>& v, int n, int k) {
   Rcpp::NumericMatrix out(n, k);

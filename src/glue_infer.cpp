@@ -8,15 +8,11 @@ Rcpp::NumericMatrix run_inference(bool probabilities, const Rcpp::RawVector& wei
                                   const Rcpp::IntegerVector& feature_map, const Rcpp::List& run) {
   const auto config = glue::model_config(model);
   const auto view = glue::csc_view(counts);
-  std::vector<float> out;
-  try {
-    const auto fn = probabilities ? sclm::predict_probabilities : sclm::embed_cells;
-    out = fn(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view, glue::int_vector(feature_map),
-             glue::run_config(run), glue::user_interrupted);
-  } catch (const sclm::Interrupted&) {
-    throw Rcpp::internal::InterruptedException();
-  }
-  glue::forward_torch_warnings();
+  const auto fn = probabilities ? sclm::predict_probabilities : sclm::embed_cells;
+  const auto out = glue::run_interruptible([&] {
+    return fn(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view, glue::int_vector(feature_map),
+              glue::run_config(run), glue::user_interrupted);
+  });
   return glue::row_major_matrix(out, view.n_cols, probabilities ? config.n_classes : 2 * config.dim);
 }
 }  // namespace
@@ -36,15 +32,11 @@ Rcpp::NumericMatrix sclm_embed(Rcpp::RawVector weights, Rcpp::List model, Rcpp::
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_gene_attention(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
                                Rcpp::IntegerVector feature_map, Rcpp::List run) {
-  sclm::AttentionScores out;
-  try {
-    out = sclm::gene_attention(glue::bytes(weights), glue::model_config(model), glue::tokenizer_config(tokenizer),
-                               glue::csc_view(counts), glue::int_vector(feature_map), glue::run_config(run),
-                               glue::user_interrupted);
-  } catch (const sclm::Interrupted&) {
-    throw Rcpp::internal::InterruptedException();
-  }
-  glue::forward_torch_warnings();
+  const auto out = glue::run_interruptible([&] {
+    return sclm::gene_attention(glue::bytes(weights), glue::model_config(model), glue::tokenizer_config(tokenizer),
+                                glue::csc_view(counts), glue::int_vector(feature_map), glue::run_config(run),
+                                glue::user_interrupted);
+  });
   return Rcpp::List::create(Rcpp::_["cell"] = out.cell, Rcpp::_["feature"] = out.feature,
                             Rcpp::_["score"] = out.score);
 }
