@@ -13,8 +13,8 @@ sclm_backend_info <- function() {
     .Call(`_scLM_sclm_backend_info`)
 }
 
-sclm_predict <- function(weights, model, tokenizer, counts, feature_map, run) {
-    .Call(`_scLM_sclm_predict`, weights, model, tokenizer, counts, feature_map, run)
+sclm_classify <- function(weights, model, tokenizer, counts, feature_map, run, with_embeddings) {
+    .Call(`_scLM_sclm_classify`, weights, model, tokenizer, counts, feature_map, run, with_embeddings)
 }
 
 sclm_embed <- function(weights, model, tokenizer, counts, feature_map, run) {
@@ -25,15 +25,27 @@ sclm_gene_attention <- function(weights, model, tokenizer, counts, feature_map, 
     .Call(`_scLM_sclm_gene_attention`, weights, model, tokenizer, counts, feature_map, run)
 }
 
-sclm_validate_weights <- function(weights, model) {
-    invisible(.Call(`_scLM_sclm_validate_weights`, weights, model))
+sclm_validate_weights <- function(weights, encoder_weights, model, tokenizer) {
+    invisible(.Call(`_scLM_sclm_validate_weights`, weights, encoder_weights, model, tokenizer))
 }
 
 sclm_checksum <- function(bytes) {
     .Call(`_scLM_sclm_checksum`, bytes)
 }
 
+sclm_tokenize <- function(counts, feature_map, n_features, tokenizer, cell_ids = NULL) {
+    .Call(`_scLM_sclm_tokenize`, counts, feature_map, n_features, tokenizer, cell_ids)
+}
+
+sclm_gene_medians <- function(counts_list, feature_maps, n_features, scale_factor) {
+    .Call(`_scLM_sclm_gene_medians`, counts_list, feature_maps, n_features, scale_factor)
+}
+
 sclm_train_classifier <- function(counts, feature_map, labels, model, tokenizer, train, on_step, on_epoch) {
     .Call(`_scLM_sclm_train_classifier`, counts, feature_map, labels, model, tokenizer, train, on_step, on_epoch)
+}
+
+sclm_pretrain <- function(counts, feature_maps, model, tokenizer, train, pretrain, on_step, on_epoch) {
+    .Call(`_scLM_sclm_pretrain`, counts, feature_maps, model, tokenizer, train, pretrain, on_step, on_epoch)
 }
 

@@ -9,15 +9,22 @@
 #'   SummarizedExperiment) or a genes x cells count matrix (dgCMatrix or dense).
 #' @param threshold Cells whose highest probability is below this get the `unknown` label in
 #'   the pruned labels (see [prune_labels()]).
-#' @param unknown Label for cells below `threshold` (may be `NA`).
+#' @param unknown Label for cells called unknown (may be `NA`).
+#' @param unknown_method How cells of types absent from the reference are recognised:
+#'   `"max_prob"` (highest probability below `threshold`), `"mahalanobis"` (distance of the cell
+#'   embedding to the nearest reference class mean, with a covariance shared by the classes) or
+#'   `"energy"` (`-logsumexp` of the logits). The last two are calibrated at fine-tuning on
+#'   held-out reference cells (see `ood_quantile` in [finetune()]) and add a column
+#'   `unknown.score`; `threshold` is then not used. On pbmc3k with the B cells left out of
+#'   the reference, see the README for how many B cells each method flags.
 #' @param assay,layer Where the counts are (see [finetune()]).
 #' @param batch_size Cells per inference batch.
 #' @param min_overlap Smallest share of the model genes that must be present in `x`.
 #' @param prefix Prefix of the columns added to Seurat or SingleCellExperiment objects.
 #' @inheritParams finetune
 #' @return For a matrix, a [S4Vectors::DataFrame] with one row per cell and columns `labels`,
-#'   `pruned.labels`, `max.prob` and `probabilities` (a cells x labels matrix), as SingleR
-#'   returns. For a SingleCellExperiment, `x` with these as `colData` columns
+#'   `pruned.labels`, `max.prob`, `unknown.score` (for the calibrated `unknown_method`s) and
+#'   `probabilities` (a cells x labels matrix), as SingleR returns. For a SingleCellExperiment, `x` with these as `colData` columns
 #'   `<prefix>labels`, `<prefix>pruned.labels`, `<prefix>max.prob`, `<prefix>probabilities`.
 #'   For a Seurat object, `x` with the first three as `meta.data` columns and the
 #'   probabilities as an assay named `<prefix>prob` (one feature per label). The gene mapping
@@ -32,18 +39,34 @@
 #' result <- annotate_cells(model, pbmc$counts[, 2:101], verbose = FALSE)
 #' table(result$labels)
 #' @export
-annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown", assay = NULL, layer = NULL,
+annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
+                           unknown_method = c("max_prob", "mahalanobis", "energy"), assay = NULL, layer = NULL,
                            batch_size = 256L, min_overlap = 0.25, prefix = "scLM_",
                            num_threads = default_threads(), device = "auto", verbose = TRUE) {
-  check_model(model)
+  check_classifier(model)
   check_number(threshold, 0, 1, "threshold")
   check_unknown(unknown)
   check_string(prefix, "prefix")
+  unknown_method <- check_choice(unknown_method, unknown_methods, "unknown_method")
+  if (unknown_method != "max_prob" && is.null(model$unknown)) {
+    cli::cli_abort(c("{.arg model} has no calibration for {.code unknown_method = \"{unknown_method}\"}.",
+                     "i" = "Fine-tune with {.code validation_fraction > 0} (the default) to calibrate it, or use {.code \"max_prob\"}."))
+  }
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
   started <- proc.time()[["elapsed"]]
-  predicted <- run_on_cells(model, source, sclm_predict, run, min_overlap, verbose)
-  probs <- predicted$result
+  with_embeddings <- unknown_method == "mahalanobis"
+  classify <- function(weights, model, tokenizer, counts, feature_map, run) {
+    sclm_classify(weights, model, tokenizer, counts, feature_map, run, with_embeddings)
+  }
+  predicted <- run_on_cells(model, source, classify, run, min_overlap, verbose, weights = model$weights,
+                            combine = function(...) {
+                              parts <- list(...)
+                              list(logits = do.call(rbind, lapply(parts, `[[`, "logits")),
+                                   embeddings = do.call(rbind, lapply(parts, `[[`, "embeddings")))
+                            })
+  logits <- predicted$result$logits
+  probs <- softmax_rows(logits)
   seconds <- proc.time()[["elapsed"]] - started
   if (verbose) {
     cli::cli_inform(c("v" = "Annotated {ncol(source)} cells in {round(seconds, 2)}s ({round(ncol(source) / max(seconds, 1e-3))} cells/s)."))
@@ -52,10 +75,16 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown", assay
   best <- max.col(probs, ties.method = "first")
   result <- S4Vectors::DataFrame(labels = model$labels[best], row.names = colnames(source))
   result$max.prob <- probs[cbind(seq_len(nrow(probs)), best)]
-  result$pruned.labels <- ifelse(result$max.prob < threshold, unknown, result$labels)
+  flagged <- result$max.prob < threshold
+  if (unknown_method != "max_prob") {
+    result$unknown.score <- unknown_score(unknown_method, logits, predicted$result$embeddings, model$unknown)
+    flagged <- result$unknown.score > model$unknown$cutoff[[unknown_method]]
+  }
+  result$pruned.labels <- ifelse(flagged, unknown, result$labels)
   result$probabilities <- probs
-  result <- result[, c("labels", "pruned.labels", "max.prob", "probabilities")]
-  info <- list(model_id = model$id, threshold = threshold, unknown = unknown, feature_mapping = predicted$mapping)
+  result <- result[, intersect(c("labels", "pruned.labels", "max.prob", "unknown.score", "probabilities"), names(result))]
+  info <- list(model_id = model$id, threshold = threshold, unknown = unknown, unknown_method = unknown_method,
+               feature_mapping = predicted$mapping)
   add_annotation(x, result, info, prefix)
 }
 

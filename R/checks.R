@@ -79,3 +79,12 @@ default_threads <- function() {
 
 # The argument name as written by the caller of a check_*() function.
 rlang_arg <- function(x) deparse(substitute(x, parent.frame()))
+
+# One of `choices` (the first when x is the whole default vector), as match.arg but naming the argument.
+check_choice <- function(x, choices, arg, call = parent.frame()) {
+  if (identical(x, choices)) return(choices[[1]])
+  if (!is.character(x) || length(x) != 1L || !x %in% choices) {
+    cli::cli_abort("{.arg {arg}} must be one of {.or {.val {choices}}}, not {.val {format(x)}}.", call = call)
+  }
+  x
+}

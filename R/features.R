@@ -12,7 +12,8 @@ select_features <- function(counts, config) {
     cli::cli_abort("Only {length(candidates)} gene{?s} vary and are detected in 3 or more cells; scLM needs at least 10.",
                    call = NULL)
   }
-  trend <- stats::loess(log10(variance) ~ log10(mean), data = stats[candidates, ], span = 0.3)
+  # loess warns about near-singular fits on small or sparse data; the fit is still usable.
+  trend <- suppressWarnings(stats::loess(log10(variance) ~ log10(mean), data = stats[candidates, ], span = 0.3))
   expected_sd <- numeric(nrow(stats))
   expected_sd[candidates] <- sqrt(10^stats::fitted(trend))
   score <- sclm_standardized_variance(counts, stats$mean, expected_sd)
@@ -20,18 +21,24 @@ select_features <- function(counts, config) {
   rownames(counts)[sort(keep)]
 }
 
-# Row -> vocabulary index (0-based; -1 = not in the vocabulary) and a report of the overlap.
+# Row -> vocabulary index (0-based; -1 = not in the vocabulary or a repeated name, whose
+# first row is used).
+feature_index <- function(query_features, model_features) {
+  index <- match(query_features, model_features)
+  index[duplicated(query_features)] <- NA_integer_
+  ifelse(is.na(index), -1L, index - 1L)
+}
+
+# Maps a query's genes onto the model's vocabulary: the index and a scLM_feature_report.
 map_features <- function(query_features, model_features, min_overlap = 0.25, verbose = TRUE,
                          call = parent.frame()) {
-  index <- match(query_features, model_features)
-  matched <- sum(!is.na(index))
-  report <- list(n_model = length(model_features), n_query = length(query_features),
-                 n_matched = matched, missing = setdiff(model_features, query_features),
-                 n_extra = sum(is.na(index)))
+  index <- feature_index(query_features, model_features)
+  report <- feature_report(query_features, model_features, index)
+  matched <- report$n_matched
   fraction <- matched / length(model_features)
   if (matched == 0L) {
     cli::cli_abort(c("None of the {length(model_features)} model genes are in the data.",
-                     "i" = "Model genes look like {.val {head(model_features, 3)}}; data genes like {.val {head(query_features, 3)}}.",
+                     "i" = "Model genes look like {.val {head(model_features, 3)}} ({report$model_ids}); data genes like {.val {head(query_features, 3)}} ({report$query_ids}).",
                      "i" = "Use the same gene identifiers (symbols or Ensembl ids) as the reference."),
                    call = call)
   }
@@ -43,9 +50,41 @@ map_features <- function(query_features, model_features, min_overlap = 0.25, ver
   if (verbose) {
     cli::cli_inform(c("i" = "Genes: {matched} of {length(model_features)} model genes matched ({round(100 * fraction, 1)}%); {length(report$missing)} missing (treated as not expressed); {report$n_extra} data gene{?s} not in the model."))
   }
+  if (length(report$duplicated)) {
+    cli::cli_warn("{length(report$duplicated)} gene name{?s} appear{?s/} more than once in the data ({.val {head(report$duplicated, 3)}}); the first row of each is used.",
+                  call = call)
+  }
   if (fraction < 0.8) {
     cli::cli_warn("Only {round(100 * fraction, 1)}% of the model genes are in the data; predictions may be less accurate.",
                   call = call)
   }
-  list(index = ifelse(is.na(index), -1L, index - 1L), report = report)
+  list(index = index, report = report)
+}
+
+feature_report <- function(query_features, model_features, index) {
+  structure(list(n_model = length(model_features), n_query = length(query_features),
+                 n_matched = sum(index >= 0L), missing = setdiff(model_features, query_features),
+                 n_extra = sum(!query_features %in% model_features),
+                 duplicated = unique(query_features[duplicated(query_features)]),
+                 model_ids = identifier_type(model_features), query_ids = identifier_type(query_features)),
+            class = "scLM_feature_report")
+}
+
+# "Ensembl ids", "gene symbols" or "peaks", from the share of names that look like each.
+identifier_type <- function(features) {
+  sample <- utils::head(features, 1000L)
+  if (mean(grepl("^ENS[A-Z]*G[0-9]{6,}", sample)) > 0.5) return("Ensembl ids")
+  if (mean(grepl("^chr[0-9XYM]+[-:_][0-9]+[-_][0-9]+$", sample)) > 0.5) return("peaks")
+  "gene symbols"
+}
+
+#' @export
+print.scLM_feature_report <- function(x, ...) {
+  cat(sprintf("<scLM_feature_report> %d of %d model genes matched (%.1f%%)\n", x$n_matched, x$n_model,
+              100 * x$n_matched / x$n_model),
+      sprintf("missing: %d (treated as not expressed)%s\n", length(x$missing),
+              if (length(x$missing)) paste0(", e.g. ", paste(utils::head(x$missing, 5), collapse = ", ")) else ""),
+      sprintf("extra data genes: %d; duplicated data genes: %d\n", x$n_extra, length(x$duplicated)),
+      sprintf("identifiers: model %s, data %s\n", x$model_ids, x$query_ids), sep = "")
+  invisible(x)
 }

@@ -7,8 +7,9 @@
 #' stopping early when it stops improving. Press Ctrl-C to stop training: the model trained
 #' so far is returned with a warning.
 #'
-#' @param model_or_config An [scLMConfig()] (train from scratch) or an `scLM_model` whose
-#'   settings and vocabulary are reused (training starts from new weights).
+#' @param model_or_config An [scLMConfig()] (train from scratch) or an `scLM_model`: a model
+#'   from [pretrain()] (or a trained classifier) whose settings, vocabulary and encoder weights
+#'   fine-tuning starts from; the classifier head is new.
 #' @param x Reference cells: a Seurat object, a SingleCellExperiment (or other
 #'   SummarizedExperiment), or a genes x cells matrix of raw counts (dgCMatrix or dense) with
 #'   gene names as rownames.
@@ -27,6 +28,17 @@
 #' @param token_dropout Share of each cell's gene tokens left out at random in every training
 #'   step (augmentation that mimics dropout of lowly expressed genes).
 #' @param class_weights `"none"` or `"balanced"` (inverse class frequency in the loss).
+#' @param trainable_blocks For a pretrained `model_or_config`: `"all"` (everything trains),
+#'   `"head"` (only the classifier head; the encoder stays as pretrained) or a number n (the
+#'   top n transformer blocks and the head, as scBERT fine-tunes its last block).
+#' @param head `NULL` (the config's head) or `"mlp"` / `"cnn"` to choose the classifier head
+#'   (see [scLMConfig()]).
+#' @param checkpoint Optional file to write the training state to after every epoch.
+#' @param resume Continue from `checkpoint` if it exists.
+#' @param ood_quantile Calibration of [annotate_cells()]'s `unknown_method`s: a query cell is
+#'   called unknown when its score exceeds this quantile of the scores of the held-out
+#'   reference cells (0.95: about 5% of cells of known types are flagged). Needs
+#'   `validation_fraction > 0`.
 #' @param seed Random seed; the same seed gives the same model on CPU.
 #' @param num_threads CPU threads for LibTorch (default: all cores).
 #' @param device `"auto"` (CUDA when available), `"cpu"` or `"cuda"`.
@@ -44,33 +56,41 @@
 finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epochs = 20L,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = 0.5,
-                     class_weights = c("none", "balanced"),
+                     class_weights = c("none", "balanced"), trainable_blocks = "all", head = NULL,
+                     checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
+  init_encoder <- NULL
   config <- if (inherits(model_or_config, "scLM_model")) {
-    utils::modifyList(model_or_config$config, list(features = model_or_config$features))
+    init_encoder <- model_or_config$encoder_weights
+    model_or_config$config
   } else if (inherits(model_or_config, "scLM_config")) {
     model_or_config
   } else {
     cli::cli_abort(c("{.arg model_or_config} must be an {.fn scLMConfig} or an {.cls scLM_model}.",
                      "i" = "Start with {.code finetune(scLMConfig(), x, labels)}."))
   }
-  train <- list(
-    epochs = check_count(epochs, 1L, 10000L), batch_size = check_count(batch_size, 1L, 1e6),
-    learning_rate = check_number(learning_rate, 1e-8, 1, "learning_rate"),
-    weight_decay = check_number(weight_decay, 0, 1, "weight_decay"), warmup_fraction = 0.1, clip_norm = 1,
-    validation_fraction = check_number(validation_fraction, 0, 0.5, "validation_fraction"),
-    patience = check_count(patience, 1L),
-    label_smoothing = check_number(label_smoothing, 0, 0.5, "label_smoothing"),
-    token_dropout = check_number(token_dropout, 0, 0.9, "token_dropout"), seed = check_count(seed, 0L),
-    num_threads = check_threads(num_threads), device = check_device(device))
-  class_weights <- match.arg(class_weights)
+  if (!is.null(head)) {
+    config$head <- check_choice(head, c("mlp", "cnn"), "head")
+    check_cnn_head(config$head, config$full_length)
+  }
+  train <- train_settings(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
+                          num_threads, device, checkpoint, resume)
+  train$label_smoothing <- check_number(label_smoothing, 0, 0.5, "label_smoothing")
+  train$token_dropout <- check_number(token_dropout, 0, 0.9, "token_dropout")
+  train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
+  train$init_encoder <- init_encoder
+  class_weights <- check_choice(class_weights, c("none", "balanced"), "class_weights")
+  check_number(ood_quantile, 0.5, 1, "ood_quantile")
   check_flag(verbose, "verbose")
 
   counts <- cell_matrix(x, assay, layer)
   labels <- resolve_labels(labels, x, ncol(counts))
   config$features <- select_features(counts, config)
   mapping <- map_features(rownames(counts), config$features, verbose = verbose)
+  if (config$tokenizer == "rank" && is.null(config$gene_scale)) {
+    config$gene_scale <- sclm_gene_medians(list(counts), list(mapping$index), length(config$features), config$scale_factor)
+  }
   codes <- as.integer(labels) - 1L
   train$class_weights <- if (class_weights == "balanced") {
     freq <- tabulate(codes + 1L, nlevels(labels))
@@ -81,19 +101,74 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   fit <- call_core(sclm_train_classifier(counts, mapping$index, codes, core_model_config(config, nlevels(labels)),
                                          core_tokenizer_config(config), train, progress$on_step, progress$on_epoch))
   progress$done()
+  report_interrupt(fit)
+  unknown <- NULL
+  if (length(fit$validation_cells)) {
+    # One more pass over the reference calibrates the unknown-cell scores on its held-out cells.
+    seen <- call_core(sclm_classify(fit$weights, core_model_config(config, nlevels(labels)), core_tokenizer_config(config),
+                                    counts, mapping$index, list(batch_size = 256L, num_threads = train$num_threads,
+                                                                device = train$device), TRUE))
+    unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes, fit$validation_cells, ood_quantile)
+  }
+  model <- new_scLM_model(config = config, labels = levels(labels), fit = fit,
+                 training = training_summary(fit, train, started, n_cells = ncol(counts),
+                                             objective = "classification",
+                                             class_counts = table(labels, dnn = NULL), class_weights = class_weights,
+                                             pretrained = !is.null(init_encoder),
+                                             trainable_blocks = trainable_blocks))
+  model$unknown <- unknown
+  model
+}
+
+# Settings every training run checks the same way.
+train_settings <- function(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
+                           num_threads, device, checkpoint, resume, call = parent.frame()) {
+  if (!is.null(checkpoint)) {
+    check_string(checkpoint, "checkpoint", call = call)
+    if (!dir.exists(dirname(checkpoint))) {
+      cli::cli_abort("{.arg checkpoint}: folder {.path {dirname(checkpoint)}} does not exist.", call = call)
+    }
+    checkpoint <- normalizePath(checkpoint, mustWork = FALSE)
+  }
+  check_flag(resume, "resume", call = call)
+  if (resume && is.null(checkpoint)) {
+    cli::cli_abort(c("{.arg resume} needs a {.arg checkpoint} file.", "i" = "Pass the file the interrupted run wrote."),
+                   call = call)
+  }
+  list(epochs = check_count(epochs, 1L, 10000L, call = call), batch_size = check_count(batch_size, 1L, 1e6, call = call),
+       learning_rate = check_number(learning_rate, 1e-8, 1, "learning_rate", call),
+       weight_decay = check_number(weight_decay, 0, 1, "weight_decay", call), warmup_fraction = 0.1, clip_norm = 1,
+       validation_fraction = check_number(validation_fraction, 0, 0.5, "validation_fraction", call),
+       patience = check_count(patience, 1L, call = call), seed = check_count(seed, 0L, call = call),
+       num_threads = check_threads(num_threads, call), device = check_device(device, call),
+       checkpoint = checkpoint, resume = resume)
+}
+
+# "all" -> -1, "head" -> 0, n -> n (the top n blocks and the head).
+check_trainable_blocks <- function(x, n_layers, from_scratch, call = parent.frame()) {
+  blocks <- if (identical(x, "all")) -1L else if (identical(x, "head")) 0L else
+    check_count(x, 0L, n_layers, "trainable_blocks", call = call)
+  if (from_scratch && blocks != -1L) {
+    cli::cli_abort(c("{.arg trainable_blocks} can only freeze blocks of a pretrained model.",
+                     "i" = "Pass a model from {.fn pretrain} as {.arg model_or_config}, or keep {.code trainable_blocks = \"all\"}."),
+                   call = call)
+  }
+  blocks
+}
+
+report_interrupt <- function(fit, call = parent.frame()) {
   if (fit$interrupted) {
     cli::cli_warn(c("Training was interrupted after {nrow(fit$history)} epoch{?s}.",
-                    "i" = "Returning the model with the best weights so far (epoch {fit$best_epoch})."))
+                    "i" = "Returning the model with the best weights so far (epoch {fit$best_epoch})."), call = call)
   }
-  new_scLM_model(config = config, labels = levels(labels), weights = fit$weights, history = fit$history,
-                 training = list(n_cells = ncol(counts), class_counts = table(labels, dnn = NULL),
-                                 best_epoch = fit$best_epoch, stopped_early = fit$stopped_early,
-                                 interrupted = fit$interrupted, seconds_per_step = fit$seconds_per_step,
-                                 n_parameters = fit$n_parameters, epochs = train$epochs,
-                                 batch_size = train$batch_size, learning_rate = train$learning_rate,
-                                 class_weights = class_weights, seed = train$seed, device = device,
-                                 num_threads = train$num_threads,
-                                 wall_seconds = proc.time()[["elapsed"]] - started))
+}
+
+training_summary <- function(fit, train, started, ...) {
+  c(list(...), list(best_epoch = fit$best_epoch, stopped_early = fit$stopped_early, interrupted = fit$interrupted,
+                    seconds_per_step = fit$seconds_per_step, n_parameters = fit$n_parameters, epochs = train$epochs,
+                    batch_size = train$batch_size, learning_rate = train$learning_rate, seed = train$seed,
+                    device = train$device, num_threads = train$num_threads,
+                    wall_seconds = proc.time()[["elapsed"]] - started))
 }
 
 # cli progress for training: a bar over all steps and a line per epoch.
@@ -107,7 +182,7 @@ training_progress <- function(verbose, epochs) {
   list(
     on_step = function(step, total) {
       if (is.null(bar)) {
-        bar <<- cli::cli_progress_bar("Training", total = total, .envir = env, clear = TRUE)
+        bar <<- cli::cli_progress_bar("Training", total = total, .envir = env, clear = TRUE, auto_terminate = FALSE)
       }
       cli::cli_progress_update(id = bar, set = step, .envir = env)
     },

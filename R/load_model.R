@@ -18,19 +18,25 @@ load_model <- function(file) {
   }
   payload <- tryCatch(suppressWarnings(readRDS(file)), error = function(e) corrupt(conditionMessage(e)))
   if (!is.list(payload) || !identical(payload$format, model_file_format)) corrupt("it is not an scLM model.")
-  if (!identical(payload$format_version, 1L)) {
-    corrupt(paste("it has format version", format(payload$format_version), "; this scLM reads version 1."))
+  if (!identical(payload$format_version, model_file_version)) {
+    corrupt(sprintf("it has format version %s; this scLM reads version %d (re-train models saved by scLM < 0.2).",
+                    format(payload$format_version), model_file_version))
   }
   m <- payload$model
-  fields <- c("id", "modality", "config", "features", "labels", "weights", "history", "training", "versions")
+  fields <- c("id", "modality", "config", "features", "labels", "weights", "encoder_weights", "history", "training",
+              "versions")
   if (!is.list(m) || !all(fields %in% names(m))) corrupt("fields are missing.")
-  if (!is.raw(m$weights) || !is.character(m$features) || !is.character(m$labels) ||
-      length(m$labels) < 2L || anyDuplicated(m$features) || !inherits(m$config, "scLM_config") ||
+  if (!is.raw(m$weights) || !is.raw(m$encoder_weights) || !is.character(m$features) || !is.character(m$labels) ||
+      length(m$labels) == 1L || anyDuplicated(m$features) || !inherits(m$config, "scLM_config") ||
       length(m$features) != length(m$config$features)) {
     corrupt("its fields have the wrong types or sizes.")
   }
-  if (!identical(payload$checksum, sclm_checksum(m$weights))) corrupt("the weights' checksum does not match.")
+  if (!identical(payload$checksum, model_checksum(m))) corrupt("the weights' checksum does not match.")
   model <- structure(m, class = "scLM_model")
-  tryCatch(sclm_validate_weights(model$weights, core_model_of(model)), error = function(e) corrupt(conditionMessage(e)))
+  # A pretrained model's `weights` include its masked-prediction head; only its encoder is checked.
+  classifier <- if (is_pretrained_only(model)) raw(0) else model$weights
+  tryCatch(sclm_validate_weights(classifier, model$encoder_weights, core_model_of(model),
+                                 core_tokenizer_config(model$config)),
+           error = function(e) corrupt(conditionMessage(e)))
   model
 }

@@ -1,14 +1,17 @@
 # The scLM_model object: everything needed to apply a trained model, in plain R data.
 
-new_scLM_model <- function(config, labels, weights, history, training) {
+# A model from pretrain() has no labels: `weights` holds its masked-prediction model, and
+# `encoder_weights` the encoder every model has (embeddings, attention, fine-tuning).
+new_scLM_model <- function(config, labels, fit, training) {
   structure(list(
-    id = paste0("scLM-", substr(sclm_checksum(weights), 1L, 12L)),
+    id = paste0("scLM-", substr(sclm_checksum(fit$weights), 1L, 12L)),
     modality = "RNA",
     config = config,
     features = config$features,
     labels = labels,
-    weights = weights,
-    history = history,
+    weights = fit$weights,
+    encoder_weights = fit$encoder_weights,
+    history = fit$history,
     training = training,
     created = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
     versions = list(scLM = as.character(utils::packageVersion("scLM")),
@@ -18,6 +21,19 @@ new_scLM_model <- function(config, labels, weights, history, training) {
 }
 
 core_model_of <- function(model) core_model_config(model$config, length(model$labels))
+
+is_pretrained_only <- function(model) length(model$labels) == 0L
+
+# annotate_cells() needs a classifier, not a pretrained encoder.
+check_classifier <- function(model, call = parent.frame()) {
+  check_model(model, call = call)
+  if (is_pretrained_only(model)) {
+    cli::cli_abort(c("{.arg model} is a pretrained encoder without cell-type labels.",
+                     "i" = "Fine-tune it on labeled cells first: {.code finetune(model, reference, labels)}."),
+                   call = call)
+  }
+  model
+}
 
 check_model <- function(model, arg = "model", call = parent.frame()) {
   if (!inherits(model, "scLM_model")) {
@@ -30,10 +46,13 @@ check_model <- function(model, arg = "model", call = parent.frame()) {
 #' @export
 print.scLM_model <- function(x, ...) {
   t <- x$training
+  what <- if (is_pretrained_only(x)) sprintf("pretrained encoder (%s tokens, %s objective)", x$config$tokenizer, t$objective) else
+    sprintf("%d labels: %s", length(x$labels), paste(x$labels, collapse = ", "))
   cat(sprintf("<scLM_model> %s (%s)\n", x$id, x$modality),
-      sprintf("%d genes; %d labels: %s\n", length(x$features), length(x$labels), paste(x$labels, collapse = ", ")),
-      sprintf("%d layer(s), dim %d, %d heads, %s parameters; top %d genes per cell\n", x$config$n_layers,
-              x$config$dim, x$config$n_heads, format(t$n_parameters, big.mark = ","), x$config$max_tokens),
+      sprintf("%d genes; %s\n", length(x$features), what),
+      sprintf("%d layer(s), dim %d, %d heads, %s attention, %s parameters; %s\n", x$config$n_layers,
+              x$config$dim, x$config$n_heads, x$config$attention, format(t$n_parameters, big.mark = ","),
+              if (isTRUE(x$config$full_length)) "all genes per cell" else paste("top", x$config$max_tokens, "genes per cell")),
       sep = "")
   if (nrow(x$history)) {
     best <- x$history[x$history$epoch == t$best_epoch, ]

@@ -2,8 +2,9 @@
 
 add_annotation <- function(x, result, info, prefix) {
   if (inherits(x, "Seurat")) {
-    meta <- data.frame(result$labels, result$pruned.labels, result$max.prob, row.names = rownames(result))
-    names(meta) <- paste0(prefix, c("labels", "pruned.labels", "max.prob"))
+    columns <- setdiff(names(result), "probabilities")
+    meta <- as.data.frame(result[, columns, drop = FALSE], optional = TRUE)
+    names(meta) <- paste0(prefix, columns)
     x <- SeuratObject::AddMetaData(x, meta)
     probs <- t(result$probabilities)
     rownames(probs) <- gsub("_", "-", rownames(probs), fixed = TRUE)  # Seurat feature names take no "_"

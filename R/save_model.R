@@ -24,8 +24,8 @@ save_model <- function(model, file) {
   check_string(file, "file")
   dir <- dirname(file)
   if (!dir.exists(dir)) cli::cli_abort("{.arg file}: folder {.path {dir}} does not exist.")
-  payload <- list(format = model_file_format, format_version = 1L, checksum = sclm_checksum(model$weights),
-                  model = unclass(model))
+  payload <- list(format = model_file_format, format_version = model_file_version,
+                  checksum = model_checksum(model), model = unclass(model))
   tmp <- tempfile(".scLM-", tmpdir = dir)
   on.exit(unlink(tmp), add = TRUE)
   saveRDS(payload, tmp, compress = "xz")
@@ -34,3 +34,5 @@ save_model <- function(model, file) {
 }
 
 model_file_format <- "scLM model"
+model_file_version <- 2L
+model_checksum <- function(model) paste(sclm_checksum(model$weights), sclm_checksum(model$encoder_weights))

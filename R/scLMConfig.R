@@ -1,21 +1,32 @@
 #' Model and tokenizer settings
 #'
 #' Describes the model scLM trains: which genes form its vocabulary, how a cell becomes tokens,
-#' and the size of the transformer. Each cell is represented by its `max_tokens` most
-#' expressed vocabulary genes; each token is a gene embedding plus an expression-bin
-#' embedding, the bin being `min(floor(bins_per_log2 * log2(1 + CP10k)), max_bin)` (scBERT's
-#' binning at `bins_per_log2 = 1`). The
-#' encoder is a pre-LayerNorm transformer with full attention, and the cell embedding is the
-#' CLS state next to the mean of the gene states.
+#' and the size of the transformer. Each token is a gene embedding plus a value embedding. The
+#' tokenizer decides which genes of a cell become tokens and what the value is:
+#' * `"bins"` (scBERT): the cell's `max_tokens` most expressed vocabulary genes; the value is
+#'   the expression bin `min(floor(bins_per_log2 * log2(1 + CP10k)), max_bin)` (scBERT's
+#'   binning at `bins_per_log2 = 1`).
+#' * `"value_bins"` (scGPT): the cell's non-zero genes (its top `max_tokens`) plus
+#'   `zero_share` sampled zero genes per non-zero gene; the value is the per-cell quantile bin
+#'   (1 to `max_bin`) of the non-zero values, 0 for zeros.
+#' * `"rank"` (Geneformer): the top `max_tokens` genes by CP10k divided by the gene's median
+#'   non-zero CP10k in the training (or pretraining) cells; the value is the rank, so the value
+#'   embedding is Geneformer's positional embedding.
+#'
+#' With `full_length = TRUE` (bins and value bins) every vocabulary gene is a position, zeros
+#' included, as in scBERT; pair it with `"performer"` or `"linformer"` attention, whose cost
+#' grows linearly with the number of positions. The encoder is a pre-LayerNorm transformer, and
+#' the cell embedding is the CLS state next to the mean of the gene states.
 #'
 #' The defaults are chosen to train in a few minutes on 2 CPU cores (see the README for
-#' measurements on pbmc3k).
+#' measurements on pbmc3k); [scbert_config()] gives scBERT's published architecture.
 #'
 #' @param n_features Number of highly variable genes of the training cells (Seurat's vst
 #'   method) that form the vocabulary. Ignored when `features` is given.
 #' @param features Optional character vector: the vocabulary, in order.
-#' @param max_tokens Expressed genes kept per cell (its top `max_tokens` by expression).
-#' @param max_bin Highest expression bin; higher values are capped.
+#' @param max_tokens Genes kept per cell (its top `max_tokens` by expression).
+#' @param max_bin `"bins"`: highest expression bin, higher values are capped; `"value_bins"`:
+#'   number of quantile bins.
 #' @param bins_per_log2 Bins per doubling of expression: the bin is
 #'   `min(floor(bins_per_log2 * log2(1 + CP10k)), max_bin)`; 1 is scBERT's binning. The
 #'   default 3 (with `max_bin = 30`) raised mean macro-F1 on pbmc3k from 0.862 to 0.902 over 3
@@ -26,14 +37,37 @@
 #' @param ff_dim Width of the feed-forward layer in each block.
 #' @param dropout Dropout probability.
 #' @param scale_factor Library size the counts are scaled to before the log (10,000: CP10k).
+#' @param tokenizer `"bins"`, `"value_bins"` or `"rank"` (see Details).
+#' @param full_length Every vocabulary gene is a position (`"bins"`, `"value_bins"`).
+#' @param zero_share `"value_bins"`: zero genes sampled per non-zero gene kept (scGPT trains
+#'   with some zeros); the sample is fixed per cell, so results do not depend on batching.
+#' @param attention `"full"` (exact softmax), `"performer"` (FAVOR+ positive random features,
+#'   linear cost) or `"linformer"` (a learned projection of the sequence to `linformer_k`
+#'   slots, linear cost).
+#' @param performer_features Random features per head for Performer.
+#' @param redraw_interval Performer: draw new random features every this many training steps
+#'   (0: never).
+#' @param linformer_k Projected length for Linformer.
+#' @param share_projection Linformer: one projection shared by all layers (and heads).
+#' @param head Classifier head: `"mlp"` on the pooled cell embedding, or `"cnn"`, scBERT's
+#'   1 x `dim` convolution giving one score per gene position followed by fully connected
+#'   layers (needs `full_length = TRUE`).
 #' @return An object of class `scLM_config`.
+#' @seealso [scbert_config()], [pretrain()], [finetune()]
 #' @examples
 #' cfg <- scLMConfig(n_features = 1000, dim = 32)
 #' cfg
+#' scLMConfig(tokenizer = "rank", attention = "performer")
 #' @export
 scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, max_bin = 30L, bins_per_log2 = 3,
                        dim = 32L, n_layers = 2L, n_heads = 4L, ff_dim = 2L * dim,
-                       dropout = 0.1, scale_factor = 1e4) {
+                       dropout = 0.1, scale_factor = 1e4, tokenizer = c("bins", "value_bins", "rank"),
+                       full_length = FALSE, zero_share = 0, attention = c("full", "performer", "linformer"),
+                       performer_features = 64L, redraw_interval = 0L, linformer_k = 64L,
+                       share_projection = FALSE, head = c("mlp", "cnn")) {
+  tokenizer <- check_choice(tokenizer, c("bins", "value_bins", "rank"), "tokenizer")
+  attention <- check_choice(attention, c("full", "performer", "linformer"), "attention")
+  head <- check_choice(head, c("mlp", "cnn"), "head")
   n_features <- check_count(n_features, 10L)
   max_tokens <- check_count(max_tokens, 1L)
   max_bin <- check_count(max_bin, 1L, 200L)
@@ -48,6 +82,18 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
   check_number(bins_per_log2, 0.1, 10, "bins_per_log2")
   check_number(dropout, 0, 0.99, "dropout")
   check_number(scale_factor, 1e-6, Inf, "scale_factor")
+  check_flag(full_length, "full_length")
+  check_number(zero_share, 0, 10, "zero_share")
+  performer_features <- check_count(performer_features, 1L, 4096L)
+  redraw_interval <- check_count(redraw_interval, 0L)
+  linformer_k <- check_count(linformer_k, 1L, 65536L)
+  check_flag(share_projection, "share_projection")
+  if (full_length && tokenizer == "rank") {
+    cli::cli_abort(c("{.arg full_length} does not apply to the {.val rank} tokenizer.",
+                     "i" = "A rank sequence is ordered by expression; use {.code tokenizer = \"bins\"} for full length."))
+  }
+  check_cnn_head(head, full_length)
+  if (tokenizer == "value_bins" && max_bin < 2L) cli::cli_abort("{.arg max_bin} must be at least 2 for value bins.")
   if (!is.null(features)) {
     features <- check_feature_names(features, "features")
     n_features <- length(features)
@@ -55,7 +101,10 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
   structure(list(n_features = n_features, features = features, max_tokens = max_tokens,
                  max_bin = max_bin, bins_per_log2 = bins_per_log2, dim = dim, n_layers = n_layers, n_heads = n_heads,
                  ff_dim = ff_dim, dropout = dropout, scale_factor = scale_factor,
-                 tokenizer = "bins", attention = "full"),
+                 tokenizer = tokenizer, full_length = full_length, zero_share = zero_share,
+                 attention = attention, performer_features = performer_features,
+                 redraw_interval = redraw_interval, linformer_k = linformer_k,
+                 share_projection = share_projection, head = head, gene_scale = NULL),
             class = "scLM_config")
 }
 
@@ -63,20 +112,36 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
 print.scLM_config <- function(x, ...) {
   vocab <- if (is.null(x$features)) paste(x$n_features, "most variable genes (vst)") else
     paste(length(x$features), "given genes")
-  cat(sprintf("<scLM_config> %d layer(s), dim %d, %d heads, %s attention\n", x$n_layers, x$dim, x$n_heads, x$attention),
-      sprintf("tokens: top %d expressed genes of %s; expression bins 0..%d\n", x$max_tokens, vocab, x$max_bin),
+  tokens <- if (isTRUE(x$full_length)) "every gene" else paste("top", x$max_tokens, "expressed genes")
+  values <- switch(x$tokenizer, bins = sprintf("expression bins 0..%d", x$max_bin),
+                   value_bins = sprintf("per-cell quantile bins 1..%d", x$max_bin), rank = "expression rank")
+  cat(sprintf("<scLM_config> %d layer(s), dim %d, %d heads, %s attention, %s head\n", x$n_layers, x$dim, x$n_heads,
+              x$attention, x$head),
+      sprintf("tokens (%s): %s of %s; values: %s\n", x$tokenizer, tokens, vocab, values),
       sep = "")
   invisible(x)
+}
+
+# The CNN head weighs positions, which are genes only in full-length mode.
+check_cnn_head <- function(head, full_length, call = parent.frame()) {
+  if (head == "cnn" && !full_length) {
+    cli::cli_abort(c("The {.val cnn} head needs {.code full_length = TRUE}.",
+                     "i" = "It learns one weight per position, and only full-length positions are genes; use {.code head = \"mlp\"} otherwise."),
+                   call = call)
+  }
 }
 
 # The parts of a config the core reads.
 core_model_config <- function(config, n_classes) {
   list(n_features = length(config$features), n_classes = as.integer(n_classes), dim = config$dim,
        n_layers = config$n_layers, n_heads = config$n_heads, ff_dim = config$ff_dim,
-       dropout = config$dropout, max_bin = config$max_bin)
+       dropout = config$dropout, attention = config$attention, performer_features = config$performer_features,
+       linformer_k = config$linformer_k, share_projection = config$share_projection,
+       redraw_interval = config$redraw_interval, head = config$head)
 }
 
 core_tokenizer_config <- function(config) {
   list(max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor,
-       bins_per_log2 = config$bins_per_log2)
+       bins_per_log2 = config$bins_per_log2, kind = config$tokenizer, full_length = config$full_length,
+       zero_share = config$zero_share, seed = 1, gene_scale = as.numeric(config$gene_scale))
 }

@@ -43,9 +43,9 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// sclm_predict
-Rcpp::NumericMatrix sclm_predict(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, Rcpp::List run);
-RcppExport SEXP _scLM_sclm_predict(SEXP weightsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP countsSEXP, SEXP feature_mapSEXP, SEXP runSEXP) {
+// sclm_classify
+Rcpp::List sclm_classify(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, Rcpp::List run, bool with_embeddings);
+RcppExport SEXP _scLM_sclm_classify(SEXP weightsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP countsSEXP, SEXP feature_mapSEXP, SEXP runSEXP, SEXP with_embeddingsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::RawVector >::type weights(weightsSEXP);
@@ -54,7 +54,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type feature_map(feature_mapSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type run(runSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_predict(weights, model, tokenizer, counts, feature_map, run));
+    Rcpp::traits::input_parameter< bool >::type with_embeddings(with_embeddingsSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_classify(weights, model, tokenizer, counts, feature_map, run, with_embeddings));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -89,12 +90,14 @@ BEGIN_RCPP
 END_RCPP
 }
 // sclm_validate_weights
-void sclm_validate_weights(Rcpp::RawVector weights, Rcpp::List model);
-RcppExport SEXP _scLM_sclm_validate_weights(SEXP weightsSEXP, SEXP modelSEXP) {
+void sclm_validate_weights(Rcpp::RawVector weights, Rcpp::RawVector encoder_weights, Rcpp::List model, Rcpp::List tokenizer);
+RcppExport SEXP _scLM_sclm_validate_weights(SEXP weightsSEXP, SEXP encoder_weightsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP) {
 BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::RawVector >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::RawVector >::type encoder_weights(encoder_weightsSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
-    sclm_validate_weights(weights, model);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    sclm_validate_weights(weights, encoder_weights, model, tokenizer);
     return R_NilValue;
 END_RCPP
 }
@@ -105,6 +108,33 @@ BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::RawVector >::type bytes(bytesSEXP);
     rcpp_result_gen = Rcpp::wrap(sclm_checksum(bytes));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_tokenize
+Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features, Rcpp::List tokenizer, Rcpp::Nullable<Rcpp::NumericVector> cell_ids);
+RcppExport SEXP _scLM_sclm_tokenize(SEXP countsSEXP, SEXP feature_mapSEXP, SEXP n_featuresSEXP, SEXP tokenizerSEXP, SEXP cell_idsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type feature_map(feature_mapSEXP);
+    Rcpp::traits::input_parameter< int >::type n_features(n_featuresSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type cell_ids(cell_idsSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_tokenize(counts, feature_map, n_features, tokenizer, cell_ids));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_gene_medians
+Rcpp::NumericVector sclm_gene_medians(Rcpp::List counts_list, Rcpp::List feature_maps, int n_features, double scale_factor);
+RcppExport SEXP _scLM_sclm_gene_medians(SEXP counts_listSEXP, SEXP feature_mapsSEXP, SEXP n_featuresSEXP, SEXP scale_factorSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type counts_list(counts_listSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type feature_maps(feature_mapsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_features(n_featuresSEXP);
+    Rcpp::traits::input_parameter< double >::type scale_factor(scale_factorSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_gene_medians(counts_list, feature_maps, n_features, scale_factor));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -125,17 +155,37 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_pretrain
+Rcpp::List sclm_pretrain(Rcpp::List counts, Rcpp::List feature_maps, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
+RcppExport SEXP _scLM_sclm_pretrain(SEXP countsSEXP, SEXP feature_mapsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type counts(countsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type feature_maps(feature_mapsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pretrain(pretrainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_pretrain(counts, feature_maps, model, tokenizer, train, pretrain, on_step, on_epoch));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_feature_stats", (DL_FUNC) &_scLM_sclm_feature_stats, 3},
     {"_scLM_sclm_standardized_variance", (DL_FUNC) &_scLM_sclm_standardized_variance, 3},
     {"_scLM_sclm_backend_info", (DL_FUNC) &_scLM_sclm_backend_info, 0},
-    {"_scLM_sclm_predict", (DL_FUNC) &_scLM_sclm_predict, 6},
+    {"_scLM_sclm_classify", (DL_FUNC) &_scLM_sclm_classify, 7},
     {"_scLM_sclm_embed", (DL_FUNC) &_scLM_sclm_embed, 6},
     {"_scLM_sclm_gene_attention", (DL_FUNC) &_scLM_sclm_gene_attention, 6},
-    {"_scLM_sclm_validate_weights", (DL_FUNC) &_scLM_sclm_validate_weights, 2},
+    {"_scLM_sclm_validate_weights", (DL_FUNC) &_scLM_sclm_validate_weights, 4},
     {"_scLM_sclm_checksum", (DL_FUNC) &_scLM_sclm_checksum, 1},
+    {"_scLM_sclm_tokenize", (DL_FUNC) &_scLM_sclm_tokenize, 5},
+    {"_scLM_sclm_gene_medians", (DL_FUNC) &_scLM_sclm_gene_medians, 4},
     {"_scLM_sclm_train_classifier", (DL_FUNC) &_scLM_sclm_train_classifier, 8},
+    {"_scLM_sclm_pretrain", (DL_FUNC) &_scLM_sclm_pretrain, 8},
     {NULL, NULL, 0}
 };
 

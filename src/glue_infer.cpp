@@ -2,31 +2,32 @@
 #include "glue.h"
 #include "util/checksum.h"
 
-namespace {
-Rcpp::NumericMatrix run_inference(bool probabilities, const Rcpp::RawVector& weights, const Rcpp::List& model,
-                                  const Rcpp::List& tokenizer, const Rcpp::S4& counts,
-                                  const Rcpp::IntegerVector& feature_map, const Rcpp::List& run) {
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_classify(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
+                         Rcpp::IntegerVector feature_map, Rcpp::List run, bool with_embeddings) {
   const auto config = glue::model_config(model);
   const auto view = glue::csc_view(counts);
-  const auto fn = probabilities ? sclm::predict_probabilities : sclm::embed_cells;
   const auto out = glue::run_interruptible([&] {
-    return fn(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view, glue::int_vector(feature_map),
-              glue::run_config(run), glue::user_interrupted);
+    return sclm::classify_cells(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view,
+                                glue::int_vector(feature_map), glue::run_config(run), glue::user_interrupted,
+                                with_embeddings);
   });
-  return glue::row_major_matrix(out, view.n_cols, probabilities ? config.n_classes : 2 * config.dim);
-}
-}  // namespace
-
-// [[Rcpp::export(rng = false)]]
-Rcpp::NumericMatrix sclm_predict(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
-                                 Rcpp::IntegerVector feature_map, Rcpp::List run) {
-  return run_inference(true, weights, model, tokenizer, counts, feature_map, run);
+  return Rcpp::List::create(
+      Rcpp::_["logits"] = glue::row_major_matrix(out.logits, view.n_cols, config.n_classes),
+      Rcpp::_["embeddings"] = with_embeddings ? Rcpp::RObject(glue::row_major_matrix(out.embeddings, view.n_cols, 2 * config.dim))
+                                              : Rcpp::RObject(R_NilValue));
 }
 
 // [[Rcpp::export(rng = false)]]
 Rcpp::NumericMatrix sclm_embed(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
                                Rcpp::IntegerVector feature_map, Rcpp::List run) {
-  return run_inference(false, weights, model, tokenizer, counts, feature_map, run);
+  const auto config = glue::model_config(model);
+  const auto view = glue::csc_view(counts);
+  const auto out = glue::run_interruptible([&] {
+    return sclm::embed_cells(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view,
+                             glue::int_vector(feature_map), glue::run_config(run), glue::user_interrupted);
+  });
+  return glue::row_major_matrix(out, view.n_cols, 2 * config.dim);
 }
 
 // [[Rcpp::export(rng = false)]]
@@ -42,8 +43,10 @@ Rcpp::List sclm_gene_attention(Rcpp::RawVector weights, Rcpp::List model, Rcpp::
 }
 
 // [[Rcpp::export(rng = false)]]
-void sclm_validate_weights(Rcpp::RawVector weights, Rcpp::List model) {
-  sclm::validate_weights(glue::bytes(weights), glue::model_config(model));
+void sclm_validate_weights(Rcpp::RawVector weights, Rcpp::RawVector encoder_weights, Rcpp::List model,
+                           Rcpp::List tokenizer) {
+  sclm::validate_weights(glue::bytes(weights), glue::bytes(encoder_weights), glue::model_config(model),
+                         glue::tokenizer_config(tokenizer));
 }
 
 // [[Rcpp::export(rng = false)]]

@@ -1,41 +1,23 @@
-// Rcpp entry point for supervised training.
+// Rcpp entry points for fine-tuning and pretraining.
 #include "glue.h"
 
-// [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_train_classifier(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, Rcpp::IntegerVector labels,
-                                 Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
-                                 Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  sclm::TrainConfig t;
-  t.epochs = Rcpp::as<int>(train["epochs"]);
-  t.batch_size = Rcpp::as<int>(train["batch_size"]);
-  t.learning_rate = Rcpp::as<double>(train["learning_rate"]);
-  t.weight_decay = Rcpp::as<double>(train["weight_decay"]);
-  t.warmup_fraction = Rcpp::as<double>(train["warmup_fraction"]);
-  t.clip_norm = Rcpp::as<double>(train["clip_norm"]);
-  t.validation_fraction = Rcpp::as<double>(train["validation_fraction"]);
-  t.patience = Rcpp::as<int>(train["patience"]);
-  t.label_smoothing = Rcpp::as<double>(train["label_smoothing"]);
-  t.token_dropout = Rcpp::as<double>(train["token_dropout"]);
-  t.class_weights = Rcpp::as<std::vector<float>>(train["class_weights"]);
-  t.seed = static_cast<std::uint64_t>(Rcpp::as<double>(train["seed"]));
-  t.num_threads = Rcpp::as<int>(train["num_threads"]);
-  t.device = Rcpp::as<std::string>(train["device"]);
+namespace {
 
-  sclm::TrainCallbacks callbacks;
-  callbacks.on_step = [&](int step, int total) { on_step(step, total); };
-  callbacks.on_epoch = [&](const sclm::EpochStats& s) {
+sclm::TrainCallbacks callbacks(const Rcpp::Function& on_step, const Rcpp::Function& on_epoch) {
+  sclm::TrainCallbacks c;
+  c.on_step = [on_step](int step, int total) { on_step(step, total); };
+  c.on_epoch = [on_epoch](const sclm::EpochStats& s) {
     on_epoch(Rcpp::List::create(Rcpp::_["epoch"] = s.epoch, Rcpp::_["train_loss"] = s.train_loss,
                                 Rcpp::_["train_accuracy"] = s.train_accuracy, Rcpp::_["val_loss"] = s.val_loss,
                                 Rcpp::_["val_accuracy"] = s.val_accuracy, Rcpp::_["learning_rate"] = s.learning_rate,
                                 Rcpp::_["seconds"] = s.seconds));
   };
-  callbacks.interrupted = glue::user_interrupted;
+  c.interrupted = glue::user_interrupted;
+  return c;
+}
 
-  const auto result = sclm::train_classifier(glue::csc_view(counts), glue::int_vector(feature_map),
-                                             glue::int_vector(labels), glue::model_config(model),
-                                             glue::tokenizer_config(tokenizer), t, callbacks);
+Rcpp::List train_result(const sclm::TrainResult& result) {
   glue::forward_torch_warnings();
-
   const auto n = result.history.size();
   Rcpp::IntegerVector epoch(n);
   Rcpp::NumericVector train_loss(n), train_accuracy(n), val_loss(n), val_accuracy(n), lr(n), seconds(n);
@@ -50,12 +32,41 @@ Rcpp::List sclm_train_classifier(Rcpp::S4 counts, Rcpp::IntegerVector feature_ma
     seconds[e] = s.seconds;
   }
   return Rcpp::List::create(
-      Rcpp::_["weights"] = glue::raw(result.weights),
+      Rcpp::_["weights"] = glue::raw(result.weights), Rcpp::_["encoder_weights"] = glue::raw(result.encoder_weights),
       Rcpp::_["history"] = Rcpp::DataFrame::create(
           Rcpp::_["epoch"] = epoch, Rcpp::_["train_loss"] = train_loss, Rcpp::_["train_accuracy"] = train_accuracy,
           Rcpp::_["val_loss"] = val_loss, Rcpp::_["val_accuracy"] = val_accuracy, Rcpp::_["learning_rate"] = lr,
           Rcpp::_["seconds"] = seconds),
       Rcpp::_["best_epoch"] = result.best_epoch, Rcpp::_["stopped_early"] = result.stopped_early,
       Rcpp::_["interrupted"] = result.interrupted, Rcpp::_["seconds_per_step"] = result.seconds_per_step,
-      Rcpp::_["n_parameters"] = static_cast<double>(result.n_parameters));
+      Rcpp::_["n_parameters"] = static_cast<double>(result.n_parameters),
+      Rcpp::_["validation_cells"] = Rcpp::IntegerVector(result.validation_cells.begin(), result.validation_cells.end()) + 1);
+}
+
+}  // namespace
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_train_classifier(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, Rcpp::IntegerVector labels,
+                                 Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
+                                 Rcpp::Function on_step, Rcpp::Function on_epoch) {
+  return train_result(sclm::train_classifier(glue::csc_view(counts), glue::int_vector(feature_map),
+                                             glue::int_vector(labels), glue::model_config(model),
+                                             glue::tokenizer_config(tokenizer), glue::train_config(train),
+                                             callbacks(on_step, on_epoch)));
+}
+
+// counts: a list of dgCMatrix; feature_maps: the vocabulary index of each one's rows.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_pretrain(Rcpp::List counts, Rcpp::List feature_maps, Rcpp::List model, Rcpp::List tokenizer,
+                         Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
+  std::vector<std::vector<int>> maps;
+  for (R_xlen_t k = 0; k < feature_maps.size(); ++k) maps.push_back(glue::int_vector(feature_maps[k]));
+  std::vector<sclm::MappedMatrix> data;
+  for (R_xlen_t k = 0; k < counts.size(); ++k) data.push_back({glue::csc_view(counts[k]), &maps[k]});
+  sclm::PretrainConfig p;
+  p.mask_fraction = Rcpp::as<double>(pretrain["mask_fraction"]);
+  p.mask_replace = Rcpp::as<double>(pretrain["mask_replace"]);
+  p.balanced_masking = Rcpp::as<bool>(pretrain["balanced_masking"]);
+  return train_result(sclm::pretrain_encoder(data, glue::model_config(model), glue::tokenizer_config(tokenizer),
+                                             glue::train_config(train), p, callbacks(on_step, on_epoch)));
 }

@@ -9,8 +9,11 @@
 
 #include "data/csc.h"
 #include "data/tokenizer.h"
+#include "model/attention_config.h"
 
 namespace sclm {
+
+enum class HeadKind { kMlp, kCnn };
 
 struct ModelConfig {
   int n_features = 0;   // vocabulary size (genes)
@@ -20,8 +23,18 @@ struct ModelConfig {
   int n_heads = 4;
   int ff_dim = 128;
   double dropout = 0.1;
-  int max_bin = 30;     // must equal TokenizerConfig::max_bin
+  AttentionConfig attention;     // max_length is set from the tokenizer (see complete_config)
+  bool share_projection = false; // Linformer: one length projection for all layers
+  int redraw_interval = 0;       // Performer: redraw random features every n training steps (0: never)
+  // kMlp: MLP on the pooled embedding; kCnn: scBERT's 1 x dim convolution over positions, then
+  // fully connected layers over the max_length position scores.
+  HeadKind head = HeadKind::kMlp;
+  int n_values = 0;     // value vocabulary; set from the tokenizer (see complete_config)
 };
+
+// The model a tokenizer feeds: n_values = max_value + 1, attention.max_length = longest sequence
+// (CLS included). Every core entry point applies it, so hosts never set these two fields.
+ModelConfig complete_config(ModelConfig model, const TokenizerConfig& tokenizer);
 
 struct TrainConfig {
   int epochs = 30;
@@ -38,6 +51,18 @@ struct TrainConfig {
   std::uint64_t seed = 1;
   int num_threads = 0;           // 0: leave LibTorch's setting alone
   std::string device = "cpu";
+  std::string checkpoint;        // written (atomically) after every epoch when not empty
+  bool resume = false;           // continue from `checkpoint` when it exists
+  // Fine-tuning: encoder weights to start from (empty: random) and the blocks that train:
+  // -1 all (embeddings included), 0 the head only, n the top n blocks and the head.
+  std::string init_encoder;
+  int trainable_blocks = -1;
+};
+
+struct PretrainConfig {
+  double mask_fraction = 0.15;  // share of non-zero positions masked per cell
+  double mask_replace = 0.9;    // share of masked positions replaced by MASK (the rest keep their token)
+  bool balanced_masking = false;  // equal masks per value class in a cell (annATAC)
 };
 
 struct RunConfig {  // inference
@@ -62,6 +87,8 @@ struct TrainCallbacks {
 
 struct TrainResult {
   std::string weights;               // serialized module state of the best epoch
+  std::string encoder_weights;       // its encoder part (for embeddings, attention, fine-tuning)
+  std::vector<int> validation_cells; // cells held out from training (for calibration by the host)
   std::vector<EpochStats> history;
   int best_epoch = 0;
   bool stopped_early = false;
@@ -78,14 +105,26 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const TrainCallbacks& callbacks);
 
-// Class probabilities, row-major n_cells x n_classes.
-std::vector<float> predict_probabilities(const std::string& weights, const ModelConfig& model,
-                                         const TokenizerConfig& tokenizer, const CscView& counts,
-                                         const std::vector<int>& feature_map, const RunConfig& run,
-                                         const std::function<bool()>& interrupted);
+// Masked-value pretraining of a token encoder on unlabeled cells of several matrices (masked
+// gene prediction for the rank tokenizer). The history reports masked-token loss and accuracy on
+// the training cells and a random validation share.
+TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelConfig& model,
+                             const TokenizerConfig& tokenizer, const TrainConfig& train,
+                             const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
 
-// Cell embeddings (pooled encoder output), row-major n_cells x (2 * dim).
-std::vector<float> embed_cells(const std::string& weights, const ModelConfig& model,
+// Class logits (row-major n_cells x n_classes) and, when asked, the cell embeddings the
+// classifier sees (row-major n_cells x 2 * dim), from one pass over the cells.
+struct Classification {
+  std::vector<float> logits;
+  std::vector<float> embeddings;
+};
+Classification classify_cells(const std::string& weights, const ModelConfig& model, const TokenizerConfig& tokenizer,
+                              const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
+                              const std::function<bool()>& interrupted, bool with_embeddings);
+
+// Cell embeddings (pooled encoder output: CLS state, then mean of the gene states), row-major
+// n_cells x (2 * dim), from encoder weights.
+std::vector<float> embed_cells(const std::string& encoder_weights, const ModelConfig& model,
                                const TokenizerConfig& tokenizer, const CscView& counts,
                                const std::vector<int>& feature_map, const RunConfig& run,
                                const std::function<bool()>& interrupted);
@@ -97,13 +136,15 @@ struct AttentionScores {
   std::vector<int> feature;
   std::vector<float> score;
 };
-AttentionScores gene_attention(const std::string& weights, const ModelConfig& model,
+AttentionScores gene_attention(const std::string& encoder_weights, const ModelConfig& model,
                                const TokenizerConfig& tokenizer, const CscView& counts,
                                const std::vector<int>& feature_map, const RunConfig& run,
                                const std::function<bool()>& interrupted);
 
-// Throws std::invalid_argument when `weights` cannot be loaded into a model of this shape.
-void validate_weights(const std::string& weights, const ModelConfig& model);
+// Throws std::invalid_argument when the weights cannot be loaded into a model of this shape
+// (classifier weights are skipped when empty).
+void validate_weights(const std::string& weights, const std::string& encoder_weights, const ModelConfig& model,
+                      const TokenizerConfig& tokenizer);
 
 struct BackendInfo {
   std::string torch_version;

@@ -22,3 +22,18 @@ test_that("grouped scores average over the cells of each group and rank marker g
   expect_error(attention_scores(small_model(), q, group_by = lab[-1], verbose = FALSE), "one non-NA group")
   expect_error(attention_scores(small_model(), q, group_by = "cell_type", verbose = FALSE), "not a cell metadata column")
 })
+
+test_that("each cell type's most attended genes include a known marker", {
+  q <- query_counts(600)
+  lab <- query_labels(600)
+  grouped <- attention_scores(small_model(), q, group_by = lab, verbose = FALSE)
+  # Marker genes of the Seurat pbmc3k tutorial (and standard PBMC markers)
+  markers <- list(B = c("MS4A1", "CD79A", "CD79B"), `CD14+ Mono` = c("CD14", "LYZ", "S100A8", "S100A9"),
+                  NK = c("NKG7", "GNLY", "PRF1"), `FCGR3A+ Mono` = c("FCGR3A", "MS4A7", "LST1", "AIF1"),
+                  `CD8 T` = c("CD8A", "CD8B", "CD3E", "GZMK", "CCL5"), `Memory CD4 T` = c("IL7R", "S100A4", "CD3E"),
+                  `Naive CD4 T` = c("IL7R", "CCR7", "SELL", "CD3E"), DC = c("FCER1A", "CST3"), Platelet = c("PPBP", "PF4"))
+  for (type in intersect(names(markers), names(which(table(lab) >= 10)))) {
+    top <- head(rownames(grouped)[order(-grouped[, type])], 20)
+    expect_true(any(markers[[type]] %in% top), info = paste(type, ":", paste(top, collapse = " ")))
+  }
+})

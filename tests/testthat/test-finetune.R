@@ -42,3 +42,10 @@ test_that("CUDA training runs when a GPU is present", {
                     device = "cuda", verbose = FALSE)
   expect_equal(nrow(annotate_cells(model, query_counts(20), device = "cuda", verbose = FALSE)), 20)
 })
+
+test_that("progress reporting survives a run that uses every step", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:100]
+  expect_no_error(suppressMessages(
+    finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 2, validation_fraction = 0,
+             verbose = TRUE)))
+})

@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
   config.ff_dim = 64;
   config.n_features = data.n_rows;
   config.n_classes = data.n_classes;
-  const sclm::BinTokenizer tokenizer({256, 30, 1e4, 3.0}, data.identity_map(), data.n_rows);
+  const sclm::TokenizerConfig tokenizer_config{256, 30, 1e4, 3.0};
+  config = sclm::complete_config(config, tokenizer_config);
+  const sclm::Tokenizer tokenizer(tokenizer_config, data.identity_map(), data.n_rows);
   const auto store = tokenizer.tokenize_all(data.view());
 
   std::mt19937_64 rng(1);
@@ -40,7 +42,7 @@ int main(int argc, char** argv) {
     std::vector<int64_t> y;
     for (int c : batch_cells) y.push_back(data.labels[c]);
     dump << batch.genes.size(0) << " " << batch.genes.size(1) << "\n";
-    for (const auto& t : {batch.genes, batch.bins, batch.padding.to(torch::kInt64), torch::tensor(y)}) {
+    for (const auto& t : {batch.genes, batch.values, batch.padding.to(torch::kInt64), torch::tensor(y)}) {
       auto flat = t.flatten();
       auto a = flat.accessor<int64_t, 1>();
       for (int64_t k = 0; k < flat.size(0); ++k) dump << a[k] << (k + 1 < flat.size(0) ? ' ' : '\n');

@@ -12,7 +12,7 @@ namespace sclm {
 
 struct TokenBatch {
   torch::Tensor genes;    // [B, L] int64 gene token ids
-  torch::Tensor bins;     // [B, L] int64 bin token ids
+  torch::Tensor values;   // [B, L] int64 value token ids
   torch::Tensor padding;  // [B, L] bool, true at padding positions
 
   TokenBatch to(const torch::Device& device) const;
@@ -20,8 +20,10 @@ struct TokenBatch {
 
 // Builds a batch from cells `cells` of `store`; L = 1 + the longest cell in the batch.
 // With `rng` and drop > 0, each gene token is left out with probability `drop` (augmentation;
-// every cell keeps at least one token).
+// every cell keeps at least one token). Left-out tokens are removed, or, with keep_positions
+// (models whose positions mean something: full-length genes, Linformer, the CNN head), turned
+// into padding in place.
 TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells, std::mt19937_64* rng = nullptr,
-                      double drop = 0.0);
+                      double drop = 0.0, bool keep_positions = false);
 
 }  // namespace sclm

@@ -1,9 +1,37 @@
-// scBERT-style expression-bin tokenizer over a cell's top expressed vocabulary genes.
+// Tokenizers: a cell becomes a sequence of (gene token, value token) pairs.
 //
-// A cell becomes a set of (gene token, bin token) pairs: its `max_tokens` most expressed genes
-// among those in the vocabulary (ties by vocabulary order), each with the bin
-// min(floor(bins_per_log2 * log2(1 + CP10k)), max_bin). Gene identity is the position, so no positional
-// embedding is needed; a CLS token is added when batching.
+//  kBins      scBERT: the cell's `max_tokens` most expressed vocabulary genes (ties by vocabulary
+//             order), value = min(floor(bins_per_log2 * log2(1 + CP10k)), max_bin).
+//  kValueBins scGPT: the cell's non-zero vocabulary genes (top `max_tokens` by expression) plus a
+//             sampled share of its zero genes; value = per-cell quantile bin of the non-zero values
+//             (1..max_bin), 0 for a zero.
+//  kRank      Geneformer: genes ordered by CP10k divided by the gene's median non-zero CP10k over
+//             the pretraining corpus (gene_scale), top `max_tokens`; value = rank position
+//             (0 = first), so the value embedding is Geneformer's positional embedding.
+// full_length (kBins, kValueBins): every vocabulary gene is a position, in vocabulary order,
+// zeros included (value 0); max_tokens is ignored.
+// Gene identity is carried by the gene token; a CLS token is added when batching.
+//
+// Precise definitions (tokenizer.cpp; tests/testthat/test-tokenizers.R re-implements them in R):
+//  * A cell's value of vocabulary gene g is the sum of its entries in the rows mapped to g (one row
+//    when the feature map is injective); only values > 0 count as expressed. The library size
+//    `total` is the sum of all entries of the column, in the vocabulary or not; CP10k = value /
+//    total * scale_factor.
+//  * kValueBins quantile bins: let s_0 <= ... <= s_{n-1} be the cell's expressed vocabulary values
+//    (all of them, not only the kept ones) and K = max_bin. The value of an expressed gene with
+//    value x is #{ j in 0..K-1 : s[ceil((n-1) j / (K-1))] <= x }, in 1..K. This is exactly
+//    numpy.digitize(x, numpy.quantile(s, numpy.linspace(0, 1, K))) (linear-interpolation
+//    quantiles, right=False), i.e. scGPT's binning with side="one" and n_bins = max_bin + 1 (bin 0
+//    is the zero bin): an interpolated edge lies strictly between two observed values, so x passes
+//    it iff x >= the upper one. It is invariant under any increasing per-cell transform (CP10k,
+//    log1p), so raw values are binned. Ties stay together (no random tie splitting), and the top
+//    bin K holds only the cell's maximum value(s).
+//  * kValueBins zeros: k = min(round_half_up(zero_share * n_kept), max_tokens - n_kept, n_zero)
+//    of the cell's n_zero unexpressed vocabulary genes, a uniform random subset (Floyd's algorithm
+//    on splitmix64 seeded by splitmix64(splitmix64(seed) XOR cell_id)), emitted in vocabulary order
+//    after the expressed genes.
+//  * kRank score: CP10k / gene_scale[g] (computed as value / total * scale_factor / gene_scale[g]).
+//  * Ties in the top-k selections are broken by vocabulary order (lower index first).
 #pragma once
 
 #include <cstdint>
@@ -21,26 +49,51 @@ constexpr int kGeneTokenOffset = 3;
 constexpr int kBinMaskToken = 1;   // bin vocabulary
 constexpr int kBinTokenOffset = 2;
 
+enum class TokenizerKind { kBins, kValueBins, kRank };
+
 struct TokenizerConfig {
   int max_tokens = 256;   // genes kept per cell
-  int max_bin = 30;       // bins 0..max_bin; higher values are capped
+  int max_bin = 30;       // kBins: bins 0..max_bin, higher values capped; kValueBins: quantile bins 1..max_bin
   double scale_factor = 1e4;
-  double bins_per_log2 = 3.0;  // bin width: 1 is scBERT's floor(log2(1 + CP10k)); 2 halves it
+  double bins_per_log2 = 3.0;  // kBins bin width: 1 is scBERT's floor(log2(1 + CP10k)); 2 halves it
+  TokenizerKind kind = TokenizerKind::kBins;
+  bool full_length = false;
+  double zero_share = 0.0;        // kValueBins: zero genes sampled per non-zero gene kept
+  std::uint64_t seed = 1;         // kValueBins: zero sampling is a function of (seed, cell index)
+  std::vector<float> gene_scale;  // kRank: per-vocabulary-gene divisor (median non-zero CP10k)
 };
+
+// Largest value token a tokenizer emits (before kBinTokenOffset): the value vocabulary of the model
+// is 0..max_value(config, n_features).
+// kBins, kValueBins: max_bin; kRank: min(max_tokens, n_features) - 1 (at least 0).
+int max_value(const TokenizerConfig& config, int n_features);
+
+// A matrix and the vocabulary index of each of its rows (-1: not in the vocabulary).
+struct MappedMatrix {
+  CscView counts;
+  const std::vector<int>* feature_map = nullptr;
+};
+
+// Per vocabulary gene: the median over all cells of its non-zero CP10k values (Geneformer's
+// normalisation factor); 1 for genes never seen. CP10k = value / column total * scale_factor with
+// the total over all rows of that matrix; every row entry > 0 mapped to the gene counts once; the
+// median of an even count is the mean of the two middle values (as R's median()). O(nnz) memory.
+// Throws std::invalid_argument on a feature map of the wrong length or outside the vocabulary.
+std::vector<float> nonzero_medians(const std::vector<MappedMatrix>& data, int n_features, double scale_factor);
 
 // Tokens of many cells, flattened: cell c owns entries offsets[c] .. offsets[c+1]-1.
 struct TokenStore {
   std::vector<std::int32_t> genes;  // gene token ids (vocabulary index + kGeneTokenOffset)
-  std::vector<std::uint8_t> bins;   // bin token ids (bin + kBinTokenOffset)
+  std::vector<std::int32_t> values;  // value token ids (value + kBinTokenOffset)
   std::vector<std::int64_t> offsets{0};
 
   int n_cells() const { return static_cast<int>(offsets.size()) - 1; }
   int length(int c) const { return static_cast<int>(offsets[c + 1] - offsets[c]); }
 };
 
-class BinTokenizer {
+class Tokenizer {
  public:
-  BinTokenizer(TokenizerConfig config, std::vector<int> feature_map, int n_features);
+  Tokenizer(TokenizerConfig config, std::vector<int> feature_map, int n_features);
 
   int n_features() const { return n_features_; }
   const TokenizerConfig& config() const { return config_; }
@@ -48,8 +101,10 @@ class BinTokenizer {
   // Expression bin of a raw value in a cell with library size `total`.
   int bin(double value, double total) const;
 
-  // Appends cell `col` of `m` to `store`.
-  void tokenize(const CscView& m, int col, TokenStore& store) const;
+  // Appends cell `col` of `m` to `store`. `cell_id` seeds kValueBins' zero sampling (a negative
+  // cell_id, the default, means col); give the cell's index in the whole data set so that the
+  // tokens do not depend on batching.
+  void tokenize(const CscView& m, int col, TokenStore& store, long cell_id = -1) const;
 
   // Tokenizes the given columns (all when empty), in order.
   TokenStore tokenize_all(const CscView& m, const std::vector<int>& cols = {}) const;
@@ -58,6 +113,7 @@ class BinTokenizer {
   TokenizerConfig config_;
   std::vector<int> feature_map_;  // input row -> vocabulary index or -1
   int n_features_;
+  bool injective_ = true;  // no two rows map to the same vocabulary gene
 };
 
 }  // namespace sclm

@@ -11,25 +11,25 @@
 namespace sclm {
 namespace {
 
-// Loads the model and feeds it one batch of tokenized cells at a time:
-// consume(model, batch, store, first cell of the batch).
-using BatchConsumer = std::function<void(CellClassifier&, const TokenBatch&, const TokenStore&, int)>;
-
-void run_batches(const std::string& weights, const ModelConfig& config, const TokenizerConfig& tokenizer_config,
+// Loads `weights` into a Module (CellClassifier or TokenEncoder) and feeds it one batch of
+// tokenized cells at a time: consume(module, batch, store, first cell of the batch).
+template <typename Module, typename Consumer>
+void run_batches(const std::string& weights, const ModelConfig& model_config, const TokenizerConfig& tokenizer_config,
                  const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
-                 const std::function<bool()>& interrupted, const BatchConsumer& consume) {
+                 const std::function<bool()>& interrupted, const Consumer& consume) {
   counts.validate();
   if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
   const auto device = resolve_device(run.device);
   configure_runtime(run.num_threads);
-  CellClassifier model(config);
+  const ModelConfig config = complete_config(model_config, tokenizer_config);
+  Module model(config);
   deserialize_module(*model, weights, device);
   model->to(device);
   model->eval();
   torch::NoGradGuard no_grad;
   torch::InferenceMode inference_mode;
 
-  const BinTokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
+  const Tokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
   for (int start = 0; start < counts.n_cols; start += run.batch_size) {
     if (interrupted && interrupted()) throw Interrupted();
     const int end = std::min(counts.n_cols, start + run.batch_size);
@@ -44,66 +44,90 @@ void run_batches(const std::string& weights, const ModelConfig& config, const To
 }
 
 // Row-major n_cells x width output of a per-batch function.
-std::vector<float> run_rows(const std::string& weights, const ModelConfig& config,
-                            const TokenizerConfig& tokenizer, const CscView& counts,
-                            const std::vector<int>& feature_map, const RunConfig& run,
-                            const std::function<bool()>& interrupted, int width,
-                            const std::function<torch::Tensor(CellClassifier&, const TokenBatch&)>& fn) {
+template <typename Module, typename Fn>
+std::vector<float> run_rows(const std::string& weights, const ModelConfig& config, const TokenizerConfig& tokenizer,
+                            const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
+                            const std::function<bool()>& interrupted, int width, const Fn& fn) {
   return with_torch_errors([&] {
     std::vector<float> out(static_cast<std::size_t>(counts.n_cols) * width);
-    run_batches(weights, config, tokenizer, counts, feature_map, run, interrupted,
-                [&](CellClassifier& model, const TokenBatch& batch, const TokenStore&, int start) {
-                  auto result = fn(model, batch).to(torch::kCPU, torch::kFloat32).contiguous();
-                  std::memcpy(out.data() + static_cast<std::size_t>(start) * width, result.data_ptr<float>(),
-                              sizeof(float) * result.numel());
-                });
+    run_batches<Module>(weights, config, tokenizer, counts, feature_map, run, interrupted,
+                        [&](Module& model, const TokenBatch& batch, const TokenStore&, int start) {
+                          auto result = fn(model, batch).to(torch::kCPU, torch::kFloat32).contiguous();
+                          std::memcpy(out.data() + static_cast<std::size_t>(start) * width, result.template data_ptr<float>(),
+                                      sizeof(float) * result.numel());
+                        });
     return out;
   });
 }
 
 }  // namespace
 
-std::vector<float> predict_probabilities(const std::string& weights, const ModelConfig& model,
-                                         const TokenizerConfig& tokenizer, const CscView& counts,
-                                         const std::vector<int>& feature_map, const RunConfig& run,
-                                         const std::function<bool()>& interrupted) {
-  return run_rows(weights, model, tokenizer, counts, feature_map, run, interrupted, model.n_classes,
-                     [](CellClassifier& m, const TokenBatch& b) { return torch::softmax(m->forward(b), 1); });
+Classification classify_cells(const std::string& weights, const ModelConfig& model, const TokenizerConfig& tokenizer,
+                              const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
+                              const std::function<bool()>& interrupted, bool with_embeddings) {
+  return with_torch_errors([&] {
+    Classification out;
+    const int n_classes = model.n_classes, width = 2 * model.dim;
+    out.logits.resize(static_cast<std::size_t>(counts.n_cols) * n_classes);
+    if (with_embeddings) out.embeddings.resize(static_cast<std::size_t>(counts.n_cols) * width);
+    auto copy_rows = [](const torch::Tensor& t, std::vector<float>& dest, int start, int row_width) {
+      const auto cpu = t.to(torch::kCPU, torch::kFloat32).contiguous();
+      std::memcpy(dest.data() + static_cast<std::size_t>(start) * row_width, cpu.data_ptr<float>(),
+                  sizeof(float) * cpu.numel());
+    };
+    run_batches<CellClassifier>(weights, model, tokenizer, counts, feature_map, run, interrupted,
+                                [&](CellClassifier& m, const TokenBatch& batch, const TokenStore&, int start) {
+                                  torch::Tensor pooled;
+                                  const auto logits = m->forward(batch, with_embeddings ? &pooled : nullptr);
+                                  copy_rows(logits, out.logits, start, n_classes);
+                                  if (with_embeddings) copy_rows(pooled, out.embeddings, start, width);
+                                });
+    return out;
+  });
 }
 
-std::vector<float> embed_cells(const std::string& weights, const ModelConfig& model,
+std::vector<float> embed_cells(const std::string& encoder_weights, const ModelConfig& model,
                                const TokenizerConfig& tokenizer, const CscView& counts,
                                const std::vector<int>& feature_map, const RunConfig& run,
                                const std::function<bool()>& interrupted) {
-  return run_rows(weights, model, tokenizer, counts, feature_map, run, interrupted, 2 * model.dim,
-                     [](CellClassifier& m, const TokenBatch& b) { return m->embed(b); });
+  return run_rows<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted, 2 * model.dim,
+                                [](TokenEncoder& m, const TokenBatch& b) { return TokenEncoderImpl::pool(m->forward(b), b.padding); });
 }
 
-AttentionScores gene_attention(const std::string& weights, const ModelConfig& model,
+AttentionScores gene_attention(const std::string& encoder_weights, const ModelConfig& model,
                                const TokenizerConfig& tokenizer, const CscView& counts,
                                const std::vector<int>& feature_map, const RunConfig& run,
                                const std::function<bool()>& interrupted) {
   return with_torch_errors([&] {
     AttentionScores out;
-    run_batches(weights, model, tokenizer, counts, feature_map, run, interrupted,
-                [&](CellClassifier& m, const TokenBatch& batch, const TokenStore& store, int start) {
-                  auto scores = m->cls_attention(batch).to(torch::kCPU, torch::kFloat32).contiguous();
-                  auto a = scores.accessor<float, 2>();
-                  for (int c = 0; c < store.n_cells(); ++c)
-                    for (int t = 0; t < store.length(c); ++t) {  // position t + 1: after CLS
-                      out.cell.push_back(start + c);
-                      out.feature.push_back(store.genes[store.offsets[c] + t] - kGeneTokenOffset);
-                      out.score.push_back(a[c][t + 1]);
-                    }
-                });
+    run_batches<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted,
+                              [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore& store, int start) {
+                                torch::Tensor weights;
+                                m->forward(batch, &weights);
+                                const auto cpu = weights.to(torch::kCPU, torch::kFloat32).contiguous();
+                                auto a = cpu.accessor<float, 2>();
+                                for (int c = 0; c < store.n_cells(); ++c)
+                                  for (int t = 0; t < store.length(c); ++t) {  // position t + 1: after CLS
+                                    out.cell.push_back(start + c);
+                                    out.feature.push_back(store.genes[store.offsets[c] + t] - kGeneTokenOffset);
+                                    out.score.push_back(a[c][t + 1]);
+                                  }
+                              });
     return out;
   });
 }
 
-void validate_weights(const std::string& weights, const ModelConfig& config) {
+void validate_weights(const std::string& weights, const std::string& encoder_weights, const ModelConfig& model,
+                      const TokenizerConfig& tokenizer) {
   with_torch_errors([&] {
-    CellClassifier model(config);
-    deserialize_module(*model, weights, torch::Device(torch::kCPU));
+    const ModelConfig config = complete_config(model, tokenizer);
+    const torch::Device cpu(torch::kCPU);
+    if (!weights.empty()) {
+      CellClassifier classifier(config);
+      deserialize_module(*classifier, weights, cpu);
+    }
+    TokenEncoder encoder(config);
+    deserialize_module(*encoder, encoder_weights, cpu);
     return 0;
   });
 }

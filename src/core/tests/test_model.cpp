@@ -3,6 +3,7 @@
 #include "api.h"
 #include "data/batch.h"
 #include "model/classifier.h"
+#include "model/encoder.h"
 #include "real_data.h"
 #include "util/backend.h"
 
@@ -18,7 +19,7 @@ ModelConfig small_config(int n_features, int n_classes) {
   c.ff_dim = 64;
   c.n_layers = 2;
   c.dropout = 0.0;
-  return c;
+  return complete_config(c, TokenizerConfig{});
 }
 }  // namespace
 
@@ -32,7 +33,7 @@ TEST(Model, RejectsInconsistentConfig) {
 
 TEST(Model, PaddingDoesNotChangeOutputs) {
   const auto d = sclm_test::load_pbmc_subset();
-  BinTokenizer tok({32, 10, 1e4}, d.identity_map(), d.n_rows);
+  Tokenizer tok({32, 10, 1e4}, d.identity_map(), d.n_rows);
   const auto store = tok.tokenize_all(d.view());
   torch::manual_seed(1);
   CellClassifier model(small_config(d.n_rows, d.n_classes));
@@ -45,21 +46,6 @@ TEST(Model, PaddingDoesNotChangeOutputs) {
   auto alone = model->forward(make_batch(store, {0}));
   auto together = model->forward(make_batch(store, {0, other}));
   EXPECT_TRUE(torch::allclose(alone[0], together[0], 1e-4, 1e-5));
-}
-
-TEST(Model, AttentionWeightsAreDistributionsIgnoringPadding) {
-  torch::manual_seed(1);
-  FullAttention attention(16, 4);
-  attention->eval();
-  auto x = torch::randn({2, 5, 16});
-  auto padding = torch::zeros({2, 5}, torch::kBool);
-  padding[1][3] = true;
-  padding[1][4] = true;
-  torch::Tensor weights;
-  attention->forward(x, padding, &weights);
-  ASSERT_EQ(weights.sizes(), (std::vector<int64_t>{2, 4, 5, 5}));
-  EXPECT_TRUE(torch::allclose(weights.sum(-1), torch::ones({2, 4, 5})));
-  EXPECT_EQ(weights.index({1, torch::indexing::Slice(), torch::indexing::Slice(), 3}).abs().max().item<float>(), 0.0f);
 }
 
 TEST(Model, SerializationRoundTrip) {
@@ -76,7 +62,9 @@ TEST(Model, SerializationRoundTrip) {
   auto other = small_config(60, 4);  // different vocabulary size
   CellClassifier c(other);
   EXPECT_THROW(deserialize_module(*c, bytes, torch::Device(torch::kCPU)), std::invalid_argument);
-  EXPECT_THROW(validate_weights("not a model", config), std::invalid_argument);
+  EXPECT_THROW(validate_weights("not a model", serialize_module(*a->encoder()), config, TokenizerConfig{}),
+               std::invalid_argument);
+  EXPECT_NO_THROW(validate_weights(bytes, serialize_module(*a->encoder()), config, TokenizerConfig{}));
 }
 
 TEST(Backend, TorchWarningsAreCollectedForTheHost) {

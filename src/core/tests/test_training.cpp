@@ -1,6 +1,7 @@
 // End-to-end core training and inference on real pbmc3k cells.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -44,8 +45,16 @@ TEST(Training, LearnsRealCellTypesAndPredictsProbabilities) {
 
   RunConfig run;
   run.batch_size = 50;
-  const auto probs = predict_probabilities(result.weights, f.model, f.tokenizer, f.data.view(),
-                                           f.data.identity_map(), run, nullptr);
+  const auto classified = classify_cells(result.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(),
+                                        run, nullptr, /*with_embeddings=*/true);
+  std::vector<float> probs = classified.logits;
+  for (int c = 0; c < f.data.n_cols; ++c) {  // softmax per cell
+    float* row = probs.data() + static_cast<std::size_t>(c) * f.data.n_classes;
+    const float top = *std::max_element(row, row + f.data.n_classes);
+    double total = 0;
+    for (int k = 0; k < f.data.n_classes; ++k) total += (row[k] = std::exp(row[k] - top));
+    for (int k = 0; k < f.data.n_classes; ++k) row[k] /= total;
+  }
   ASSERT_EQ(probs.size(), static_cast<std::size_t>(f.data.n_cols * f.data.n_classes));
   int correct = 0;
   for (int c = 0; c < f.data.n_cols; ++c) {
@@ -55,10 +64,13 @@ TEST(Training, LearnsRealCellTypesAndPredictsProbabilities) {
   }
   EXPECT_GT(static_cast<double>(correct) / f.data.n_cols, 0.75);
 
-  const auto emb = embed_cells(result.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(), run, nullptr);
+  const auto emb = embed_cells(result.encoder_weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(), run, nullptr);
   EXPECT_EQ(emb.size(), static_cast<std::size_t>(f.data.n_cols * 2 * f.model.dim));
+  // The classifier's pass gives the same embeddings as the encoder's.
+  ASSERT_EQ(classified.embeddings.size(), emb.size());
+  for (std::size_t k = 0; k < emb.size(); k += 97) EXPECT_NEAR(classified.embeddings[k], emb[k], 1e-4);
 
-  const auto att = gene_attention(result.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(), run, nullptr);
+  const auto att = gene_attention(result.encoder_weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(), run, nullptr);
   ASSERT_EQ(att.cell.size(), att.score.size());
   std::vector<double> per_cell(f.data.n_cols, 0.0);
   for (std::size_t k = 0; k < att.cell.size(); ++k) {
@@ -71,6 +83,9 @@ TEST(Training, LearnsRealCellTypesAndPredictsProbabilities) {
     EXPECT_GT(total, 0.0);
     EXPECT_LE(total, 1.0 + 1e-5);
   }
+
+  // The classifier's encoder part is a complete encoder.
+  EXPECT_NO_THROW(validate_weights("", result.encoder_weights, f.model, f.tokenizer));
 }
 
 TEST(Training, SameSeedGivesIdenticalWeights) {
@@ -92,11 +107,11 @@ TEST(Training, EarlyStoppingAndInterruptReturnUsableWeights) {
   const auto interrupted = f.fit({nullptr, nullptr, [&] { return ++polls > 5; }});
   EXPECT_TRUE(interrupted.interrupted);
   EXPECT_FALSE(interrupted.weights.empty());
-  EXPECT_NO_THROW(validate_weights(interrupted.weights, f.model));
+  EXPECT_NO_THROW(validate_weights(interrupted.weights, interrupted.encoder_weights, f.model, f.tokenizer));
 
   RunConfig run;
-  EXPECT_THROW(predict_probabilities(interrupted.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(),
-                                     run, [] { return true; }),
+  EXPECT_THROW(classify_cells(interrupted.weights, f.model, f.tokenizer, f.data.view(), f.data.identity_map(),
+                              run, [] { return true; }, false),
                Interrupted);
 }
 

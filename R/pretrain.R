@@ -1,0 +1,78 @@
+#' Pretrain a scLM encoder on unlabeled cells
+#'
+#' Masked self-supervised training, as scBERT and Geneformer do: in every cell, 15% of the
+#' non-zero gene positions are masked (90% of them replaced by a MASK value, the rest left
+#' as they are; zeros are never masked) and the model learns to predict their expression bin
+#' (for the `"rank"` tokenizer: the masked gene) from the other genes of the cell. The result
+#' is an encoder that [finetune()] starts from and that [embed_cells()] and
+#' [attention_scores()] use directly.
+#'
+#' The vocabulary is `config$features` when given, else the union of each dataset's
+#' `config$n_features` most variable genes. A validation share of cells reports the masked
+#' loss every epoch; the weights of the best epoch are kept. With `checkpoint`, the state of the
+#' run (weights, optimiser, history) is written after every epoch, atomically, and
+#' `resume = TRUE` continues an interrupted run from it: the result is the same as an
+#' uninterrupted run with the same seed on CPU.
+#'
+#' @param x Unlabeled cells: one Seurat object, SingleCellExperiment or genes x cells count
+#'   matrix, or a list of them (several datasets; labels are not used).
+#' @param config An [scLMConfig()].
+#' @param mask_fraction Share of a cell's non-zero positions masked.
+#' @param mask_replace Share of masked positions replaced by the MASK value (the others keep
+#'   their value but must still be predicted).
+#' @param balanced_masking Mask each value class of a cell equally often (annATAC's
+#'   class-balanced masking), so rare high-expression bins are learned too.
+#' @param checkpoint Optional file to write the training state to after every epoch.
+#' @param resume Continue from `checkpoint` if it exists (a checkpoint of other settings or
+#'   data is refused).
+#' @inheritParams finetune
+#' @return An `scLM_model` without labels (an encoder), to pass to [finetune()],
+#'   [embed_cells()], [attention_scores()] or [save_model()].
+#' @seealso [finetune()]
+#' @examples
+#' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
+#' encoder <- pretrain(pbmc$counts[, 1:300], scLMConfig(n_features = 300, max_tokens = 64),
+#'                     epochs = 1, verbose = FALSE)
+#' encoder
+#' @export
+pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epochs = 10L, batch_size = 32L,
+                     learning_rate = 1e-3, weight_decay = 0.01, validation_fraction = 0.05, patience = 5L,
+                     mask_fraction = 0.15, mask_replace = 0.9, balanced_masking = FALSE,
+                     checkpoint = NULL, resume = FALSE, seed = 1L, num_threads = default_threads(),
+                     device = "auto", verbose = TRUE) {
+  started <- proc.time()[["elapsed"]]
+  if (!inherits(config, "scLM_config")) {
+    cli::cli_abort(c("{.arg config} must be an {.fn scLMConfig}.", "i" = "Use {.code pretrain(x, scLMConfig())}."))
+  }
+  train <- train_settings(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
+                          num_threads, device, checkpoint, resume)
+  masking <- list(mask_fraction = check_number(mask_fraction, 0.01, 0.9, "mask_fraction"),
+                  mask_replace = check_number(mask_replace, 0, 1, "mask_replace"),
+                  balanced_masking = check_flag(balanced_masking, "balanced_masking"))
+  check_flag(verbose, "verbose")
+
+  datasets <- if (is.list(x) && !is.object(x)) x else list(x)
+  if (length(datasets) == 0L) cli::cli_abort("{.arg x} is an empty list; give at least one dataset.")
+  counts <- lapply(seq_along(datasets), function(k) cell_matrix(datasets[[k]], assay, layer, arg = sprintf("x[[%d]]", k)))
+  if (is.null(config$features)) {
+    config$features <- unique(unlist(lapply(counts, select_features, config = config), use.names = FALSE))
+  }
+  maps <- lapply(counts, function(m) feature_index(rownames(m), config$features))
+  covered <- vapply(maps, function(i) sum(i >= 0L), integer(1))
+  if (any(covered == 0L)) {
+    cli::cli_abort("Dataset{?s} {which(covered == 0L)} of {.arg x} share{?s/} no genes with the vocabulary.")
+  }
+  if (verbose) {
+    cli::cli_inform(c("i" = "Pretraining on {sum(vapply(counts, ncol, integer(1)))} cells from {length(counts)} dataset{?s}; vocabulary of {length(config$features)} genes."))
+  }
+  if (config$tokenizer == "rank") config$gene_scale <- sclm_gene_medians(counts, maps, length(config$features), config$scale_factor)
+
+  progress <- training_progress(verbose, train$epochs)
+  fit <- call_core(sclm_pretrain(counts, maps, core_model_config(config, 0L), core_tokenizer_config(config), train,
+                                 masking, progress$on_step, progress$on_epoch))
+  progress$done()
+  report_interrupt(fit)
+  new_scLM_model(config = config, labels = character(0), fit = fit,
+                 training = training_summary(fit, train, started, n_cells = sum(vapply(counts, ncol, integer(1))),
+                                             objective = "masked", masking = masking))
+}

@@ -1,0 +1,24 @@
+# Reads a dataset of ../shared/data (see its README) as a dgCMatrix with labels.
+shared_data_dir <- function() {
+  dir <- Sys.getenv("SCLM_SHARED_DATA", file.path("..", "shared", "data"))
+  if (!dir.exists(dir)) stop("shared data not found at ", dir, "; set SCLM_SHARED_DATA")
+  dir
+}
+
+read_shared <- function(name) {
+  dir <- file.path(shared_data_dir(), name)
+  # file() reads gzip transparently and these readers close what they open.
+  m <- methods::as(Matrix::readMM(file.path(dir, "counts.mtx.gz")), "CsparseMatrix")
+  features <- readLines(file.path(dir, "features.tsv.gz"))
+  barcodes <- readLines(file.path(dir, "barcodes.tsv.gz"))
+  labels <- utils::read.delim(file.path(dir, "labels.tsv.gz"), stringsAsFactors = FALSE)
+  dimnames(m) <- list(make.unique(features), barcodes)
+  labels <- labels[match(barcodes, labels$barcode), ]
+  list(counts = m, cell_type = labels$cell_type, batch = labels$batch)
+}
+
+# Log-normalised sets back to a count-like scale (scLM normalises by library size itself).
+as_count_scale <- function(m) {
+  m@x <- expm1(m@x)
+  m
+}

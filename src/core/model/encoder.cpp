@@ -1,0 +1,114 @@
+#include "model/encoder.h"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace sclm {
+
+ModelConfig complete_config(ModelConfig model, const TokenizerConfig& tokenizer) {
+  model.n_values = max_value(tokenizer, model.n_features) + 1;
+  model.attention.max_length = 1 + (tokenizer.full_length ? model.n_features : tokenizer.max_tokens);
+  return model;
+}
+
+void check_model_config(const ModelConfig& c) {
+  auto fail = [](const std::string& msg) { throw std::invalid_argument(msg); };
+  if (c.n_features < 1) fail("the model needs at least one feature");
+  if (c.dim < 1 || c.n_layers < 1 || c.n_heads < 1 || c.ff_dim < 1)
+    fail("dim, n_layers, n_heads and ff_dim must be positive");
+  if (c.dim % c.n_heads != 0)
+    fail("dim (" + std::to_string(c.dim) + ") must be a multiple of n_heads (" + std::to_string(c.n_heads) + ")");
+  if (c.dropout < 0 || c.dropout >= 1) fail("dropout must be in [0, 1)");
+  if (c.n_values < 1) fail("the value vocabulary is empty (complete_config was not applied)");
+  if (c.redraw_interval < 0) fail("redraw_interval must be non-negative");
+}
+
+EncoderBlockImpl::EncoderBlockImpl(const ModelConfig& c, bool own_projection) : dropout_(c.dropout) {
+  norm_attention_ = register_module("norm_attention", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim})));
+  attention_ = register_module("attention", SelfAttention(c.dim, c.n_heads, c.attention, own_projection));
+  norm_ff_ = register_module("norm_ff", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim})));
+  ff_in_ = register_module("ff_in", torch::nn::Linear(c.dim, c.ff_dim));
+  ff_out_ = register_module("ff_out", torch::nn::Linear(c.ff_dim, c.dim));
+}
+
+torch::Tensor EncoderBlockImpl::forward(torch::Tensor x, const torch::Tensor& padding, torch::Tensor* cls_weights,
+                                        const torch::Tensor& projection) {
+  const bool train = is_training();
+  x = x + torch::dropout(attention_(norm_attention_(x), padding, cls_weights, projection), dropout_, train);
+  auto h = ff_out_(torch::dropout(torch::gelu(ff_in_(norm_ff_(x))), dropout_, train));
+  return x + torch::dropout(h, dropout_, train);
+}
+
+TokenEncoderImpl::TokenEncoderImpl(const ModelConfig& c) {
+  check_model_config(c);
+  gene_embedding_ = register_module(
+      "gene_embedding",
+      torch::nn::Embedding(torch::nn::EmbeddingOptions(c.n_features + kGeneTokenOffset, c.dim).padding_idx(kPadToken)));
+  value_embedding_ = register_module(
+      "value_embedding",
+      torch::nn::Embedding(torch::nn::EmbeddingOptions(c.n_values + kBinTokenOffset, c.dim).padding_idx(kPadToken)));
+  torch::NoGradGuard no_grad;
+  for (auto* table : {&gene_embedding_, &value_embedding_}) {
+    (*table)->weight.normal_(0.0, 0.02);
+    (*table)->weight[kPadToken].zero_();
+  }
+  const bool shared = c.attention.kind == AttentionKind::kLinformer && c.share_projection;
+  if (shared)
+    shared_projection_ = register_parameter("projection", linformer_projection(c.attention.linformer_k, c.attention.max_length));
+  for (int l = 0; l < c.n_layers; ++l)
+    blocks_.push_back(register_module("block" + std::to_string(l), EncoderBlock(c, !shared)));
+  final_norm_ = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim})));
+}
+
+torch::Tensor TokenEncoderImpl::forward(const TokenBatch& batch, torch::Tensor* cls_weights) {
+  auto x = gene_embedding_(batch.genes) + value_embedding_(batch.values);
+  for (std::size_t l = 0; l < blocks_.size(); ++l)
+    x = blocks_[l](x, batch.padding, l + 1 == blocks_.size() ? cls_weights : nullptr, shared_projection_);
+  return final_norm_(x);
+}
+
+void TokenEncoderImpl::redraw_features() {
+  for (auto& block : blocks_) block->attention()->redraw_features();
+}
+
+torch::Tensor TokenEncoderImpl::pool(const torch::Tensor& hidden, const torch::Tensor& padding) {
+  auto cls = hidden.select(1, 0);
+  auto genes = padding.logical_not().to(hidden.dtype());
+  genes.select(1, 0).zero_();  // the CLS position is not a gene
+  auto count = genes.sum(1, /*keepdim=*/true).clamp_min(1.0);
+  auto mean = (hidden * genes.unsqueeze(-1)).sum(1) / count;
+  return torch::cat({cls, mean}, 1);
+}
+
+std::string serialize_module(const torch::nn::Module& module) {
+  torch::serialize::OutputArchive archive;
+  module.save(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+void deserialize_module(torch::nn::Module& module, const std::string& bytes, const torch::Device& device) {
+  // Module::load replaces tensors without comparing shapes, so compare them here.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
+  for (const auto& item : module.named_parameters()) expected.emplace_back(item.key(), item.value().sizes().vec());
+  for (const auto& item : module.named_buffers()) expected.emplace_back(item.key(), item.value().sizes().vec());
+  try {
+    torch::serialize::InputArchive archive;
+    std::istringstream in(bytes);
+    archive.load_from(in, device);
+    module.load(archive);
+  } catch (const c10::Error& e) {
+    throw std::invalid_argument(std::string("model weights do not fit this model: ") + e.what_without_backtrace());
+  }
+  auto parameters = module.named_parameters();
+  auto buffers = module.named_buffers();
+  for (const auto& [name, sizes] : expected) {
+    const auto* tensor = parameters.find(name);
+    if (tensor == nullptr) tensor = buffers.find(name);
+    if (tensor == nullptr || tensor->sizes().vec() != sizes)
+      throw std::invalid_argument("model weights do not fit this model: tensor '" + name + "' has the wrong shape");
+  }
+}
+
+}  // namespace sclm

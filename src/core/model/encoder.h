@@ -1,0 +1,57 @@
+// The scLM token encoder: gene + value embeddings, pre-LayerNorm transformer blocks (full,
+// Performer or Linformer attention), and the cell embedding pooled from its output.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "api.h"
+#include "data/batch.h"
+#include "model/attention.h"
+
+namespace sclm {
+
+class EncoderBlockImpl : public torch::nn::Module {
+ public:
+  EncoderBlockImpl(const ModelConfig& config, bool own_projection);
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& padding, torch::Tensor* cls_weights = nullptr,
+                        const torch::Tensor& projection = {});
+  SelfAttention& attention() { return attention_; }
+
+ private:
+  double dropout_;
+  torch::nn::LayerNorm norm_attention_{nullptr}, norm_ff_{nullptr};
+  SelfAttention attention_{nullptr};
+  torch::nn::Linear ff_in_{nullptr}, ff_out_{nullptr};
+};
+TORCH_MODULE(EncoderBlock);
+
+class TokenEncoderImpl : public torch::nn::Module {
+ public:
+  explicit TokenEncoderImpl(const ModelConfig& config);
+  // Hidden states [B, L, D]. With cls_weights, it receives the last block's attention from the
+  // CLS token over the positions, mean over heads [B, L].
+  torch::Tensor forward(const TokenBatch& batch, torch::Tensor* cls_weights = nullptr);
+  // Cell embedding [B, 2D]: the CLS state next to the mean of the gene states.
+  static torch::Tensor pool(const torch::Tensor& hidden, const torch::Tensor& padding);
+  void redraw_features();  // Performer
+  int n_layers() const { return static_cast<int>(blocks_.size()); }
+
+ private:
+  torch::nn::Embedding gene_embedding_{nullptr}, value_embedding_{nullptr};
+  std::vector<EncoderBlock> blocks_;
+  torch::Tensor shared_projection_;  // Linformer with share_projection
+  torch::nn::LayerNorm final_norm_{nullptr};
+};
+TORCH_MODULE(TokenEncoder);
+
+// Throws std::invalid_argument for an inconsistent (completed) configuration.
+void check_model_config(const ModelConfig& config);
+
+std::string serialize_module(const torch::nn::Module& module);
+// Loads serialized weights into `module`; throws std::invalid_argument when they do not fit.
+void deserialize_module(torch::nn::Module& module, const std::string& bytes, const torch::Device& device);
+
+}  // namespace sclm

@@ -1,0 +1,38 @@
+// The training loop shared by fine-tuning and pretraining: AdamW with warm-up + cosine decay,
+// gradient clipping, validation each epoch, early stopping (best weights kept), interrupts, and a
+// checkpoint after every epoch from which an interrupted run resumes to the same result.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "api.h"
+
+namespace sclm {
+
+struct BatchOutcome {
+  torch::Tensor loss;  // mean over the batch's items; differentiable when training
+  double items = 0;    // cells, or masked tokens
+  double correct = 0;
+};
+
+struct TrainingTask {
+  torch::nn::Module* module = nullptr;    // its state is the weights
+  std::vector<torch::Tensor> parameters;  // the ones optimised
+  std::vector<int> train_cells, validation_cells;
+  // Loss of a batch of cells; training = false runs under no_grad in eval mode.
+  std::function<BatchOutcome(const std::vector<int>& cells, std::mt19937_64& rng, bool training)> run_batch;
+  std::function<void(long step)> before_step;  // optional, e.g. Performer feature redraws
+  std::string fingerprint;                     // settings + data; a checkpoint must match it
+};
+
+// Throws std::invalid_argument for bad settings.
+void check_train_config(const TrainConfig& config);
+
+TrainResult run_training(TrainingTask& task, const TrainConfig& config, const TrainCallbacks& callbacks);
+
+}  // namespace sclm

@@ -1,0 +1,80 @@
+// Masked pretraining of the token encoder on unlabeled cells from one or more matrices.
+#include <random>
+
+#include "api.h"
+#include "data/batch.h"
+#include "data/masking.h"
+#include "model/classifier.h"
+#include "train/fingerprint.h"
+#include "train/loop.h"
+#include "train/split.h"
+#include "util/backend.h"
+
+namespace sclm {
+
+TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelConfig& model_config,
+                             const TokenizerConfig& tokenizer_config, const TrainConfig& train,
+                             const PretrainConfig& pretrain, const TrainCallbacks& callbacks) {
+  return with_torch_errors([&] {
+    if (data.empty()) throw std::invalid_argument("pretraining needs at least one matrix");
+    check_train_config(train);
+    if (!(pretrain.mask_fraction > 0 && pretrain.mask_fraction < 1)) throw std::invalid_argument("mask_fraction must be in (0, 1)");
+    if (pretrain.mask_replace < 0 || pretrain.mask_replace > 1) throw std::invalid_argument("mask_replace must be in [0, 1]");
+    ModelConfig config = complete_config(model_config, tokenizer_config);
+    config.n_classes = 0;
+    check_model_config(config);
+
+    const auto device = resolve_device(train.device);
+    configure_runtime(train.num_threads);
+    torch::manual_seed(train.seed);
+    std::mt19937_64 rng(train.seed);
+
+    // Cells of all matrices in one token store; cell ids continue across matrices so value-bin
+    // zero sampling differs between them.
+    TokenStore store;
+    long cell_id = 0;
+    for (const auto& m : data) {
+      m.counts.validate();
+      if (m.feature_map == nullptr) throw std::invalid_argument("a matrix has no feature map");
+      const Tokenizer tokenizer(tokenizer_config, *m.feature_map, config.n_features);
+      for (int j = 0; j < m.counts.n_cols; ++j) tokenizer.tokenize(m.counts, j, store, cell_id++);
+    }
+    if (store.n_cells() < 2) throw std::invalid_argument("pretraining needs at least two cells");
+    const Split split = stratified_split(std::vector<int>(store.n_cells(), 0), 1, train.validation_fraction, rng);
+
+    const bool rank = tokenizer_config.kind == TokenizerKind::kRank;
+    const MaskTarget target = rank ? MaskTarget::kGene : MaskTarget::kValue;
+    MaskedModel model(config, rank ? config.n_features : config.n_values);
+    model->to(device);
+
+    TrainingTask task;
+    task.module = model.get();
+    task.parameters = model->parameters();
+    task.train_cells = split.train;
+    task.validation_cells = split.validation;
+    task.fingerprint = run_fingerprint("pretrain", config, tokenizer_config, train, store,
+                                       std::to_string(pretrain.mask_fraction) + "," + std::to_string(pretrain.mask_replace) +
+                                           "," + std::to_string(pretrain.balanced_masking));
+    if (config.attention.kind == AttentionKind::kPerformer && config.redraw_interval > 0)
+      task.before_step = [&](long step) {
+        if (step > 0 && step % config.redraw_interval == 0) model->encoder()->redraw_features();
+      };
+    task.run_batch = [&](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool) {
+      auto masked = mask_batch(make_batch(store, cells), target, pretrain, batch_rng);
+      auto logits = model->forward(masked.input.to(device));
+      auto targets = masked.targets.to(device);
+      auto selected = targets.ne(-100);
+      auto picked = logits.index({selected});
+      auto y = targets.index({selected});
+      const double n = static_cast<double>(y.numel());
+      if (n == 0) return BatchOutcome{logits.sum() * 0.0, 0.0, 0.0};
+      return BatchOutcome{torch::nn::functional::cross_entropy(picked, y), n, picked.argmax(1).eq(y).sum().item<double>()};
+    };
+    TrainResult result = run_training(task, train, callbacks);
+    deserialize_module(*model, result.weights, device);
+    result.encoder_weights = serialize_module(*model->encoder());
+    return result;
+  });
+}
+
+}  // namespace sclm
