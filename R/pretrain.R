@@ -22,6 +22,11 @@
 #'   their value but must still be predicted).
 #' @param balanced_masking Mask each value class of a cell equally often (annATAC's
 #'   class-balanced masking), so rare high-expression bins are learned too.
+#' @param contrastive_weight Weight of a contrastive term added to the masked loss (0: off):
+#'   each cell is seen as two random halves of its tokens, and the two cell embeddings must
+#'   pick each other out among the batch (InfoNCE, temperature 0.1). The masked objective alone
+#'   learns per-gene expression levels; this term makes the embedding reflect what makes cells
+#'   alike (see the README for its effect on pbmc3k).
 #' @param checkpoint Optional file to write the training state to after every epoch.
 #' @param resume Continue from `checkpoint` if it exists (a checkpoint of other settings or
 #'   data is refused).
@@ -37,7 +42,7 @@
 #' @export
 pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epochs = 10L, batch_size = 32L,
                      learning_rate = 1e-3, weight_decay = 0.01, validation_fraction = 0.05, patience = 5L,
-                     mask_fraction = 0.15, mask_replace = 0.9, balanced_masking = FALSE,
+                     mask_fraction = 0.15, mask_replace = 0.9, balanced_masking = FALSE, contrastive_weight = 1,
                      checkpoint = NULL, resume = FALSE, seed = 1L, num_threads = default_threads(),
                      device = "auto", verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
@@ -48,7 +53,8 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
                           num_threads, device, checkpoint, resume)
   masking <- list(mask_fraction = check_number(mask_fraction, 0.01, 0.9, "mask_fraction"),
                   mask_replace = check_number(mask_replace, 0, 1, "mask_replace"),
-                  balanced_masking = check_flag(balanced_masking, "balanced_masking"))
+                  balanced_masking = check_flag(balanced_masking, "balanced_masking"),
+                  contrastive_weight = check_number(contrastive_weight, 0, 100, "contrastive_weight"))
   check_flag(verbose, "verbose")
 
   datasets <- if (is.list(x) && !is.object(x)) x else list(x)

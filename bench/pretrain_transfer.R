@@ -30,7 +30,7 @@ for (seed in 1:3) {
   test <- pbmc$counts[, split$test]; truth <- pbmc$cell_type[split$test]
   for (variant in c("scratch", "pretrained", "pretrained_top1")) {
     start <- if (variant == "scratch") config else encoder
-    blocks <- if (variant == "pretrained_top1") 1L else "all"
+    blocks <- if (variant == "pretrained_top1") 1L else "all"  # top1: only the last block and the head train
     t1 <- proc.time()[["elapsed"]]
     model <- finetune(start, x, y, trainable_blocks = blocks, seed = seed, verbose = FALSE)
     pred <- annotate_cells(model, test, verbose = FALSE)$labels

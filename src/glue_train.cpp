@@ -67,6 +67,7 @@ Rcpp::List sclm_pretrain(Rcpp::List counts, Rcpp::List feature_maps, Rcpp::List 
   p.mask_fraction = Rcpp::as<double>(pretrain["mask_fraction"]);
   p.mask_replace = Rcpp::as<double>(pretrain["mask_replace"]);
   p.balanced_masking = Rcpp::as<bool>(pretrain["balanced_masking"]);
+  p.contrastive_weight = Rcpp::as<double>(pretrain["contrastive_weight"]);
   return train_result(sclm::pretrain_encoder(data, glue::model_config(model), glue::tokenizer_config(tokenizer),
                                              glue::train_config(train), p, callbacks(on_step, on_epoch)));
 }

@@ -40,10 +40,19 @@ MaskedModelImpl::MaskedModelImpl(const ModelConfig& c, int n_targets) {
   transform_ = register_module("mlm_transform", torch::nn::Linear(c.dim, c.dim));
   norm_ = register_module("mlm_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim})));
   output_ = register_module("mlm_output", torch::nn::Linear(c.dim, n_targets));
+  project_hidden_ = register_module("project_hidden", torch::nn::Linear(2 * c.dim, c.dim));
+  project_out_ = register_module("project_out", torch::nn::Linear(c.dim, c.dim));
 }
 
-torch::Tensor MaskedModelImpl::forward(const TokenBatch& batch) {
-  return output_(norm_(torch::gelu(transform_(encoder_(batch)))));
+torch::Tensor MaskedModelImpl::forward(const TokenBatch& batch, torch::Tensor* pooled) {
+  auto hidden = encoder_(batch);
+  if (pooled != nullptr) *pooled = TokenEncoderImpl::pool(hidden, batch.padding);
+  return output_(norm_(torch::gelu(transform_(hidden))));
+}
+
+torch::Tensor MaskedModelImpl::project(const torch::Tensor& pooled) {
+  return torch::nn::functional::normalize(project_out_(torch::gelu(project_hidden_(pooled))),
+                                          torch::nn::functional::NormalizeFuncOptions().dim(1));
 }
 
 }  // namespace sclm

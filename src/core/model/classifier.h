@@ -25,16 +25,19 @@ class CellClassifierImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CellClassifier);
 
-// Predicts the value token (or, for the rank tokenizer, the gene) at masked positions.
+// Predicts the value token (or, for the rank tokenizer, the gene) at masked positions, and
+// projects cell embeddings for the contrastive term of pretraining.
 class MaskedModelImpl : public torch::nn::Module {
  public:
   MaskedModelImpl(const ModelConfig& config, int n_targets);
-  torch::Tensor forward(const TokenBatch& batch);  // logits [B, L, n_targets]
+  // Logits [B, L, n_targets]; with pooled, it also receives the cell embedding [B, 2D].
+  torch::Tensor forward(const TokenBatch& batch, torch::Tensor* pooled = nullptr);
+  torch::Tensor project(const torch::Tensor& pooled);  // unit-length [B, D]
   TokenEncoder& encoder() { return encoder_; }
 
  private:
   TokenEncoder encoder_{nullptr};
-  torch::nn::Linear transform_{nullptr}, output_{nullptr};
+  torch::nn::Linear transform_{nullptr}, output_{nullptr}, project_hidden_{nullptr}, project_out_{nullptr};
   torch::nn::LayerNorm norm_{nullptr};
 };
 TORCH_MODULE(MaskedModel);

@@ -120,6 +120,15 @@ TEST(Pretraining, MaskedLossDecreasesOnRealCells) {
   EXPECT_EQ(emb.size(), static_cast<std::size_t>(f.data.n_cols) * 2 * f.model.dim);
 }
 
+TEST(Pretraining, ContrastiveTermTrainsWithTheMaskedLoss) {
+  Fixture f;
+  f.pretrain.contrastive_weight = 1.0;
+  f.train.epochs = 4;
+  const auto result = f.fit();
+  EXPECT_LT(result.history.back().train_loss, 0.9 * result.history.front().train_loss);
+  EXPECT_LT(result.history.back().val_loss, result.history.front().val_loss);
+}
+
 TEST(Pretraining, RankTokensPredictMaskedGenes) {
   Fixture f;
   f.tokenizer.kind = TokenizerKind::kRank;

@@ -54,21 +54,37 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
     task.validation_cells = split.validation;
     task.fingerprint = run_fingerprint("pretrain", config, tokenizer_config, train, store,
                                        std::to_string(pretrain.mask_fraction) + "," + std::to_string(pretrain.mask_replace) +
-                                           "," + std::to_string(pretrain.balanced_masking));
+                                           "," + std::to_string(pretrain.balanced_masking) + "," +
+                                           std::to_string(pretrain.contrastive_weight) + "," + std::to_string(pretrain.temperature));
     if (config.attention.kind == AttentionKind::kPerformer && config.redraw_interval > 0)
       task.before_step = [&](long step) {
         if (step > 0 && step % config.redraw_interval == 0) model->encoder()->redraw_features();
       };
+    const bool contrast = pretrain.contrastive_weight > 0;
+    const bool keep_positions = tokenizer_config.full_length || config.attention.kind == AttentionKind::kLinformer;
     task.run_batch = [&](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool) {
-      auto masked = mask_batch(make_batch(store, cells), target, pretrain, batch_rng);
-      auto logits = model->forward(masked.input.to(device));
+      // The masked view; with the contrastive term it is also a random half of each cell's tokens.
+      auto view = contrast ? make_batch(store, cells, &batch_rng, 0.5, keep_positions) : make_batch(store, cells);
+      auto masked = mask_batch(view, target, pretrain, batch_rng);
+      torch::Tensor pooled;
+      auto logits = model->forward(masked.input.to(device), contrast ? &pooled : nullptr);
       auto targets = masked.targets.to(device);
       auto selected = targets.ne(-100);
       auto picked = logits.index({selected});
       auto y = targets.index({selected});
       const double n = static_cast<double>(y.numel());
-      if (n == 0) return BatchOutcome{logits.sum() * 0.0, 0.0, 0.0};
-      return BatchOutcome{torch::nn::functional::cross_entropy(picked, y), n, picked.argmax(1).eq(y).sum().item<double>()};
+      auto loss = n > 0 ? torch::nn::functional::cross_entropy(picked, y) : logits.sum() * 0.0;
+      if (contrast && cells.size() > 1) {
+        torch::Tensor other;
+        model->forward(make_batch(store, cells, &batch_rng, 0.5, keep_positions).to(device), &other);
+        // InfoNCE both ways: each cell's two views must find each other among the batch.
+        auto similarity = torch::matmul(model->project(pooled), model->project(other).t()) / pretrain.temperature;
+        auto same = torch::arange(static_cast<int64_t>(cells.size()), torch::TensorOptions().dtype(torch::kInt64).device(device));
+        namespace F = torch::nn::functional;
+        loss = loss + pretrain.contrastive_weight * 0.5 *
+                          (F::cross_entropy(similarity, same) + F::cross_entropy(similarity.t(), same));
+      }
+      return BatchOutcome{loss, std::max(n, 1.0), n > 0 ? picked.argmax(1).eq(y).sum().item<double>() : 0.0};
     };
     TrainResult result = run_training(task, train, callbacks);
     deserialize_module(*model, result.weights, device);
