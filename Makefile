@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 R_LIB ?=
 export MAKEFLAGS := -j$(JOBS)
 
-.PHONY: all deps install demo test test-cpp test-r sanitize check bench docs clean
+.PHONY: all deps install demo test test-cpp test-r core-tests r-tests sanitize check bench docs clean
 
 all: install
 
@@ -18,9 +18,15 @@ install: deps
 demo: install
 	@Rscript inst/scripts/pbmc3k_demo.R
 
-test: install test-cpp test-r
+# One suite after the other: run side by side, two suites that each use every core slow each
+# other down many times over (OpenMP threads spin while waiting).
+test: install
+	@$(MAKE) -j1 --no-print-directory core-tests r-tests
 
 test-cpp: deps
+	@$(MAKE) --no-print-directory core-tests
+
+core-tests:
 	@cmake -S src/core -B build/core -DCMAKE_BUILD_TYPE=Release -DSCLM_BUILD_BENCH=OFF > /dev/null
 	@cmake --build build/core -j$(JOBS) > build/core-build.log 2>&1 || (tail -40 build/core-build.log; exit 1)
 	@cd build/core && ctest --output-on-failure
@@ -32,6 +38,9 @@ sanitize: deps
 	@ASAN_OPTIONS=detect_leaks=1 build/sanitize/sclm_tests
 
 test-r: install
+	@$(MAKE) --no-print-directory r-tests
+
+r-tests:
 	@cd tests && NOT_CRAN=true Rscript testthat.R
 
 check: deps

@@ -1,10 +1,13 @@
 #' Cell embeddings from a trained model
 #'
 #' Runs the model's encoder on every cell, in batches, and returns the pooled cell
-#' representation: the CLS token's final state next to the mean of the gene tokens' final
-#' states (`2 * dim` numbers per cell).
+#' representation: by default the CLS token's final state next to the mean of the gene tokens'
+#' final states (`2 * dim` numbers per cell). Works for fine-tuned and pretrained models.
 #'
 #' @inheritParams annotate_cells
+#' @param pooling `"cls_mean"` (both, `2 * dim` columns), `"cls"` (the CLS state, which the
+#'   classifier and the contrastive pretraining term see) or `"mean"` (the mean of the gene
+#'   states, which masked pretraining shapes most), `dim` columns each.
 #' @param name Name of the reduction added to SingleCellExperiment (`reducedDim`) or Seurat
 #'   (`DimReduc`) objects.
 #' @return A cells x `2 * dim` matrix for matrix input; `x` with a `reducedDim` (SCE) or a
@@ -19,12 +22,16 @@
 #' dim(emb)
 #' @export
 embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L, min_overlap = 0.25,
-                        name = "scLM", num_threads = default_threads(), device = "auto", verbose = TRUE) {
+                        pooling = c("cls_mean", "cls", "mean"), name = "scLM", num_threads = default_threads(), device = "auto", verbose = TRUE) {
   check_model(model)
   check_string(name, "name")
+  pooling <- check_choice(pooling, c("cls_mean", "cls", "mean"), "pooling")
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
   embedding <- run_on_cells(model, source, sclm_embed, run, min_overlap, verbose)$result
+  dim <- model$config$dim
+  embedding <- switch(pooling, cls_mean = embedding, cls = embedding[, seq_len(dim), drop = FALSE],
+                      mean = embedding[, dim + seq_len(dim), drop = FALSE])
   dimnames(embedding) <- list(colnames(source), paste0(name, "_", seq_len(ncol(embedding))))
   add_embedding(x, embedding, model, name)
 }

@@ -59,3 +59,20 @@ test_that("arguments are validated", {
   expect_error(annotate_cells(small_model(), query_counts(5), threshold = 2), "threshold")
   expect_error(annotate_cells(small_model(), query_counts(5), unknown = c("a", "b")), "unknown")
 })
+
+test_that("calibrated unknown-cell scores flag few cells of known types and need a calibration", {
+  q <- query_counts(200)
+  for (method in c("mahalanobis", "energy")) {
+    res <- annotate_cells(small_model(), q, unknown_method = method, verbose = FALSE)
+    expect_true(is.numeric(res$unknown.score) && !anyNA(res$unknown.score))
+    flagged <- res$pruned.labels == "Unknown"
+    expect_identical(flagged, res$unknown.score > small_model()$unknown$cutoff[[method]])
+    expect_lt(mean(flagged), 0.25)  # calibrated for about 5% on held-out reference cells
+  }
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  uncalibrated <- finetune(tiny_config(), p$counts[, idx], p$cell_type[idx], epochs = 1, validation_fraction = 0,
+                           verbose = FALSE)
+  expect_null(uncalibrated$unknown)
+  expect_error(annotate_cells(uncalibrated, q, unknown_method = "energy", verbose = FALSE), "no calibration")
+  expect_error(annotate_cells(small_model(), q, unknown_method = "distance", verbose = FALSE), "unknown_method")
+})

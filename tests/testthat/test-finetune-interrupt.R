@@ -8,7 +8,8 @@ test_that("SIGINT stops training cleanly and the partial model can be saved", {
     "pbmc <- readRDS(system.file('extdata', 'pbmc3k.rds', package = 'scLM'))",
     sprintf("writeLines(as.character(Sys.getpid()), '%s')", file.path(dir, "pid")),
     "model <- finetune(scLMConfig(n_features = 500, dim = 16, max_tokens = 64), pbmc$counts, pbmc$cell_type,",
-    "                  epochs = 1000, patience = 1000, num_threads = 1, verbose = FALSE)",
+    "                  epochs = 1000, patience = 1000, num_threads = 1, verbose = FALSE,",
+    sprintf("                  checkpoint = '%s')", file.path(dir, "checkpoint")),
     sprintf("save_model(model, '%s')", file.path(dir, "partial.scLM")),
     sprintf("writeLines(as.character(model$training$interrupted), '%s')", file.path(dir, "done"))
   ), script)
@@ -21,7 +22,8 @@ test_that("SIGINT stops training cleanly and the partial model can be saved", {
     file.exists(path)
   }
   expect_true(wait_for(file.path(dir, "pid"), 60))
-  Sys.sleep(8)  # well inside the C++ training loop by now (set-up takes about 2 s here)
+  # The first checkpoint is written after the first epoch: training is under way.
+  expect_true(wait_for(file.path(dir, "checkpoint"), 120))
   pid <- as.integer(readLines(file.path(dir, "pid")))
   on.exit(tools::pskill(pid, tools::SIGKILL), add = TRUE)  # never leave a trainer behind
   sent <- Sys.time()
