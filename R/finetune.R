@@ -27,7 +27,10 @@
 #'   calibrated on small references).
 #' @param token_dropout Share of each cell's gene tokens left out at random in every training
 #'   step (augmentation that mimics dropout of lowly expressed genes).
-#' @param class_weights `"none"` or `"balanced"` (inverse class frequency in the loss).
+#' @param class_weights `"none"` or `"balanced"`: classes weighted in the loss by the square
+#'   root of their inverse frequency (normalised to mean 1). Full inverse frequency gave a
+#'   3-cell class 30 times the weight of a common one, which made training collapse on the
+#'   symphony PBMC reference (`bench/cross_batch.R`).
 #' @param trainable_blocks For a pretrained `model_or_config`: `"all"` (everything trains),
 #'   `"head"` (only the classifier head; the encoder stays as pretrained) or a number n (the
 #'   top n transformer blocks and the head, as scBERT fine-tunes its last block).
@@ -93,8 +96,8 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   }
   codes <- as.integer(labels) - 1L
   train$class_weights <- if (class_weights == "balanced") {
-    freq <- tabulate(codes + 1L, nlevels(labels))
-    length(codes) / (nlevels(labels) * freq)
+    weights <- 1 / sqrt(tabulate(codes + 1L, nlevels(labels)))
+    weights / mean(weights)
   } else numeric(0)
 
   progress <- training_progress(verbose, train$epochs)

@@ -1,7 +1,8 @@
 #' scLM: single-cell language models for Seurat and Bioconductor
 #'
-#' scLM fine-tunes transformer models on labeled reference cells and annotates new cells.
-#' Start with [scLMConfig()], train with [finetune()], then use [annotate_cells()],
+#' scLM pretrains transformer models on unlabeled cells, fine-tunes them on labeled reference
+#' cells and annotates new cells. Start with [scLMConfig()] (or the [scbert_config()] preset),
+#' optionally [pretrain()], train with [finetune()], then use [annotate_cells()],
 #' [embed_cells()], [attention_scores()], [prune_labels()], [save_model()] and [load_model()].
 #'
 #' @keywords internal

@@ -1,6 +1,6 @@
 # Cross-batch annotation on symphony PBMC (3 10x chemistries, 1,767 genes): train on two batches,
 # test on the third, all three rotations; from scratch and after pretraining on all 1,200 cells
-# (unlabeled). Baselines on these splits (../shared/data): SingleR 0.787 / 0.761 / 0.919,
+# (unlabeled); with and without class-balanced loss weights. Baselines on these splits (../shared/data): SingleR 0.787 / 0.761 / 0.919,
 # linear 0.880 / 0.846 / 0.862 macro-F1 for test 3'v1 / 3'v2 / 5'.
 #   Rscript bench/cross_batch.R   (after `make install`; ~3 min on 2 cores)
 suppressPackageStartupMessages(library(scLM))
@@ -13,9 +13,10 @@ rows <- list()
 for (test_batch in c("3pv1", "3pv2", "5p")) {
   test <- which(d$batch == test_batch)
   train <- which(d$batch != test_batch)
-  for (start in c("scratch", "pretrained")) {
-    model <- finetune(if (start == "scratch") config else encoder, d$counts[, train], d$cell_type[train],
-                      seed = 1, verbose = FALSE)
+  for (start in c("scratch", "scratch_balanced", "pretrained", "pretrained_balanced")) {
+    # balanced: inverse class frequency in the loss (HSC and MK have 3 and 7 cells)
+    model <- finetune(if (startsWith(start, "scratch")) config else encoder, d$counts[, train], d$cell_type[train],
+                      class_weights = if (endsWith(start, "balanced")) "balanced" else "none", seed = 1, verbose = FALSE)
     pred <- annotate_cells(model, d$counts[, test], verbose = FALSE)$labels
     rows[[length(rows) + 1]] <- data.frame(test_batch = test_batch, model = start, n_train = length(train),
                                            macro_f1 = macro_f1(d$cell_type[test], pred),

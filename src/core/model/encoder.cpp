@@ -71,6 +71,14 @@ void TokenEncoderImpl::redraw_features() {
   for (auto& block : blocks_) block->attention()->redraw_features();
 }
 
+std::function<void(long)> feature_redraws(TokenEncoder encoder, const ModelConfig& config) {
+  if (config.attention.kind != AttentionKind::kPerformer || config.redraw_interval <= 0) return {};
+  const long interval = config.redraw_interval;
+  return [encoder, interval](long step) mutable {
+    if (step > 0 && step % interval == 0) encoder->redraw_features();
+  };
+}
+
 torch::Tensor TokenEncoderImpl::pool(const torch::Tensor& hidden, const torch::Tensor& padding) {
   auto cls = hidden.select(1, 0);
   auto genes = padding.logical_not().to(hidden.dtype());

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,10 @@ class TokenEncoderImpl : public torch::nn::Module {
   torch::nn::LayerNorm final_norm_{nullptr};
 };
 TORCH_MODULE(TokenEncoder);
+
+// A training-step hook that redraws a Performer encoder's random features every redraw_interval
+// steps; empty for other attentions or without redraws.
+std::function<void(long)> feature_redraws(TokenEncoder encoder, const ModelConfig& config);
 
 // Throws std::invalid_argument for an inconsistent (completed) configuration.
 void check_model_config(const ModelConfig& config);

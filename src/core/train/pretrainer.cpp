@@ -56,10 +56,7 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
                                        std::to_string(pretrain.mask_fraction) + "," + std::to_string(pretrain.mask_replace) +
                                            "," + std::to_string(pretrain.balanced_masking) + "," +
                                            std::to_string(pretrain.contrastive_weight) + "," + std::to_string(pretrain.temperature));
-    if (config.attention.kind == AttentionKind::kPerformer && config.redraw_interval > 0)
-      task.before_step = [&](long step) {
-        if (step > 0 && step % config.redraw_interval == 0) model->encoder()->redraw_features();
-      };
+    task.before_step = feature_redraws(model->encoder(), config);
     const bool contrast = pretrain.contrastive_weight > 0;
     const bool keep_positions = tokenizer_config.full_length || config.attention.kind == AttentionKind::kLinformer;
     task.run_batch = [&](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool) {

@@ -70,10 +70,7 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
     task.validation_cells = split.validation;
     task.fingerprint = run_fingerprint("classifier", config, tokenizer_config, train, store,
                                        vector_hash(labels));
-    if (config.attention.kind == AttentionKind::kPerformer && config.redraw_interval > 0)
-      task.before_step = [&](long step) {
-        if (step > 0 && step % config.redraw_interval == 0) model->encoder()->redraw_features();
-      };
+    task.before_step = feature_redraws(model->encoder(), config);
     // Token dropout must not shift positions where positions carry meaning.
     const bool keep_positions = tokenizer_config.full_length || config.head == HeadKind::kCnn ||
                                 config.attention.kind == AttentionKind::kLinformer;
