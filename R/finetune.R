@@ -109,8 +109,7 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   if (length(fit$validation_cells)) {
     # One more pass over the reference calibrates the unknown-cell scores on its held-out cells.
     seen <- call_core(sclm_classify(fit$weights, core_model_config(config, nlevels(labels)), core_tokenizer_config(config),
-                                    counts, mapping$index, list(batch_size = 256L, num_threads = train$num_threads,
-                                                                device = train$device), TRUE))
+                                    counts, mapping$index, run_settings(256L, train$num_threads, train$device), TRUE))
     unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes, fit$validation_cells, ood_quantile)
   }
   model <- new_scLM_model(config = config, labels = levels(labels), fit = fit,

@@ -68,8 +68,9 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   if (any(covered == 0L)) {
     cli::cli_abort("Dataset{?s} {which(covered == 0L)} of {.arg x} share{?s/} no genes with the vocabulary.")
   }
+  n_cells <- sum(vapply(counts, ncol, integer(1)))
   if (verbose) {
-    cli::cli_inform(c("i" = "Pretraining on {sum(vapply(counts, ncol, integer(1)))} cells from {length(counts)} dataset{?s}; vocabulary of {length(config$features)} genes."))
+    cli::cli_inform(c("i" = "Pretraining on {n_cells} cells from {length(counts)} dataset{?s}; vocabulary of {length(config$features)} genes."))
   }
   if (config$tokenizer == "rank") config$gene_scale <- sclm_gene_medians(counts, maps, length(config$features), config$scale_factor)
 
@@ -79,6 +80,6 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   progress$done()
   report_interrupt(fit)
   new_scLM_model(config = config, labels = character(0), fit = fit,
-                 training = training_summary(fit, train, started, n_cells = sum(vapply(counts, ncol, integer(1))),
+                 training = training_summary(fit, train, started, n_cells = n_cells,
                                              objective = "masked", masking = masking))
 }

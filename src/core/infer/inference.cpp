@@ -43,21 +43,11 @@ void run_batches(const std::string& weights, const ModelConfig& model_config, co
   }
 }
 
-// Row-major n_cells x width output of a per-batch function.
-template <typename Module, typename Fn>
-std::vector<float> run_rows(const std::string& weights, const ModelConfig& config, const TokenizerConfig& tokenizer,
-                            const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
-                            const std::function<bool()>& interrupted, int width, const Fn& fn) {
-  return with_torch_errors([&] {
-    std::vector<float> out(static_cast<std::size_t>(counts.n_cols) * width);
-    run_batches<Module>(weights, config, tokenizer, counts, feature_map, run, interrupted,
-                        [&](Module& model, const TokenBatch& batch, const TokenStore&, int start) {
-                          auto result = fn(model, batch).to(torch::kCPU, torch::kFloat32).contiguous();
-                          std::memcpy(out.data() + static_cast<std::size_t>(start) * width, result.template data_ptr<float>(),
-                                      sizeof(float) * result.numel());
-                        });
-    return out;
-  });
+// Writes a batch's rows [B, width] into the row-major output that starts at cell `start`.
+void copy_rows(const torch::Tensor& rows, std::vector<float>& out, int start) {
+  const auto cpu = rows.to(torch::kCPU, torch::kFloat32).contiguous();
+  std::memcpy(out.data() + static_cast<std::size_t>(start) * cpu.size(1), cpu.data_ptr<float>(),
+              sizeof(float) * cpu.numel());
 }
 
 }  // namespace
@@ -70,17 +60,12 @@ Classification classify_cells(const std::string& weights, const ModelConfig& mod
     const int n_classes = model.n_classes, width = 2 * model.dim;
     out.logits.resize(static_cast<std::size_t>(counts.n_cols) * n_classes);
     if (with_embeddings) out.embeddings.resize(static_cast<std::size_t>(counts.n_cols) * width);
-    auto copy_rows = [](const torch::Tensor& t, std::vector<float>& dest, int start, int row_width) {
-      const auto cpu = t.to(torch::kCPU, torch::kFloat32).contiguous();
-      std::memcpy(dest.data() + static_cast<std::size_t>(start) * row_width, cpu.data_ptr<float>(),
-                  sizeof(float) * cpu.numel());
-    };
     run_batches<CellClassifier>(weights, model, tokenizer, counts, feature_map, run, interrupted,
                                 [&](CellClassifier& m, const TokenBatch& batch, const TokenStore&, int start) {
                                   torch::Tensor pooled;
                                   const auto logits = m->forward(batch, with_embeddings ? &pooled : nullptr);
-                                  copy_rows(logits, out.logits, start, n_classes);
-                                  if (with_embeddings) copy_rows(pooled, out.embeddings, start, width);
+                                  copy_rows(logits, out.logits, start);
+                                  if (with_embeddings) copy_rows(pooled, out.embeddings, start);
                                 });
     return out;
   });
@@ -90,8 +75,14 @@ std::vector<float> embed_cells(const std::string& encoder_weights, const ModelCo
                                const TokenizerConfig& tokenizer, const CscView& counts,
                                const std::vector<int>& feature_map, const RunConfig& run,
                                const std::function<bool()>& interrupted) {
-  return run_rows<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted, 2 * model.dim,
-                                [](TokenEncoder& m, const TokenBatch& b) { return TokenEncoderImpl::pool(m->forward(b), b.padding); });
+  return with_torch_errors([&] {
+    std::vector<float> out(static_cast<std::size_t>(counts.n_cols) * 2 * model.dim);
+    run_batches<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted,
+                              [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore&, int start) {
+                                copy_rows(TokenEncoderImpl::pool(m->forward(batch), batch.padding), out, start);
+                              });
+    return out;
+  });
 }
 
 AttentionScores gene_attention(const std::string& encoder_weights, const ModelConfig& model,

@@ -21,15 +21,14 @@ torch::Tensor cls_softmax_weights(const torch::Tensor& q, const torch::Tensor& k
 
 torch::Tensor full_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& padding) {
-  const auto B = q.size(0), H = q.size(1), L = q.size(2), Dh = q.size(3);
+  const auto B = q.size(0), L = q.size(2);
 #if TORCH_VERSION_MAJOR >= 2
   // Fused kernels (flash / memory-efficient) where LibTorch has them. Attention probabilities
   // get no dropout on any path: on CPU, drawing a mask for every B x H x L x L entry cost more
   // than the matrix products.
-  (void)H;
-  (void)Dh;
   return at::scaled_dot_product_attention(q, k, v, padding.logical_not().view({B, 1, 1, L}));
 #else
+  const auto H = q.size(1), Dh = q.size(3);
   // Padding enters as an additive -inf bias on the keys.
   const auto bias = torch::zeros({B, 1, 1, L}, q.options())
                         .masked_fill_(padding.view({B, 1, 1, L}), -std::numeric_limits<float>::infinity());

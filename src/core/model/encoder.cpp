@@ -71,6 +71,10 @@ void TokenEncoderImpl::redraw_features() {
   for (auto& block : blocks_) block->attention()->redraw_features();
 }
 
+bool positions_matter(const ModelConfig& model, const TokenizerConfig& tokenizer) {
+  return tokenizer.full_length || model.head == HeadKind::kCnn || model.attention.kind == AttentionKind::kLinformer;
+}
+
 std::function<void(long)> feature_redraws(TokenEncoder encoder, const ModelConfig& config) {
   if (config.attention.kind != AttentionKind::kPerformer || config.redraw_interval <= 0) return {};
   const long interval = config.redraw_interval;

@@ -52,6 +52,10 @@ TORCH_MODULE(TokenEncoder);
 // steps; empty for other attentions or without redraws.
 std::function<void(long)> feature_redraws(TokenEncoder encoder, const ModelConfig& config);
 
+// Whether sequence positions carry meaning (full-length genes, Linformer's projection, the CNN
+// head), so token dropout must leave padding in place instead of closing the gap.
+bool positions_matter(const ModelConfig& model, const TokenizerConfig& tokenizer);
+
 // Throws std::invalid_argument for an inconsistent (completed) configuration.
 void check_model_config(const ModelConfig& config);
 

@@ -58,7 +58,7 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
                                            std::to_string(pretrain.contrastive_weight) + "," + std::to_string(pretrain.temperature));
     task.before_step = feature_redraws(model->encoder(), config);
     const bool contrast = pretrain.contrastive_weight > 0;
-    const bool keep_positions = tokenizer_config.full_length || config.attention.kind == AttentionKind::kLinformer;
+    const bool keep_positions = positions_matter(config, tokenizer_config);
     task.run_batch = [&](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool) {
       // The masked view; with the contrastive term it is also a random half of each cell's tokens.
       auto view = contrast ? make_batch(store, cells, &batch_rng, 0.5, keep_positions) : make_batch(store, cells);

@@ -71,9 +71,7 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
     task.fingerprint = run_fingerprint("classifier", config, tokenizer_config, train, store,
                                        vector_hash(labels));
     task.before_step = feature_redraws(model->encoder(), config);
-    // Token dropout must not shift positions where positions carry meaning.
-    const bool keep_positions = tokenizer_config.full_length || config.head == HeadKind::kCnn ||
-                                config.attention.kind == AttentionKind::kLinformer;
+    const bool keep_positions = positions_matter(config, tokenizer_config);
     task.run_batch = [&](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool training) {
       auto batch = (training ? make_batch(store, cells, &batch_rng, train.token_dropout, keep_positions)
                              : make_batch(store, cells))
