@@ -77,6 +77,9 @@ inline sclm::TrainConfig train_config(const Rcpp::List& l) {
   if (l.containsElementNamed("checkpoint") && !Rf_isNull(l["checkpoint"]))
     t.checkpoint = Rcpp::as<std::string>(l["checkpoint"]);
   if (l.containsElementNamed("resume")) t.resume = Rcpp::as<bool>(l["resume"]);
+  if (l.containsElementNamed("feature_vectors") && !Rf_isNull(l["feature_vectors"]))
+    t.feature_vectors = Rcpp::as<std::vector<float>>(l["feature_vectors"]);
+  if (l.containsElementNamed("freeze_features")) t.freeze_features = Rcpp::as<bool>(l["freeze_features"]);
   return t;
 }
 
@@ -96,8 +99,10 @@ inline sclm::TokenizerConfig tokenizer_config(const Rcpp::List& l) {
       c.kind = sclm::TokenizerKind::kValueBins;
     } else if (kind == "rank") {
       c.kind = sclm::TokenizerKind::kRank;
+    } else if (kind == "counts") {
+      c.kind = sclm::TokenizerKind::kCounts;
     } else {
-      Rcpp::stop("unknown tokenizer kind \"" + kind + "\"; expected \"bins\", \"value_bins\" or \"rank\"");
+      Rcpp::stop("unknown tokenizer kind \"" + kind + "\"; expected \"bins\", \"value_bins\", \"rank\" or \"counts\"");
     }
   }
   if (has("full_length")) c.full_length = Rcpp::as<bool>(l["full_length"]);

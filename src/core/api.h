@@ -57,6 +57,11 @@ struct TrainConfig {
   // -1 all (embeddings included), 0 the head only, n the top n blocks and the head.
   std::string init_encoder;
   int trainable_blocks = -1;
+  // Fixed feature vectors (annATAC's SVD position embedding of peak islands): n_features x dim,
+  // row-major, copied into the feature (gene) embedding of a model trained from scratch; empty:
+  // the embedding starts random. freeze_features keeps the feature embedding as it starts.
+  std::vector<float> feature_vectors;
+  bool freeze_features = false;
 };
 
 struct PretrainConfig {

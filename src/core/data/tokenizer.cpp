@@ -91,6 +91,7 @@ int max_value(const TokenizerConfig& config, int n_features) {
   switch (config.kind) {
     case TokenizerKind::kBins:
     case TokenizerKind::kValueBins:
+    case TokenizerKind::kCounts:
       return config.max_bin;
     case TokenizerKind::kRank:
       return std::max(0, std::min(config.max_tokens, n_features) - 1);
@@ -159,6 +160,10 @@ Tokenizer::Tokenizer(TokenizerConfig config, std::vector<int> feature_map, int n
       if (!(config_.bins_per_log2 > 0) || !std::isfinite(config_.bins_per_log2))
         throw std::invalid_argument("bins_per_log2 must be positive");
       break;
+    case TokenizerKind::kCounts:
+      if (config_.max_bin < 1 || config_.max_bin > kMaxBinLimit)
+        throw std::invalid_argument("max_bin must be between 1 and " + std::to_string(kMaxBinLimit));
+      break;
     case TokenizerKind::kValueBins:
       if (config_.max_bin < 2 || config_.max_bin > kMaxBinLimit)
         throw std::invalid_argument("max_bin must be between 2 and " + std::to_string(kMaxBinLimit) +
@@ -190,6 +195,8 @@ Tokenizer::Tokenizer(TokenizerConfig config, std::vector<int> feature_map, int n
 }
 
 int Tokenizer::bin(double value, double total) const {
+  if (config_.kind == TokenizerKind::kCounts)
+    return static_cast<int>(std::min<double>(std::max(std::ceil(value), 0.0), config_.max_bin));
   const double level = std::floor(config_.bins_per_log2 * log2_cp(value, total, config_.scale_factor));
   return static_cast<int>(std::min<double>(std::max(level, 0.0), config_.max_bin));
 }
@@ -223,7 +230,7 @@ void Tokenizer::tokenize(const CscView& m, int col, TokenStore& store, long cell
   }
   const std::size_t n_expressed = expressed.size();
 
-  if (config_.full_length) {  // kBins or kValueBins (kRank rejected by the constructor)
+  if (config_.full_length) {  // kBins, kValueBins or kCounts (kRank rejected by the constructor)
     const std::size_t base = store.genes.size();
     store.genes.resize(base + n_features_);
     store.values.resize(base + n_features_, kBinTokenOffset);  // value 0
@@ -242,7 +249,8 @@ void Tokenizer::tokenize(const CscView& m, int col, TokenStore& store, long cell
 
   const std::size_t keep = std::min<std::size_t>(n_expressed, config_.max_tokens);
   switch (config_.kind) {
-    case TokenizerKind::kBins: {
+    case TokenizerKind::kBins:
+    case TokenizerKind::kCounts: {
       std::partial_sort(expressed.begin(), expressed.begin() + keep, expressed.end(), by_expression);
       for (std::size_t t = 0; t < keep; ++t) push(expressed[t].second, bin(expressed[t].first, total));
       break;

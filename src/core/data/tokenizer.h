@@ -5,10 +5,12 @@
 //  kValueBins scGPT: the cell's non-zero vocabulary genes (top `max_tokens` by expression) plus a
 //             sampled share of its zero genes; value = per-cell quantile bin of the non-zero values
 //             (1..max_bin), 0 for a zero.
+//  kCounts    annATAC: like kBins, but the value is the count itself, min(ceil(value), max_bin)
+//             (peak-island values 0..5 with max_bin = 5).
 //  kRank      Geneformer: genes ordered by CP10k divided by the gene's median non-zero CP10k over
 //             the pretraining corpus (gene_scale), top `max_tokens`; value = rank position
 //             (0 = first), so the value embedding is Geneformer's positional embedding.
-// full_length (kBins, kValueBins): every vocabulary gene is a position, in vocabulary order,
+// full_length (kBins, kValueBins, kCounts): every vocabulary gene is a position, in vocabulary order,
 // zeros included (value 0); max_tokens is ignored.
 // Gene identity is carried by the gene token; a CLS token is added when batching.
 //
@@ -49,11 +51,11 @@ constexpr int kGeneTokenOffset = 3;
 constexpr int kBinMaskToken = 1;   // bin vocabulary
 constexpr int kBinTokenOffset = 2;
 
-enum class TokenizerKind { kBins, kValueBins, kRank };
+enum class TokenizerKind { kBins, kValueBins, kRank, kCounts };
 
 struct TokenizerConfig {
   int max_tokens = 256;   // genes kept per cell
-  int max_bin = 30;       // kBins: bins 0..max_bin, higher values capped; kValueBins: quantile bins 1..max_bin
+  int max_bin = 30;       // kBins, kCounts: values 0..max_bin, higher values capped; kValueBins: quantile bins 1..max_bin
   double scale_factor = 1e4;
   double bins_per_log2 = 3.0;  // kBins bin width: 1 is scBERT's floor(log2(1 + CP10k)); 2 halves it
   TokenizerKind kind = TokenizerKind::kBins;
@@ -65,7 +67,7 @@ struct TokenizerConfig {
 
 // Largest value token a tokenizer emits (before kBinTokenOffset): the value vocabulary of the model
 // is 0..max_value(config, n_features).
-// kBins, kValueBins: max_bin; kRank: min(max_tokens, n_features) - 1 (at least 0).
+// kBins, kValueBins, kCounts: max_bin; kRank: min(max_tokens, n_features) - 1 (at least 0).
 int max_value(const TokenizerConfig& config, int n_features);
 
 // A matrix and the vocabulary index of each of its rows (-1: not in the vocabulary).
@@ -98,7 +100,8 @@ class Tokenizer {
   int n_features() const { return n_features_; }
   const TokenizerConfig& config() const { return config_; }
 
-  // Expression bin of a raw value in a cell with library size `total`.
+  // Value token (before kBinTokenOffset) of a raw value in a cell with library size `total`:
+  // the expression bin (kBins) or the capped count (kCounts).
   int bin(double value, double total) const;
 
   // Appends cell `col` of `m` to `store`. `cell_id` seeds kValueBins' zero sampling (a negative

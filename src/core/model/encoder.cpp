@@ -67,6 +67,26 @@ torch::Tensor TokenEncoderImpl::forward(const TokenBatch& batch, torch::Tensor* 
   return final_norm_(x);
 }
 
+void TokenEncoderImpl::set_feature_embedding(const std::vector<float>& vectors, bool freeze) {
+  auto& weight = gene_embedding_->weight;
+  const int64_t n_features = weight.size(0) - kGeneTokenOffset, dim = weight.size(1);
+  if (!vectors.empty()) {
+    if (static_cast<int64_t>(vectors.size()) != n_features * dim)
+      throw std::invalid_argument("feature_vectors must hold n_features x dim = " + std::to_string(n_features * dim) +
+                                  " values, got " + std::to_string(vectors.size()));
+    torch::NoGradGuard no_grad;
+    weight.slice(0, kGeneTokenOffset).copy_(torch::tensor(vectors).view({n_features, dim}).to(weight.device()));
+  }
+  if (freeze) weight.requires_grad_(false);
+}
+
+std::vector<torch::Tensor> trainable_only(const std::vector<torch::Tensor>& parameters) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : parameters)
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
+
 void TokenEncoderImpl::redraw_features() {
   for (auto& block : blocks_) block->attention()->redraw_features();
 }

@@ -39,6 +39,9 @@ class TokenEncoderImpl : public torch::nn::Module {
   static torch::Tensor pool(const torch::Tensor& hidden, const torch::Tensor& padding);
   void redraw_features();  // Performer
   int n_layers() const { return static_cast<int>(blocks_.size()); }
+  // Sets the feature embedding rows (n_features x dim, row-major) when `vectors` is not empty and
+  // stops its training when `freeze`. Throws std::invalid_argument on a size mismatch.
+  void set_feature_embedding(const std::vector<float>& vectors, bool freeze);
 
  private:
   torch::nn::Embedding gene_embedding_{nullptr}, value_embedding_{nullptr};
@@ -55,6 +58,9 @@ std::function<void(long)> feature_redraws(TokenEncoder encoder, const ModelConfi
 // Whether sequence positions carry meaning (full-length genes, Linformer's projection, the CNN
 // head), so token dropout must leave padding in place instead of closing the gap.
 bool positions_matter(const ModelConfig& model, const TokenizerConfig& tokenizer);
+
+// The parameters of `parameters` that still train (frozen ones left out).
+std::vector<torch::Tensor> trainable_only(const std::vector<torch::Tensor>& parameters);
 
 // Throws std::invalid_argument for an inconsistent (completed) configuration.
 void check_model_config(const ModelConfig& config);

@@ -206,3 +206,29 @@ TEST(FineTuning, CnnHeadLearnsRealCellTypes) {
   ASSERT_GT(result.best_epoch, 0);
   EXPECT_GT(result.history[result.best_epoch - 1].val_accuracy, 0.5);
 }
+
+TEST(FeatureVectors, StartTheFeatureEmbeddingAndStayFixedWhenFrozen) {
+  Fixture f;
+  f.train.epochs = 1;
+  const int n = f.data.n_rows, dim = f.model.dim;
+  std::vector<float> vectors(static_cast<std::size_t>(n) * dim);
+  for (std::size_t k = 0; k < vectors.size(); ++k) vectors[k] = static_cast<float>(std::sin(0.1 * k));
+  f.train.feature_vectors = vectors;
+  const auto embedding = [&](const std::string& weights) {
+    TokenEncoder encoder(complete_config(f.model, f.tokenizer));
+    deserialize_module(*encoder, weights, torch::kCPU);
+    return encoder->named_parameters()["gene_embedding.weight"].slice(0, kGeneTokenOffset);
+  };
+  const auto given = torch::tensor(vectors).view({n, dim});
+
+  f.train.freeze_features = true;
+  const auto frozen = f.fit();
+  EXPECT_TRUE(torch::equal(embedding(frozen.encoder_weights), given));
+
+  f.train.freeze_features = false;
+  const auto trained = f.fit();
+  EXPECT_FALSE(torch::equal(embedding(trained.encoder_weights), given));
+
+  f.train.feature_vectors.pop_back();
+  EXPECT_THROW(f.fit(), std::invalid_argument);
+}

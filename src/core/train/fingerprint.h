@@ -28,6 +28,7 @@ inline std::string run_fingerprint(const std::string& kind, const ModelConfig& m
     << ";v" << train.validation_fraction << ";p" << train.patience << ";s" << train.seed << ";ls"
     << train.label_smoothing << ";td" << train.token_dropout << ";tb" << train.trainable_blocks << ";cw"
     << vector_hash(train.class_weights) << ";init" << fnv1a64_hex(reinterpret_cast<const unsigned char*>(train.init_encoder.data()), train.init_encoder.size())
+    << ";fv" << vector_hash(train.feature_vectors) << "," << train.freeze_features
     << ";genes" << vector_hash(tokens.genes) << ";values" << vector_hash(tokens.values) << ";" << extra;
   return s.str();
 }

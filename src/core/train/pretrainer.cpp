@@ -46,10 +46,11 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
     const MaskTarget target = rank ? MaskTarget::kGene : MaskTarget::kValue;
     MaskedModel model(config, rank ? config.n_features : config.n_values);
     model->to(device);
+    model->encoder()->set_feature_embedding(train.feature_vectors, train.freeze_features);
 
     TrainingTask task;
     task.module = model.get();
-    task.parameters = model->parameters();
+    task.parameters = trainable_only(model->parameters());
     task.train_cells = split.train;
     task.validation_cells = split.validation;
     task.fingerprint = run_fingerprint("pretrain", config, tokenizer_config, train, store,

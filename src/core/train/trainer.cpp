@@ -66,6 +66,9 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
     TrainingTask task;
     task.module = model.get();
     task.parameters = trainable_parameters(model, train.trainable_blocks, config.n_layers);
+    model->encoder()->set_feature_embedding(train.init_encoder.empty() ? train.feature_vectors : std::vector<float>{},
+                                            train.freeze_features);
+    task.parameters = trainable_only(task.parameters);
     task.train_cells = split.train;
     task.validation_cells = split.validation;
     task.fingerprint = run_fingerprint("classifier", config, tokenizer_config, train, store,
