@@ -33,6 +33,22 @@ sclm_checksum <- function(bytes) {
     .Call(`_scLM_sclm_checksum`, bytes)
 }
 
+sclm_parse_peaks <- function(names) {
+    .Call(`_scLM_sclm_parse_peaks`, names)
+}
+
+sclm_peak_islands <- function(chrom, start, end, bin_size) {
+    .Call(`_scLM_sclm_peak_islands`, chrom, start, end, bin_size)
+}
+
+sclm_map_peaks <- function(chrom, start, end, island_chrom, island_bin, bin_size) {
+    .Call(`_scLM_sclm_map_peaks`, chrom, start, end, island_chrom, island_bin, bin_size)
+}
+
+sclm_island_counts <- function(counts, map) {
+    .Call(`_scLM_sclm_island_counts`, counts, map)
+}
+
 sclm_tokenize <- function(counts, feature_map, n_features, tokenizer, cell_ids = NULL) {
     .Call(`_scLM_sclm_tokenize`, counts, feature_map, n_features, tokenizer, cell_ids)
 }

@@ -59,7 +59,7 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
   classify <- function(weights, model, tokenizer, counts, feature_map, run) {
     sclm_classify(weights, model, tokenizer, counts, feature_map, run, with_embeddings)
   }
-  predicted <- run_on_cells(model, source, classify, run, min_overlap, verbose, weights = model$weights,
+  predicted <- run_on_cells(model, x, source, assay, classify, run, min_overlap, verbose, weights = model$weights,
                             combine = function(...) {
                               parts <- list(...)
                               list(logits = do.call(rbind, lapply(parts, `[[`, "logits")),

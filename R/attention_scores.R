@@ -29,7 +29,7 @@ attention_scores <- function(model, x, group_by = NULL, assay = NULL, layer = NU
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
   groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))
-  scores <- run_on_cells(model, source, sclm_gene_attention, run, min_overlap, verbose, combine = cbind,
+  scores <- run_on_cells(model, x, source, assay, sclm_gene_attention, run, min_overlap, verbose, combine = cbind,
                          per_block = function(att, counts) {
                            Matrix::sparseMatrix(i = att$feature + 1L, j = att$cell + 1L, x = att$score,
                                                 dims = c(length(model$features), ncol(counts)))

@@ -28,7 +28,7 @@ embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L,
   pooling <- check_choice(pooling, c("cls_mean", "cls", "mean"), "pooling")
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
-  embedding <- run_on_cells(model, source, sclm_embed, run, min_overlap, verbose)$result
+  embedding <- run_on_cells(model, x, source, assay, sclm_embed, run, min_overlap, verbose)$result
   dim <- model$config$dim
   embedding <- switch(pooling, cls_mean = embedding, cls = embedding[, seq_len(dim), drop = FALSE],
                       mean = embedding[, dim + seq_len(dim), drop = FALSE])

@@ -29,44 +29,69 @@ feature_index <- function(query_features, model_features) {
   ifelse(is.na(index), -1L, index - 1L)
 }
 
-# Maps a query's genes onto the model's vocabulary: the index and a scLM_feature_report.
+# Maps the features of `source` (rows of a matrix from cell_source(), the cells of object `x`)
+# onto the vocabulary of `config`: genes by name, peaks by overlap with the model's islands.
+# Returns the vocabulary index of each row (of the transformed matrix), a scLM_feature_report and
+# a `transform` that turns each block of counts into the matrix the index applies to.
+map_cells <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, call = parent.frame()) {
+  if (is_atac(config)) {
+    return(map_peaks(peak_ranges(x, source, assay, call = call), config$features, config$island_size,
+                     min_overlap, verbose, call))
+  }
+  map_features(rownames(source), config$features, min_overlap, verbose, call)
+}
+
+# Maps a query's genes onto the model's vocabulary by name.
 map_features <- function(query_features, model_features, min_overlap = 0.25, verbose = TRUE,
                          call = parent.frame()) {
   index <- feature_index(query_features, model_features)
   report <- feature_report(query_features, model_features, index)
+  check_overlap(report, min_overlap, verbose, call)
+  list(index = index, report = report, transform = identity)
+}
+
+# Errors when too few model features are in the data, and says how many matched.
+check_overlap <- function(report, min_overlap, verbose, call) {
+  unit <- report_unit(report)
   matched <- report$n_matched
-  fraction <- matched / length(model_features)
+  n_model <- report$n_model
+  fraction <- matched / n_model
   if (matched == 0L) {
-    cli::cli_abort(c("None of the {length(model_features)} model genes are in the data.",
-                     "i" = "Model genes look like {.val {head(model_features, 3)}} ({report$model_ids}); data genes like {.val {head(query_features, 3)}} ({report$query_ids}).",
-                     "i" = "Use the same gene identifiers (symbols or Ensembl ids) as the reference."),
+    hint <- if (unit == "islands") "Check that the peaks use the reference's genome build and chromosome names (e.g. {.val chr1}, not {.val 1})." else
+      "Use the same gene identifiers (symbols or Ensembl ids) as the reference."
+    cli::cli_abort(c("None of the {n_model} model {unit} are in the data.",
+                     "i" = "Model {unit} look like {.val {report$examples}} ({report$model_ids}); data {if (unit == 'islands') 'peaks' else 'genes'} like {.val {report$query_examples}} ({report$query_ids}).",
+                     "i" = hint),
                    call = call)
   }
   if (fraction < min_overlap) {
-    cli::cli_abort(c("Only {matched} of {length(model_features)} model genes ({round(100 * fraction, 1)}%) are in the data; at least {round(100 * min_overlap)}% are needed.",
-                     "i" = "Check that the data use the reference's gene identifiers, or lower {.arg min_overlap}."),
+    cli::cli_abort(c("Only {matched} of {n_model} model {unit} ({round(100 * fraction, 1)}%) are in the data; at least {round(100 * min_overlap)}% are needed.",
+                     "i" = "Check that the data use the reference's {if (unit == 'islands') 'genome build' else 'gene identifiers'}, or lower {.arg min_overlap}."),
                    call = call)
   }
   if (verbose) {
-    cli::cli_inform(c("i" = "Genes: {matched} of {length(model_features)} model genes matched ({round(100 * fraction, 1)}%); {length(report$missing)} missing (treated as not expressed); {report$n_extra} data gene{?s} not in the model."))
+    extra <- if (unit == "islands") "data peak{?s} outside the model's islands" else "data gene{?s} not in the model"
+    cli::cli_inform(c("i" = paste0("{tools::toTitleCase(unit)}: {matched} of {n_model} model {unit} matched ({round(100 * fraction, 1)}%); {length(report$missing)} missing (treated as not expressed); {report$n_extra} ", extra, ".")))
   }
   if (length(report$duplicated)) {
     cli::cli_warn("{length(report$duplicated)} gene name{?s} appear{?s/} more than once in the data ({.val {head(report$duplicated, 3)}}); the first row of each is used.",
                   call = call)
   }
   if (fraction < 0.8) {
-    cli::cli_warn("Only {round(100 * fraction, 1)}% of the model genes are in the data; predictions may be less accurate.",
+    cli::cli_warn("Only {round(100 * fraction, 1)}% of the model {unit} are in the data; predictions may be less accurate.",
                   call = call)
   }
-  list(index = index, report = report)
 }
+
+report_unit <- function(report) if (identical(report$model_ids, "peak islands")) "islands" else "genes"
 
 feature_report <- function(query_features, model_features, index) {
   structure(list(n_model = length(model_features), n_query = length(query_features),
                  n_matched = sum(index >= 0L), missing = setdiff(model_features, query_features),
                  n_extra = sum(!query_features %in% model_features),
                  duplicated = unique(query_features[duplicated(query_features)]),
-                 model_ids = identifier_type(model_features), query_ids = identifier_type(query_features)),
+                 model_ids = identifier_type(model_features), query_ids = identifier_type(query_features),
+                 examples = utils::head(model_features, 3), query_examples = utils::head(query_features, 3)),
             class = "scLM_feature_report")
 }
 
@@ -80,11 +105,13 @@ identifier_type <- function(features) {
 
 #' @export
 print.scLM_feature_report <- function(x, ...) {
-  cat(sprintf("<scLM_feature_report> %d of %d model genes matched (%.1f%%)\n", x$n_matched, x$n_model,
+  unit <- report_unit(x)
+  data_unit <- if (unit == "islands") "peaks" else "genes"
+  cat(sprintf("<scLM_feature_report> %d of %d model %s matched (%.1f%%)\n", x$n_matched, x$n_model, unit,
               100 * x$n_matched / x$n_model),
       sprintf("missing: %d (treated as not expressed)%s\n", length(x$missing),
               if (length(x$missing)) paste0(", e.g. ", paste(utils::head(x$missing, 5), collapse = ", ")) else ""),
-      sprintf("extra data genes: %d; duplicated data genes: %d\n", x$n_extra, length(x$duplicated)),
+      sprintf("extra data %s: %d; duplicated data %s: %d\n", data_unit, x$n_extra, data_unit, length(x$duplicated)),
       sprintf("identifiers: model %s, data %s\n", x$model_ids, x$query_ids), sep = "")
   invisible(x)
 }

@@ -12,7 +12,8 @@
 #'   fine-tuning starts from; the classifier head is new.
 #' @param x Reference cells: a Seurat object, a SingleCellExperiment (or other
 #'   SummarizedExperiment), or a genes x cells matrix of raw counts (dgCMatrix or dense) with
-#'   gene names as rownames.
+#'   gene names as rownames. For scATAC models ([annatac_config()]): a Signac object, or any
+#'   of these with peaks as rows (named `chr-start-end` or `chr:start-end`).
 #' @param labels One label per cell, or the name of a `colData` / `meta.data` column of `x`.
 #' @param assay,layer Where the counts are: for Seurat, the assay (default: the default assay)
 #'   and layer (default `"counts"`); for SummarizedExperiment, the assay (default `"counts"`).
@@ -30,7 +31,8 @@
 #' @param class_weights `"none"` or `"balanced"`: classes weighted in the loss by the square
 #'   root of their inverse frequency (normalised to mean 1). Full inverse frequency gave a
 #'   3-cell class 30 times the weight of a common one, which made training collapse on the
-#'   symphony PBMC reference (`bench/cross_batch.R`).
+#'   symphony PBMC reference (`bench/cross_batch.R`). `"annatac"`: annATAC's weights
+#'   `(1 - n_c / N)^2` for a class of `n_c` of the `N` cells.
 #' @param trainable_blocks For a pretrained `model_or_config`: `"all"` (everything trains),
 #'   `"head"` (only the classifier head; the encoder stays as pretrained) or a number n (the
 #'   top n transformer blocks and the head, as scBERT fine-tunes its last block).
@@ -59,7 +61,7 @@
 finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epochs = 20L,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = 0.5,
-                     class_weights = c("none", "balanced"), trainable_blocks = "all", head = NULL,
+                     class_weights = c("none", "balanced", "annatac"), trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
@@ -75,7 +77,6 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   }
   if (!is.null(head)) {
     config$head <- check_choice(head, c("mlp", "cnn"), "head")
-    check_cnn_head(config$head, config$full_length)
   }
   train <- train_settings(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
                           num_threads, device, checkpoint, resume)
@@ -83,22 +84,31 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   train$token_dropout <- check_number(token_dropout, 0, 0.9, "token_dropout")
   train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
   train$init_encoder <- init_encoder
-  class_weights <- check_choice(class_weights, c("none", "balanced"), "class_weights")
+  class_weights <- check_choice(class_weights, c("none", "balanced", "annatac"), "class_weights")
   check_number(ood_quantile, 0.5, 1, "ood_quantile")
   check_flag(verbose, "verbose")
 
   counts <- cell_matrix(x, assay, layer)
   labels <- resolve_labels(labels, x, ncol(counts))
-  config$features <- select_features(counts, config)
-  mapping <- map_features(rownames(counts), config$features, verbose = verbose)
+  if (is_atac(config)) {
+    prepared <- atac_training_data(config, list(x), list(counts), assay, verbose)
+    config <- prepared$config
+    counts <- prepared$counts[[1]]
+    mapping <- list(index = prepared$maps[[1]])
+  } else {
+    config$features <- select_features(counts, config)
+    mapping <- map_features(rownames(counts), config$features, verbose = verbose)
+  }
+  if (is.null(init_encoder)) train$feature_vectors <- position_vectors(config, list(counts), list(mapping$index), train$seed)
+  train$freeze_features <- identical(config$position_embedding, "svd") && isTRUE(config$freeze_positions)
   if (config$tokenizer == "rank" && is.null(config$gene_scale)) {
     config$gene_scale <- sclm_gene_medians(list(counts), list(mapping$index), length(config$features), config$scale_factor)
   }
   codes <- as.integer(labels) - 1L
-  train$class_weights <- if (class_weights == "balanced") {
-    weights <- 1 / sqrt(tabulate(codes + 1L, nlevels(labels)))
-    weights / mean(weights)
-  } else numeric(0)
+  n_per_class <- tabulate(codes + 1L, nlevels(labels))
+  train$class_weights <- switch(class_weights, none = numeric(0),
+                                balanced = 1 / sqrt(n_per_class) / mean(1 / sqrt(n_per_class)),
+                                annatac = (1 - n_per_class / sum(n_per_class))^2)
 
   progress <- training_progress(verbose, train$epochs)
   fit <- call_core(sclm_train_classifier(counts, mapping$index, codes, core_model_config(config, nlevels(labels)),

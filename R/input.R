@@ -18,16 +18,18 @@ map_cell_blocks <- function(m, fn, combine = rbind, block_cells = getOption("scL
   }))
 }
 
-# Runs one of the core's inference entry points (sclm_predict with the classifier `weights`;
-# sclm_embed, sclm_gene_attention with the encoder's)
-# on the cells of `source` (from cell_source()): genes are mapped to the model's vocabulary once,
-# then each block of cells is checked and handed over. per_block(result, counts) post-processes
-# a block's result before the blocks are joined with `combine`.
-run_on_cells <- function(model, source, core_fn, run, min_overlap, verbose, combine = rbind,
+# Runs one of the core's inference entry points (sclm_classify with the classifier `weights`;
+# sclm_embed, sclm_gene_attention with the encoder's) on the cells of `source` (from
+# cell_source() on object `x`): features are mapped to the model's vocabulary once (map_cells()),
+# then each block of cells is checked, transformed (peaks -> islands) and handed over.
+# per_block(result, counts) post-processes a block's result before the blocks are joined with
+# `combine`.
+run_on_cells <- function(model, x, source, assay, core_fn, run, min_overlap, verbose, combine = rbind,
                          per_block = function(result, counts) result, weights = model$encoder_weights,
                          call = parent.frame()) {
-  mapping <- map_features(rownames(source), model$features, min_overlap, verbose, call = call)
+  mapping <- map_cells(model$config, x, source, assay, min_overlap, verbose, call = call)
   result <- map_cell_blocks(source, function(counts) {
+    counts <- mapping$transform(counts)
     per_block(call_core(core_fn(weights, core_model_of(model), core_tokenizer_config(model$config),
                                 counts, mapping$index, run), call = call), counts)
   }, combine = combine, call = call)

@@ -5,7 +5,7 @@
 new_scLM_model <- function(config, labels, fit, training) {
   structure(list(
     id = paste0("scLM-", substr(sclm_checksum(fit$weights), 1L, 12L)),
-    modality = "RNA",
+    modality = toupper(config$modality %||% "rna"),
     config = config,
     features = config$features,
     labels = labels,
@@ -49,10 +49,10 @@ print.scLM_model <- function(x, ...) {
   what <- if (is_pretrained_only(x)) sprintf("pretrained encoder (%s tokens, %s objective)", x$config$tokenizer, t$objective) else
     sprintf("%d labels: %s", length(x$labels), paste(x$labels, collapse = ", "))
   cat(sprintf("<scLM_model> %s (%s)\n", x$id, x$modality),
-      sprintf("%d genes; %s\n", length(x$features), what),
+      sprintf("%d %s; %s\n", length(x$features), if (is_atac(x$config)) sprintf("%g kb peak islands", x$config$island_size / 1000) else "genes", what),
       sprintf("%d layer(s), dim %d, %d heads, %s attention, %s parameters; %s\n", x$config$n_layers,
               x$config$dim, x$config$n_heads, x$config$attention, format(t$n_parameters, big.mark = ","),
-              if (isTRUE(x$config$full_length)) "all genes per cell" else paste("top", x$config$max_tokens, "genes per cell")),
+              if (isTRUE(x$config$full_length)) "all features per cell" else paste("top", x$config$max_tokens, "features per cell")),
       sep = "")
   if (nrow(x$history)) {
     best <- x$history[x$history$epoch == t$best_epoch, ]

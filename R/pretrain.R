@@ -60,17 +60,26 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   datasets <- if (is.list(x) && !is.object(x)) x else list(x)
   if (length(datasets) == 0L) cli::cli_abort("{.arg x} is an empty list; give at least one dataset.")
   counts <- lapply(seq_along(datasets), function(k) cell_matrix(datasets[[k]], assay, layer, arg = sprintf("x[[%d]]", k)))
-  if (is.null(config$features)) {
-    config$features <- unique(unlist(lapply(counts, select_features, config = config), use.names = FALSE))
+  if (is_atac(config)) {
+    prepared <- atac_training_data(config, datasets, counts, assay, verbose = FALSE)
+    config <- prepared$config
+    counts <- prepared$counts
+    maps <- prepared$maps
+  } else {
+    if (is.null(config$features)) {
+      config$features <- unique(unlist(lapply(counts, select_features, config = config), use.names = FALSE))
+    }
+    maps <- lapply(counts, function(m) feature_index(rownames(m), config$features))
   }
-  maps <- lapply(counts, function(m) feature_index(rownames(m), config$features))
   covered <- vapply(maps, function(i) sum(i >= 0L), integer(1))
   if (any(covered == 0L)) {
     cli::cli_abort("Dataset{?s} {which(covered == 0L)} of {.arg x} share{?s/} no genes with the vocabulary.")
   }
+  train$feature_vectors <- position_vectors(config, counts, maps, train$seed)
+  train$freeze_features <- identical(config$position_embedding, "svd") && isTRUE(config$freeze_positions)
   n_cells <- sum(vapply(counts, ncol, integer(1)))
   if (verbose) {
-    cli::cli_inform(c("i" = "Pretraining on {n_cells} cells from {length(counts)} dataset{?s}; vocabulary of {length(config$features)} genes."))
+    cli::cli_inform(c("i" = "Pretraining on {n_cells} cells from {length(counts)} dataset{?s}; vocabulary of {length(config$features)} {if (is_atac(config)) 'peak islands' else 'genes'}."))
   }
   if (config$tokenizer == "rank") config$gene_scale <- sclm_gene_medians(counts, maps, length(config$features), config$scale_factor)
 

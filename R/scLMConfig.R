@@ -12,6 +12,15 @@
 #' * `"rank"` (Geneformer): the top `max_tokens` genes by CP10k divided by the gene's median
 #'   non-zero CP10k in the training (or pretraining) cells; the value is the rank, so the value
 #'   embedding is Geneformer's positional embedding.
+#' * `"counts"` (annATAC): the value is the count itself, capped at `max_bin`
+#'   (`min(ceiling(count), max_bin)`): peak-island values 0 to 5.
+#'
+#' With `modality = "atac"` the features are peak islands (annATAC): the genome is cut into
+#' bins of `island_size` bp; an island is a bin that peaks overlap, and its value in a cell is
+#' the ceiling of the mean count of the peaks overlapping it (a peak crossing a bin edge belongs
+#' to both bins). The vocabulary is the `n_features` islands open in the most training cells,
+#' stored in the model with their coordinates (names `chrom-start-end`); a query's peaks are
+#' mapped onto them by genomic overlap, not by name. [annatac_config()] sets up annATAC's model.
 #'
 #' With `full_length = TRUE` (bins and value bins) every vocabulary gene is a position, zeros
 #' included, as in scBERT; pair it with `"performer"` or `"linformer"` attention, whose cost
@@ -49,9 +58,26 @@
 #'   (0: never).
 #' @param linformer_k Projected length for Linformer.
 #' @param share_projection Linformer: one projection shared by all layers (and heads).
+#' @param modality `"rna"` (features are genes) or `"atac"` (features are peak islands built
+#'   from peaks; see Details).
+#' @param island_size `"atac"`: island (genome bin) width in bp.
+#' @param tss `"atac"`: optional transcription start sites; only islands holding one are kept
+#'   in the vocabulary. A GRanges of genes or transcripts (their strand-aware starts are used,
+#'   e.g. `ensembldb::transcripts(edb)` from an EnsDb), a data.frame with columns `chrom` and
+#'   `position`, or the path of a GTF file (transcript, else gene, starts). Offline, keep a GTF
+#'   of the peaks' genome build (e.g. Ensembl's GRCh37 `Homo_sapiens.GRCh37.87.gtf.gz`, with
+#'   chromosome names matching the peaks) or an EnsDb from AnnotationHub's cache next to the data.
+#' @param position_embedding `"learned"` (each feature's embedding starts random and is
+#'   learned) or `"svd"` (annATAC): each feature starts from its vector in a truncated SVD (via
+#'   irlba) of the TF-IDF feature x cell matrix of the training (or pretraining) cells, i.e. its
+#'   LSI loadings.
+#' @param freeze_positions With `position_embedding = "svd"`: keep the SVD vectors fixed during
+#'   training, as annATAC does.
 #' @param head Classifier head: `"mlp"` on the pooled cell embedding, or `"cnn"`, scBERT's
-#'   1 x `dim` convolution giving one score per gene position followed by fully connected
-#'   layers (needs `full_length = TRUE`).
+#'   1 x `dim` convolution giving one score per gene token, placed in that gene's slot (genes
+#'   the cell does not list score 0), followed by fully connected layers over the gene slots.
+#'   In full length the slots are scBERT's positions; with top genes only, the head still sees
+#'   one input per gene.
 #' @return An object of class `scLM_config`.
 #' @seealso [scbert_config()], [pretrain()], [finetune()]
 #' @examples
@@ -61,11 +87,21 @@
 #' @export
 scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, max_bin = 30L, bins_per_log2 = 3,
                        dim = 32L, n_layers = 2L, n_heads = 4L, ff_dim = 2L * dim,
-                       dropout = 0.1, scale_factor = 1e4, tokenizer = c("bins", "value_bins", "rank"),
+                       dropout = 0.1, scale_factor = 1e4, tokenizer = c("bins", "value_bins", "rank", "counts"),
                        full_length = FALSE, zero_share = 0, attention = c("full", "performer", "linformer"),
                        performer_features = 64L, redraw_interval = 0L, linformer_k = 64L,
-                       share_projection = FALSE, head = c("mlp", "cnn")) {
-  tokenizer <- check_choice(tokenizer, c("bins", "value_bins", "rank"), "tokenizer")
+                       share_projection = FALSE, head = c("mlp", "cnn"), modality = c("rna", "atac"),
+                       island_size = 5000L, tss = NULL, position_embedding = c("learned", "svd"),
+                       freeze_positions = TRUE) {
+  tokenizer <- check_choice(tokenizer, c("bins", "value_bins", "rank", "counts"), "tokenizer")
+  modality <- check_choice(modality, c("rna", "atac"), "modality")
+  position_embedding <- check_choice(position_embedding, c("learned", "svd"), "position_embedding")
+  island_size <- check_count(island_size, 100L, 1e7)
+  check_flag(freeze_positions, "freeze_positions")
+  if (!is.null(tss) && modality != "atac") {
+    cli::cli_abort(c("{.arg tss} applies to scATAC peak islands only.", "i" = "Use {.code modality = \"atac\"} or leave {.arg tss} out."))
+  }
+  tss <- tss_positions(tss)
   attention <- check_choice(attention, c("full", "performer", "linformer"), "attention")
   head <- check_choice(head, c("mlp", "cnn"), "head")
   n_features <- check_count(n_features, 10L)
@@ -92,10 +128,10 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
     cli::cli_abort(c("{.arg full_length} does not apply to the {.val rank} tokenizer.",
                      "i" = "A rank sequence is ordered by expression; use {.code tokenizer = \"bins\"} for full length."))
   }
-  check_cnn_head(head, full_length)
   if (tokenizer == "value_bins" && max_bin < 2L) cli::cli_abort("{.arg max_bin} must be at least 2 for value bins.")
   if (!is.null(features)) {
     features <- check_feature_names(features, "features")
+    if (modality == "atac") check_island_names(features, island_size)
     n_features <- length(features)
   }
   structure(list(n_features = n_features, features = features, max_tokens = max_tokens,
@@ -104,31 +140,29 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
                  tokenizer = tokenizer, full_length = full_length, zero_share = zero_share,
                  attention = attention, performer_features = performer_features,
                  redraw_interval = redraw_interval, linformer_k = linformer_k,
-                 share_projection = share_projection, head = head, gene_scale = NULL),
+                 share_projection = share_projection, head = head, gene_scale = NULL, modality = modality,
+                 island_size = island_size, tss = tss, position_embedding = position_embedding,
+                 freeze_positions = freeze_positions),
             class = "scLM_config")
 }
 
 #' @export
 print.scLM_config <- function(x, ...) {
-  vocab <- if (is.null(x$features)) paste(x$n_features, "most variable genes (vst)") else
-    paste(length(x$features), "given genes")
-  tokens <- if (isTRUE(x$full_length)) "every gene" else paste("top", x$max_tokens, "expressed genes")
+  atac <- is_atac(x)
+  unit <- if (atac) "islands" else "genes"
+  vocab <- if (!is.null(x$features)) paste(length(x$features), "given", unit) else if (atac)
+    sprintf("%d most open %g kb peak islands%s", x$n_features, x$island_size / 1000, if (is.null(x$tss)) "" else " with a TSS") else
+    paste(x$n_features, "most variable genes (vst)")
+  tokens <- if (isTRUE(x$full_length)) paste("every", if (atac) "island" else "gene") else paste("top", x$max_tokens, unit)
   values <- switch(x$tokenizer, bins = sprintf("expression bins 0..%d", x$max_bin),
-                   value_bins = sprintf("per-cell quantile bins 1..%d", x$max_bin), rank = "expression rank")
+                   value_bins = sprintf("per-cell quantile bins 1..%d", x$max_bin), rank = "expression rank",
+                   counts = sprintf("counts 0..%d", x$max_bin))
+  if (identical(x$position_embedding, "svd")) values <- paste0(values, "; SVD position embedding", if (x$freeze_positions) " (frozen)" else "")
   cat(sprintf("<scLM_config> %d layer(s), dim %d, %d heads, %s attention, %s head\n", x$n_layers, x$dim, x$n_heads,
               x$attention, x$head),
       sprintf("tokens (%s): %s of %s; values: %s\n", x$tokenizer, tokens, vocab, values),
       sep = "")
   invisible(x)
-}
-
-# The CNN head weighs positions, which are genes only in full-length mode.
-check_cnn_head <- function(head, full_length, call = parent.frame()) {
-  if (head == "cnn" && !full_length) {
-    cli::cli_abort(c("The {.val cnn} head needs {.code full_length = TRUE}.",
-                     "i" = "It learns one weight per position, and only full-length positions are genes; use {.code head = \"mlp\"} otherwise."),
-                   call = call)
-  }
 }
 
 # The parts of a config the core reads.

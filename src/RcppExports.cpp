@@ -111,6 +111,55 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_parse_peaks
+Rcpp::List sclm_parse_peaks(Rcpp::CharacterVector names);
+RcppExport SEXP _scLM_sclm_parse_peaks(SEXP namesSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type names(namesSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_parse_peaks(names));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_peak_islands
+Rcpp::List sclm_peak_islands(Rcpp::CharacterVector chrom, Rcpp::NumericVector start, Rcpp::NumericVector end, double bin_size);
+RcppExport SEXP _scLM_sclm_peak_islands(SEXP chromSEXP, SEXP startSEXP, SEXP endSEXP, SEXP bin_sizeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type chrom(chromSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type start(startSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type end(endSEXP);
+    Rcpp::traits::input_parameter< double >::type bin_size(bin_sizeSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_peak_islands(chrom, start, end, bin_size));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_map_peaks
+Rcpp::List sclm_map_peaks(Rcpp::CharacterVector chrom, Rcpp::NumericVector start, Rcpp::NumericVector end, Rcpp::CharacterVector island_chrom, Rcpp::NumericVector island_bin, double bin_size);
+RcppExport SEXP _scLM_sclm_map_peaks(SEXP chromSEXP, SEXP startSEXP, SEXP endSEXP, SEXP island_chromSEXP, SEXP island_binSEXP, SEXP bin_sizeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type chrom(chromSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type start(startSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type end(endSEXP);
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type island_chrom(island_chromSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type island_bin(island_binSEXP);
+    Rcpp::traits::input_parameter< double >::type bin_size(bin_sizeSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_map_peaks(chrom, start, end, island_chrom, island_bin, bin_size));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_island_counts
+Rcpp::List sclm_island_counts(Rcpp::S4 counts, Rcpp::List map);
+RcppExport SEXP _scLM_sclm_island_counts(SEXP countsSEXP, SEXP mapSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type map(mapSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_island_counts(counts, map));
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_tokenize
 Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features, Rcpp::List tokenizer, Rcpp::Nullable<Rcpp::NumericVector> cell_ids);
 RcppExport SEXP _scLM_sclm_tokenize(SEXP countsSEXP, SEXP feature_mapSEXP, SEXP n_featuresSEXP, SEXP tokenizerSEXP, SEXP cell_idsSEXP) {
@@ -182,6 +231,10 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_gene_attention", (DL_FUNC) &_scLM_sclm_gene_attention, 6},
     {"_scLM_sclm_validate_weights", (DL_FUNC) &_scLM_sclm_validate_weights, 4},
     {"_scLM_sclm_checksum", (DL_FUNC) &_scLM_sclm_checksum, 1},
+    {"_scLM_sclm_parse_peaks", (DL_FUNC) &_scLM_sclm_parse_peaks, 1},
+    {"_scLM_sclm_peak_islands", (DL_FUNC) &_scLM_sclm_peak_islands, 4},
+    {"_scLM_sclm_map_peaks", (DL_FUNC) &_scLM_sclm_map_peaks, 6},
+    {"_scLM_sclm_island_counts", (DL_FUNC) &_scLM_sclm_island_counts, 2},
     {"_scLM_sclm_tokenize", (DL_FUNC) &_scLM_sclm_tokenize, 5},
     {"_scLM_sclm_gene_medians", (DL_FUNC) &_scLM_sclm_gene_medians, 4},
     {"_scLM_sclm_train_classifier", (DL_FUNC) &_scLM_sclm_train_classifier, 8},

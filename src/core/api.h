@@ -26,14 +26,18 @@ struct ModelConfig {
   AttentionConfig attention;     // max_length is set from the tokenizer (see complete_config)
   bool share_projection = false; // Linformer: one length projection for all layers
   int redraw_interval = 0;       // Performer: redraw random features every n training steps (0: never)
-  // kMlp: MLP on the pooled embedding; kCnn: scBERT's 1 x dim convolution over positions, then
-  // fully connected layers over the max_length position scores.
+  // kMlp: MLP on the pooled embedding; kCnn: scBERT's 1 x dim convolution giving one score per
+  // gene token, then fully connected layers over the n_features + 1 gene slots (CLS first).
   HeadKind head = HeadKind::kMlp;
   int n_values = 0;     // value vocabulary; set from the tokenizer (see complete_config)
+  // The pooled mean covers expressed (value > 0) positions only; set for full-length tokenizers
+  // (see complete_config), whose sequences are mostly zeros that would drown the cell's signal.
+  bool pool_expressed = false;
 };
 
 // The model a tokenizer feeds: n_values = max_value + 1, attention.max_length = longest sequence
-// (CLS included). Every core entry point applies it, so hosts never set these two fields.
+// (CLS included), pool_expressed = full length. Every core entry point applies it, so hosts never
+// set these fields.
 ModelConfig complete_config(ModelConfig model, const TokenizerConfig& tokenizer);
 
 struct TrainConfig {

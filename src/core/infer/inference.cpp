@@ -79,7 +79,7 @@ std::vector<float> embed_cells(const std::string& encoder_weights, const ModelCo
     std::vector<float> out(static_cast<std::size_t>(counts.n_cols) * 2 * model.dim);
     run_batches<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted,
                               [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore&, int start) {
-                                copy_rows(TokenEncoderImpl::pool(m->forward(batch), batch.padding), out, start);
+                                copy_rows(m->pool(m->forward(batch), batch), out, start);
                               });
     return out;
   });

@@ -5,13 +5,13 @@
 namespace sclm {
 
 CellClassifierImpl::CellClassifierImpl(const ModelConfig& c)
-    : dropout_(c.dropout), head_(c.head), max_length_(c.attention.max_length) {
+    : dropout_(c.dropout), head_(c.head), n_features_(c.n_features) {
   if (c.n_classes < 2) throw std::invalid_argument("a classifier needs at least two classes");
   encoder_ = register_module("encoder", TokenEncoder(c));
   int pooled = 2 * c.dim;
   if (head_ == HeadKind::kCnn) {
     conv_ = register_module("head_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 1, {1, c.dim})));
-    pooled = max_length_;
+    pooled = 1 + n_features_;
   }
   hidden_ = register_module("head_hidden", torch::nn::Linear(pooled, c.dim));
   output_ = register_module("head_output", torch::nn::Linear(c.dim, c.n_classes));
@@ -19,17 +19,19 @@ CellClassifierImpl::CellClassifierImpl(const ModelConfig& c)
 
 torch::Tensor CellClassifierImpl::forward(const TokenBatch& batch, torch::Tensor* pooled) {
   auto hidden = encoder_(batch);
-  if (pooled != nullptr) *pooled = TokenEncoderImpl::pool(hidden, batch.padding);
+  if (pooled != nullptr) *pooled = encoder_->pool(hidden, batch);
   torch::Tensor features;
   if (head_ == HeadKind::kCnn) {
-    // [B, 1, L, D] -> one score per position [B, L], zero at padding, padded to max_length.
+    // [B, 1, L, D] -> one score per token [B, L], placed in its gene's slot (1 + vocabulary index;
+    // slot 0 is CLS), so the fully connected layer sees one input per gene, whatever the token
+    // order; genes a cell does not list score 0. In full length, slots are positions (scBERT).
     auto scores = torch::relu(conv_(hidden.unsqueeze(1))).squeeze(3).squeeze(1);
     scores = scores.masked_fill(batch.padding, 0.0);
-    const auto L = scores.size(1);
-    if (L > max_length_) throw std::invalid_argument("sequence longer than the CNN head's max_length");
-    features = torch::constant_pad_nd(scores, {0, max_length_ - L}, 0.0);
+    auto slots = torch::where(batch.genes >= kGeneTokenOffset, batch.genes - (kGeneTokenOffset - 1),
+                              torch::zeros_like(batch.genes));
+    features = torch::zeros({scores.size(0), 1 + n_features_}, scores.options()).scatter_add(1, slots, scores);
   } else {
-    features = pooled != nullptr ? *pooled : TokenEncoderImpl::pool(hidden, batch.padding);
+    features = pooled != nullptr ? *pooled : encoder_->pool(hidden, batch);
   }
   auto h = torch::gelu(hidden_(features));
   return output_(torch::dropout(h, dropout_, is_training()));
@@ -46,7 +48,7 @@ MaskedModelImpl::MaskedModelImpl(const ModelConfig& c, int n_targets) {
 
 torch::Tensor MaskedModelImpl::forward(const TokenBatch& batch, torch::Tensor* pooled) {
   auto hidden = encoder_(batch);
-  if (pooled != nullptr) *pooled = TokenEncoderImpl::pool(hidden, batch.padding);
+  if (pooled != nullptr) *pooled = encoder_->pool(hidden, batch);
   return output_(norm_(torch::gelu(transform_(hidden))));
 }
 

@@ -1,5 +1,5 @@
 // Heads on the token encoder: the cell classifier (MLP on the pooled embedding, or scBERT's CNN
-// over positions) and the masked-token model used for pretraining.
+// over genes) and the masked-token model used for pretraining.
 #pragma once
 
 #include <torch/torch.h>
@@ -18,9 +18,9 @@ class CellClassifierImpl : public torch::nn::Module {
  private:
   double dropout_;
   HeadKind head_;
-  int max_length_;
+  int n_features_;
   TokenEncoder encoder_{nullptr};
-  torch::nn::Conv2d conv_{nullptr};  // kCnn: one score per position from its 1 x dim state
+  torch::nn::Conv2d conv_{nullptr};  // kCnn: one score per gene from its 1 x dim state
   torch::nn::Linear hidden_{nullptr}, output_{nullptr};
 };
 TORCH_MODULE(CellClassifier);

@@ -8,6 +8,7 @@ namespace sclm {
 ModelConfig complete_config(ModelConfig model, const TokenizerConfig& tokenizer) {
   model.n_values = max_value(tokenizer, model.n_features) + 1;
   model.attention.max_length = 1 + (tokenizer.full_length ? model.n_features : tokenizer.max_tokens);
+  model.pool_expressed = tokenizer.full_length;
   return model;
 }
 
@@ -39,7 +40,7 @@ torch::Tensor EncoderBlockImpl::forward(torch::Tensor x, const torch::Tensor& pa
   return x + torch::dropout(h, dropout_, train);
 }
 
-TokenEncoderImpl::TokenEncoderImpl(const ModelConfig& c) {
+TokenEncoderImpl::TokenEncoderImpl(const ModelConfig& c) : pool_expressed_(c.pool_expressed) {
   check_model_config(c);
   gene_embedding_ = register_module(
       "gene_embedding",
@@ -92,7 +93,7 @@ void TokenEncoderImpl::redraw_features() {
 }
 
 bool positions_matter(const ModelConfig& model, const TokenizerConfig& tokenizer) {
-  return tokenizer.full_length || model.head == HeadKind::kCnn || model.attention.kind == AttentionKind::kLinformer;
+  return tokenizer.full_length || model.attention.kind == AttentionKind::kLinformer;
 }
 
 std::function<void(long)> feature_redraws(TokenEncoder encoder, const ModelConfig& config) {
@@ -103,9 +104,11 @@ std::function<void(long)> feature_redraws(TokenEncoder encoder, const ModelConfi
   };
 }
 
-torch::Tensor TokenEncoderImpl::pool(const torch::Tensor& hidden, const torch::Tensor& padding) {
+torch::Tensor TokenEncoderImpl::pool(const torch::Tensor& hidden, const TokenBatch& batch) const {
   auto cls = hidden.select(1, 0);
-  auto genes = padding.logical_not().to(hidden.dtype());
+  auto keep = batch.padding.logical_not();
+  if (pool_expressed_) keep = keep.logical_and(batch.values.ne(kBinTokenOffset));  // value 0: not expressed
+  auto genes = keep.to(hidden.dtype());
   genes.select(1, 0).zero_();  // the CLS position is not a gene
   auto count = genes.sum(1, /*keepdim=*/true).clamp_min(1.0);
   auto mean = (hidden * genes.unsqueeze(-1)).sum(1) / count;

@@ -35,8 +35,9 @@ class TokenEncoderImpl : public torch::nn::Module {
   // Hidden states [B, L, D]. With cls_weights, it receives the last block's attention from the
   // CLS token over the positions, mean over heads [B, L].
   torch::Tensor forward(const TokenBatch& batch, torch::Tensor* cls_weights = nullptr);
-  // Cell embedding [B, 2D]: the CLS state next to the mean of the gene states.
-  static torch::Tensor pool(const torch::Tensor& hidden, const torch::Tensor& padding);
+  // Cell embedding [B, 2D]: the CLS state next to the mean of the gene states (of the expressed
+  // genes with pool_expressed).
+  torch::Tensor pool(const torch::Tensor& hidden, const TokenBatch& batch) const;
   void redraw_features();  // Performer
   int n_layers() const { return static_cast<int>(blocks_.size()); }
   // Sets the feature embedding rows (n_features x dim, row-major) when `vectors` is not empty and
@@ -44,6 +45,7 @@ class TokenEncoderImpl : public torch::nn::Module {
   void set_feature_embedding(const std::vector<float>& vectors, bool freeze);
 
  private:
+  bool pool_expressed_;
   torch::nn::Embedding gene_embedding_{nullptr}, value_embedding_{nullptr};
   std::vector<EncoderBlock> blocks_;
   torch::Tensor shared_projection_;  // Linformer with share_projection
@@ -55,8 +57,8 @@ TORCH_MODULE(TokenEncoder);
 // steps; empty for other attentions or without redraws.
 std::function<void(long)> feature_redraws(TokenEncoder encoder, const ModelConfig& config);
 
-// Whether sequence positions carry meaning (full-length genes, Linformer's projection, the CNN
-// head), so token dropout must leave padding in place instead of closing the gap.
+// Whether sequence positions carry meaning (full-length genes, Linformer's projection),
+// so token dropout must leave padding in place instead of closing the gap.
 bool positions_matter(const ModelConfig& model, const TokenizerConfig& tokenizer);
 
 // The parameters of `parameters` that still train (frozen ones left out).

@@ -1,0 +1,198 @@
+# scATAC-seq features: peaks and peak islands (annATAC). The genome is cut into bins of
+# `island_size` bp per chromosome; an island is a bin that peaks overlap, and its value in a cell
+# is the ceiling of the mean count of the peaks overlapping it. Island k of a chromosome covers
+# positions k * island_size to (k + 1) * island_size - 1, and is named "chrom-start-end"; a peak
+# crossing a bin edge belongs to both islands. Query peaks meet a model's islands by this overlap
+# rule, never by name. The parsing, overlap and aggregation run in the C++ core (data/peaks.h).
+
+is_atac <- function(config) identical(config$modality, "atac")
+
+# Peak coordinates of the rows of `m` (from cell_source()): the ranges of a Signac
+# ChromatinAssay or of a SummarizedExperiment's rowRanges when present, else parsed from
+# the row names ("chr-start-end" or "chr:start-end").
+peak_ranges <- function(x, m, assay = NULL, arg = "x", call = parent.frame()) {
+  ranges <- object_ranges(x, assay)
+  if (!is.null(ranges) && length(ranges) == nrow(m)) {
+    return(data.frame(chrom = as.character(GenomicRanges::seqnames(ranges)),
+                      start = as.numeric(GenomicRanges::start(ranges)),
+                      end = as.numeric(GenomicRanges::end(ranges))))
+  }
+  parsed <- sclm_parse_peaks(rownames(m))
+  if (!all(parsed$ok)) {
+    bad <- which(!parsed$ok)
+    cli::cli_abort(c("{.arg {arg}} has {length(bad)} row name{?s} that {?is/are} not a peak: {.val {utils::head(rownames(m)[bad], 5)}} (row{?s} {utils::head(bad, 5)}).",
+                     "i" = "scATAC models need peaks named {.val chr1-10000-10500} or {.val chr1:10000-10500}, or a Signac ChromatinAssay with ranges."),
+                   call = call)
+  }
+  data.frame(chrom = parsed$chrom, start = parsed$start, end = parsed$end)
+}
+
+object_ranges <- function(x, assay) {
+  a <- if (inherits(x, "Seurat")) x[[assay %||% SeuratObject::DefaultAssay(x)]] else x
+  if (methods::is(a, "SummarizedExperiment")) {
+    r <- SummarizedExperiment::rowRanges(a)
+    return(if (methods::is(r, "GRanges")) r else NULL)
+  }
+  # Signac's ChromatinAssay keeps its peaks in the "ranges" slot (no Signac call needed).
+  if (isS4(a) && methods::.hasSlot(a, "ranges") && methods::is(methods::slot(a, "ranges"), "GRanges")) {
+    return(methods::slot(a, "ranges"))
+  }
+  NULL
+}
+
+island_names <- function(islands, size) {
+  paste0(islands$chrom, "-", format(islands$bin * size, scientific = FALSE, trim = TRUE), "-",
+         format((islands$bin + 1) * size - 1, scientific = FALSE, trim = TRUE))
+}
+
+# Island names -> data.frame(chrom, bin).
+parse_islands <- function(names, size) {
+  parsed <- sclm_parse_peaks(names)
+  data.frame(chrom = parsed$chrom, bin = parsed$start %/% size)
+}
+
+# The islands x cells matrix of the peaks x cells `counts`, for a peak -> island map from
+# sclm_map_peaks().
+island_matrix <- function(counts, map, names) {
+  parts <- sclm_island_counts(counts, map)
+  methods::new("dgCMatrix", i = parts$i, p = parts$p, x = parts$x, Dim = c(parts$n_rows, ncol(counts)),
+               Dimnames = list(names, colnames(counts)))
+}
+
+# The island vocabulary of a model: the islands the datasets' peaks overlap (only those holding a
+# TSS when config$tss is set), the config$n_features open in the most cells, in genomic order.
+select_islands <- function(counts, peaks, config, call = parent.frame()) {
+  size <- config$island_size
+  all_peaks <- do.call(rbind, peaks)
+  islands <- as.data.frame(sclm_peak_islands(all_peaks$chrom, all_peaks$start, all_peaks$end, size))
+  detected <- numeric(nrow(islands))
+  for (k in seq_along(counts)) {
+    m <- island_matrix(counts[[k]], sclm_map_peaks(peaks[[k]]$chrom, peaks[[k]]$start, peaks[[k]]$end,
+                                                   islands$chrom, islands$bin, size), NULL)
+    detected <- detected + tabulate(m@i + 1L, nrow(m))
+  }
+  keep <- detected > 0
+  if (!is.null(config$tss)) keep <- keep & islands_with_tss(islands, config$tss, size)
+  if (sum(keep) < 10L) {
+    cli::cli_abort(c("Only {sum(keep)} peak island{?s} {?is/are} open in any cell{if (!is.null(config$tss)) ' and hold a TSS' else ''}; scLM needs at least 10.",
+                     "i" = if (!is.null(config$tss)) "Check that {.arg tss} uses the genome and chromosome names of the peaks." else "Pass more peaks or cells."),
+                   call = call)
+  }
+  candidates <- which(keep)
+  chosen <- candidates[order(-detected[candidates], candidates)[seq_len(min(config$n_features, length(candidates)))]]
+  island_names(islands[sort(chosen), ], size)
+}
+
+islands_with_tss <- function(islands, tss, size) {
+  paste(islands$chrom, islands$bin) %in% paste(tss$chrom, tss$position %/% size)
+}
+
+# Maps a query's peaks onto the model's islands by overlap: the island matrix maker, the
+# (identity) index into the vocabulary, and a scLM_feature_report.
+map_peaks <- function(peaks, model_features, size, min_overlap = 0.25, verbose = TRUE, call = parent.frame()) {
+  islands <- parse_islands(model_features, size)
+  map <- sclm_map_peaks(peaks$chrom, peaks$start, peaks$end, islands$chrom, islands$bin, size)
+  hit <- tabulate(map$island + 1L, length(model_features)) > 0
+  report <- structure(list(n_model = length(model_features), n_query = nrow(peaks), n_matched = sum(hit),
+                           missing = model_features[!hit], n_extra = sum(diff(map$offsets) == 0L),
+                           duplicated = character(0), model_ids = "peak islands", query_ids = "peaks",
+                           examples = utils::head(model_features, 3),
+                           query_examples = utils::head(paste(peaks$chrom, peaks$start, peaks$end, sep = "-"), 3)),
+                      class = "scLM_feature_report")
+  check_overlap(report, min_overlap, verbose, call)
+  list(index = seq_along(model_features) - 1L, report = report,
+       transform = function(counts) island_matrix(counts, map, model_features))
+}
+
+# The truncated SVD of the TF-IDF island x cell matrix (LSI, as Signac's RunTFIDF + RunSVD):
+# one `dim`-long vector per island, the left singular vectors times the singular values, scaled
+# to the spread of a learned embedding's start. Uses irlba; the user's random seed is left alone.
+svd_positions <- function(matrices, dim, seed) {
+  m <- do.call(cbind, matrices)
+  m@x <- m@x / rep(Matrix::colSums(m), diff(m@p))                        # term frequency
+  idf <- ncol(m) / pmax(tabulate(m@i + 1L, nrow(m)), 1)
+  m@x <- log1p(m@x * idf[m@i + 1L] * 1e4)
+  rank <- min(dim, min(dim(m)) - 1L)
+  vectors <- matrix(0, nrow(m), dim)
+  if (rank >= 1L) {
+    fit <- with_seed(seed, irlba::irlba(m, nv = rank, nu = rank))
+    vectors[, seq_len(rank)] <- fit$u %*% diag(fit$d, rank)
+  }
+  vectors * (position_scale / max(sqrt(mean(vectors^2)), 1e-12))
+}
+
+# RMS of SVD position vectors (a learned embedding starts at 0.02; see bench/atac_granja.R).
+position_scale <- 1
+
+with_seed <- function(seed, expr) {
+  old <- if (exists(".Random.seed", globalenv())) get(".Random.seed", globalenv())
+  on.exit(if (is.null(old)) rm(".Random.seed", envir = globalenv()) else assign(".Random.seed", old, globalenv()))
+  set.seed(seed)
+  expr
+}
+
+# TSS positions from a GRanges (of genes or transcripts: their strand-aware starts), a
+# data.frame with chrom and position, or a GTF file (transcript starts, else gene starts).
+tss_positions <- function(tss, arg = "tss", call = parent.frame()) {
+  if (is.null(tss)) return(NULL)
+  if (is.character(tss) && length(tss) == 1L) {
+    if (!file.exists(tss)) cli::cli_abort("{.arg {arg}}: GTF file {.path {tss}} does not exist.", call = call)
+    gtf <- utils::read.delim(tss, header = FALSE, comment.char = "#", quote = "", colClasses = "character")
+    if (ncol(gtf) < 7L) cli::cli_abort("{.arg {arg}}: {.path {tss}} is not a GTF file (fewer than 7 columns).", call = call)
+    type <- if (any(gtf$V3 == "transcript")) "transcript" else "gene"
+    gtf <- gtf[gtf$V3 == type, ]
+    start <- ifelse(gtf$V7 == "-", as.numeric(gtf$V5), as.numeric(gtf$V4))
+    out <- data.frame(chrom = gtf$V1, position = start)
+  } else if (methods::is(tss, "GRanges")) {
+    minus <- as.character(GenomicRanges::strand(tss)) == "-"
+    out <- data.frame(chrom = as.character(GenomicRanges::seqnames(tss)),
+                      position = ifelse(minus, GenomicRanges::end(tss), GenomicRanges::start(tss)))
+  } else if (is.data.frame(tss) && all(c("chrom", "position") %in% names(tss))) {
+    out <- data.frame(chrom = as.character(tss$chrom), position = as.numeric(tss$position))
+  } else {
+    cli::cli_abort(c("{.arg {arg}} must be a GRanges, a data.frame with {.field chrom} and {.field position}, or a GTF file path.",
+                     "i" = "From an EnsDb: {.code ensembldb::transcripts(edb)}; see {.code ?annatac_config}."),
+                   call = call)
+  }
+  out <- out[!is.na(out$chrom) & is.finite(out$position), ]
+  if (nrow(out) == 0L) cli::cli_abort("{.arg {arg}} holds no TSS positions.", call = call)
+  unique(out)
+}
+
+# Island names of a given vocabulary must be whole island_size bins.
+check_island_names <- function(features, size, arg = "features", call = parent.frame()) {
+  parsed <- sclm_parse_peaks(features)
+  bad <- !parsed$ok | parsed$start %% size != 0 | parsed$end != parsed$start + size - 1
+  bad[is.na(bad)] <- TRUE
+  if (any(bad)) {
+    cli::cli_abort(c("{.arg {arg}} must name {size} bp peak islands like {.val {paste0('chr1-', size, '-', 2 * size - 1)}}; {sum(bad)} do not: {.val {utils::head(features[bad], 3)}}.",
+                     "i" = "Leave {.arg {arg}} out to build the islands from the data's peaks."), call = call)
+  }
+}
+
+# scATAC training data: the island vocabulary (from the datasets' peaks unless config$features
+# is set) and each dataset's islands x cells matrix with its (identity) vocabulary index.
+atac_training_data <- function(config, datasets, counts, assay, verbose, call = parent.frame()) {
+  args <- if (length(counts) == 1L) "x" else sprintf("x[[%d]]", seq_along(counts))
+  peaks <- lapply(seq_along(counts), function(k) peak_ranges(datasets[[k]], counts[[k]], assay, args[k], call))
+  if (is.null(config$features)) config$features <- select_islands(counts, peaks, config, call)
+  config$tss <- NULL  # used by the vocabulary choice only
+  maps <- vector("list", length(counts))
+  for (k in seq_along(counts)) {
+    mapping <- map_peaks(peaks[[k]], config$features, config$island_size, 0, verbose && length(counts) == 1L, call)
+    counts[[k]] <- mapping$transform(counts[[k]])
+    maps[[k]] <- mapping$index
+  }
+  list(config = config, counts = counts, maps = maps)
+}
+
+# TrainConfig's feature_vectors (row-major n_features x dim) for position_embedding = "svd".
+position_vectors <- function(config, counts, maps, seed) {
+  if (!identical(config$position_embedding, "svd")) return(NULL)
+  n <- length(config$features)
+  matrices <- lapply(seq_along(counts), function(k) {
+    ok <- maps[[k]] >= 0L
+    Matrix::sparseMatrix(i = maps[[k]][ok] + 1L, j = which(ok), x = 1, dims = c(n, nrow(counts[[k]]))) %*% counts[[k]]
+  })
+  as.numeric(t(svd_positions(matrices, config$dim, seed)))
+}
