@@ -32,3 +32,20 @@ query_labels <- function(n = 200) pbmc3k()$cell_type[small_split()$test[seq_len(
 
 skip_if_no_seurat <- function() testthat::skip_if_not_installed("SeuratObject")
 skip_if_no_sce <- function() testthat::skip_if_not_installed("SingleCellExperiment")
+
+# Real scATAC-seq cells (bundled): 5,000 hg19 peaks x 600 bone-marrow cells, 6 types.
+granja_atac <- function() {
+  if (is.null(.cache$atac)) .cache$atac <- readRDS(system.file("extdata", "granja_bm_atac.rds", package = "scLM"))
+  .cache$atac
+}
+
+# A small annATAC model on 80% of the cells (every 5th cell held out), shared by the ATAC tests.
+atac_model <- function() {
+  if (is.null(.cache$atac_model)) {
+    a <- granja_atac(); train <- setdiff(seq_len(ncol(a$counts)), seq(5, ncol(a$counts), by = 5))
+    .cache$atac_model <- finetune(annatac_config(n_layers = 2), a$counts[, train], a$cell_type[train],
+                                  epochs = 12, class_weights = "annatac", seed = 1, verbose = FALSE)
+  }
+  .cache$atac_model
+}
+atac_test_cells <- function() seq(5, ncol(granja_atac()$counts), by = 5)

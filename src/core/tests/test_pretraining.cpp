@@ -232,3 +232,26 @@ TEST(FeatureVectors, StartTheFeatureEmbeddingAndStayFixedWhenFrozen) {
   f.train.feature_vectors.pop_back();
   EXPECT_THROW(f.fit(), std::invalid_argument);
 }
+
+TEST(FeatureVectors, FineTuningFreezesOrTrainsThem) {
+  Fixture f;
+  f.train.epochs = 1;
+  ModelConfig classifier = f.model;
+  classifier.n_classes = f.data.n_classes;
+  const int n = f.data.n_rows, dim = f.model.dim;
+  std::vector<float> vectors(static_cast<std::size_t>(n) * dim);
+  for (std::size_t k = 0; k < vectors.size(); ++k) vectors[k] = static_cast<float>(std::cos(0.3 * k));
+  const auto given = torch::tensor(vectors).view({n, dim});
+  const auto embedding = [&](const std::string& weights) {
+    TokenEncoder encoder(complete_config(f.model, f.tokenizer));
+    deserialize_module(*encoder, weights, torch::kCPU);
+    return encoder->named_parameters()["gene_embedding.weight"].slice(0, kGeneTokenOffset);
+  };
+  TrainConfig train = f.train;
+  train.feature_vectors = vectors;
+  for (bool freeze : {true, false}) {
+    train.freeze_features = freeze;
+    const auto fit = train_classifier(f.data.view(), f.map, f.data.labels, classifier, f.tokenizer, train, {});
+    EXPECT_EQ(torch::equal(embedding(fit.encoder_weights), given), freeze);
+  }
+}
