@@ -106,7 +106,8 @@ map_peaks <- function(peaks, model_features, size, min_overlap = 0.25, verbose =
 
 # The truncated SVD of the TF-IDF island x cell matrix (LSI, as Signac's RunTFIDF + RunSVD):
 # one `dim`-long vector per island, the left singular vectors times the singular values, scaled
-# to the spread of a learned embedding's start. Uses irlba; the user's random seed is left alone.
+# to an RMS of 1 so that the pre-norm encoder sees them at unit scale. Uses irlba; the user's
+# random seed is left alone.
 svd_positions <- function(matrices, dim, seed) {
   m <- do.call(cbind, matrices)
   m@x <- m@x / rep(Matrix::colSums(m), diff(m@p))                        # term frequency
@@ -121,7 +122,6 @@ svd_positions <- function(matrices, dim, seed) {
   vectors * (position_scale / max(sqrt(mean(vectors^2)), 1e-12))
 }
 
-# RMS of SVD position vectors (a learned embedding starts at 0.02; see bench/atac_granja.R).
 position_scale <- 1
 
 with_seed <- function(seed, expr) {

@@ -36,7 +36,7 @@ test_that("attention ranks marker islands per cell type", {
   open <- islands > 0
   enriched <- vapply(colnames(scores), function(type) {
     top <- order(scores[, type], decreasing = TRUE)[1:20]
-    mean(open[top, a$cell_type == type]) > mean(open[top, a$cell_type != type])
+    mean(as.matrix(open[top, a$cell_type == type])) > mean(as.matrix(open[top, a$cell_type != type]))
   }, logical(1))
   expect_gte(sum(enriched), 5)
   emb <- embed_cells(model, a$counts[, test[1:10]], verbose = FALSE)
