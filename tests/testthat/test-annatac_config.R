@@ -49,9 +49,9 @@ test_that("Seurat peak assays and SingleCellExperiment rowRanges give the matrix
   m <- a$counts[, cells]
   reference <- annotate_cells(model, m, verbose = FALSE)
   skip_if_no_seurat()
-  obj <- SeuratObject::CreateSeuratObject(SeuratObject::CreateAssayObject(counts = m), assay = "peaks")
+  obj <- SeuratObject::CreateSeuratObject(counts = m, assay = "peaks")
   out <- annotate_cells(model, obj, verbose = FALSE)
-  expect_identical(out$scLM_labels, reference$labels)
+  expect_identical(unname(out$scLM_labels), reference$labels)
   expect_identical(obj$orig.ident, out$orig.ident)  # the rest of the object is untouched
   skip_if_no_sce()
   skip_if_not_installed("GenomicRanges")
@@ -60,7 +60,7 @@ test_that("Seurat peak assays and SingleCellExperiment rowRanges give the matrix
   SummarizedExperiment::rowRanges(sce) <- GenomicRanges::GRanges(ranges$chrom, IRanges::IRanges(ranges$start, ranges$end))
   rownames(sce) <- paste0("peak", seq_len(nrow(m)))  # names that are not coordinates: the ranges are used
   out <- annotate_cells(model, sce, verbose = FALSE)
-  expect_identical(out$scLM_labels, reference$labels)
+  expect_identical(unname(out$scLM_labels), reference$labels)
 })
 
 test_that("Signac objects are read through their ChromatinAssay ranges", {
@@ -71,7 +71,7 @@ test_that("Signac objects are read through their ChromatinAssay ranges", {
   assay <- Signac::CreateChromatinAssay(counts = m, sep = c("-", "-"))
   obj <- SeuratObject::CreateSeuratObject(assay, assay = "peaks")
   out <- annotate_cells(model, obj, verbose = FALSE)
-  expect_identical(out$scLM_labels, annotate_cells(model, m, verbose = FALSE)$labels)
+  expect_identical(unname(out$scLM_labels), annotate_cells(model, m, verbose = FALSE)$labels)
 })
 
 test_that("pretraining on peaks, fine-tuning from it and saving keep islands and predictions", {
