@@ -99,8 +99,7 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
     config$features <- select_features(counts, config)
     mapping <- map_features(rownames(counts), config$features, verbose = verbose)
   }
-  if (is.null(init_encoder)) train$feature_vectors <- position_vectors(config, list(counts), list(mapping$index), train$seed)
-  train$freeze_features <- identical(config$position_embedding, "svd") && isTRUE(config$freeze_positions)
+  train <- with_positions(train, config, list(counts), list(mapping$index), from_scratch = is.null(init_encoder))
   if (config$tokenizer == "rank" && is.null(config$gene_scale)) {
     config$gene_scale <- sclm_gene_medians(list(counts), list(mapping$index), length(config$features), config$scale_factor)
   }

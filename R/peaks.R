@@ -186,9 +186,17 @@ atac_training_data <- function(config, datasets, counts, assay, verbose, call = 
   list(config = config, counts = counts, maps = maps)
 }
 
-# TrainConfig's feature_vectors (row-major n_features x dim) for position_embedding = "svd".
+# The position-embedding fields of the training settings `train`: the SVD feature vectors
+# (row-major n_features x dim) when position_embedding = "svd" and training starts from scratch,
+# and whether the feature embedding stays frozen.
+with_positions <- function(train, config, counts, maps, from_scratch = TRUE) {
+  svd <- identical(config$position_embedding, "svd")
+  train$freeze_features <- svd && isTRUE(config$freeze_positions)
+  if (svd && from_scratch) train$feature_vectors <- position_vectors(config, counts, maps, train$seed)
+  train
+}
+
 position_vectors <- function(config, counts, maps, seed) {
-  if (!identical(config$position_embedding, "svd")) return(NULL)
   n <- length(config$features)
   matrices <- lapply(seq_along(counts), function(k) {
     ok <- maps[[k]] >= 0L

@@ -75,8 +75,7 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   if (any(covered == 0L)) {
     cli::cli_abort("Dataset{?s} {which(covered == 0L)} of {.arg x} share{?s/} no genes with the vocabulary.")
   }
-  train$feature_vectors <- position_vectors(config, counts, maps, train$seed)
-  train$freeze_features <- identical(config$position_embedding, "svd") && isTRUE(config$freeze_positions)
+  train <- with_positions(train, config, counts, maps)
   n_cells <- sum(vapply(counts, ncol, integer(1)))
   if (verbose) {
     cli::cli_inform(c("i" = "Pretraining on {n_cells} cells from {length(counts)} dataset{?s}; vocabulary of {length(config$features)} {if (is_atac(config)) 'peak islands' else 'genes'}."))

@@ -25,7 +25,7 @@ real_peaks <- function() {
   start <- as.numeric(parts[, 2]); end <- as.numeric(parts[, 3])
   edge <- which(start %/% 5000 != end %/% 5000)        # peaks crossing an island edge
   sex <- which(parts[, 1] %in% c("chrX", "chrY"))
-  rows <- unique(c(edge[1:30], sex[1:20], sample_rows <- seq(1, nrow(a$counts), by = 50)))
+  rows <- unique(c(edge[1:30], sex[1:20], seq(1, nrow(a$counts), by = 50)))
   m <- a$counts[rows, 1:80]
   # a second peak inside the island of the first few, so islands average several peaks
   extra <- m[1:5, ]
@@ -33,12 +33,13 @@ real_peaks <- function() {
   rownames(extra) <- paste0(p[, 1], "-", as.numeric(p[, 2]) + 700, "-", as.numeric(p[, 3]) + 700)
   m <- rbind(m, extra)
   rownames(m)[seq(2, nrow(m), by = 3)] <- sub("^(chr[^-]+)-", "\\1:", rownames(m)[seq(2, nrow(m), by = 3)])
-  list(counts = m[rev(seq_len(nrow(m))), ], n_edge = 30L, n_sex = sum(parts[rows, 1] %in% c("chrX", "chrY")))
+  list(counts = m[rev(seq_len(nrow(m))), ], n_edge = sum(rows %in% edge), n_sex = sum(parts[rows, 1] %in% c("chrX", "chrY")))
 }
 
 test_that("island values match the pure-R reference on real peaks (edges, unsorted, chrX/chrY, chr:start-end)", {
   p <- real_peaks()
   expect_gt(p$n_sex, 0)
+  expect_gt(p$n_edge, 0)
   m <- p$counts
   ranges <- scLM:::peak_ranges(m, m)
   islands <- as.data.frame(scLM:::sclm_peak_islands(ranges$chrom, ranges$start, ranges$end, 5000))

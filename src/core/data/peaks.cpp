@@ -28,9 +28,9 @@ bool parse_position(std::string_view s, std::int64_t& out) {
   return true;
 }
 
-std::int64_t bin_of(std::int64_t position, std::int64_t bin_size) { return position / bin_size; }
-
-void check_range(const GenomicRange& r, std::int64_t bin_size) {
+// Calls fn(bin) for every bin the range overlaps, after checking the range.
+template <typename Fn>
+void for_each_bin(const GenomicRange& r, std::int64_t bin_size, Fn&& fn) {
   if (bin_size < 1) throw std::invalid_argument("the island size must be at least 1 bp");
   if (r.start < 0 || r.end < r.start)
     throw std::invalid_argument("peak " + r.chrom + ":" + std::to_string(r.start) + "-" + std::to_string(r.end) +
@@ -38,6 +38,7 @@ void check_range(const GenomicRange& r, std::int64_t bin_size) {
   if (r.end / bin_size - r.start / bin_size >= kMaxIslandsPerPeak)
     throw std::invalid_argument("peak " + r.chrom + ":" + std::to_string(r.start) + "-" + std::to_string(r.end) +
                                 " spans more than " + std::to_string(kMaxIslandsPerPeak) + " islands");
+  for (std::int64_t b = r.start / bin_size; b <= r.end / bin_size; ++b) fn(b);
 }
 
 std::string island_key(const std::string& chrom, std::int64_t bin) { return chrom + '\t' + std::to_string(bin); }
@@ -64,10 +65,7 @@ bool parse_peak_name(std::string_view name, GenomicRange& out) {
 
 std::vector<Island> peak_islands(const std::vector<GenomicRange>& peaks, std::int64_t bin_size) {
   std::vector<Island> islands;
-  for (const auto& r : peaks) {
-    check_range(r, bin_size);
-    for (std::int64_t b = bin_of(r.start, bin_size); b <= bin_of(r.end, bin_size); ++b) islands.push_back({r.chrom, b});
-  }
+  for (const auto& r : peaks) for_each_bin(r, bin_size, [&](std::int64_t b) { islands.push_back({r.chrom, b}); });
   std::sort(islands.begin(), islands.end(), [](const Island& a, const Island& b) {
     return a.chrom != b.chrom ? a.chrom < b.chrom : a.bin < b.bin;
   });
@@ -84,11 +82,10 @@ PeakIslandMap map_peaks_to_islands(const std::vector<GenomicRange>& peaks, const
   map.n_islands = static_cast<int>(islands.size());
   map.offsets.reserve(peaks.size() + 1);
   for (const auto& r : peaks) {
-    check_range(r, bin_size);
-    for (std::int64_t b = bin_of(r.start, bin_size); b <= bin_of(r.end, bin_size); ++b) {
+    for_each_bin(r, bin_size, [&](std::int64_t b) {
       const auto hit = index.find(island_key(r.chrom, b));
       if (hit != index.end()) map.island.push_back(hit->second);
-    }
+    });
     map.offsets.push_back(static_cast<int>(map.island.size()));
   }
   return map;

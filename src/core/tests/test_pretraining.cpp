@@ -51,6 +51,18 @@ bool same_encoder(const std::string& a, const std::string& b, const ModelConfig&
     if (!torch::equal(px[k], py[k])) return false;
   return true;
 }
+
+// The feature rows of a serialized encoder's gene embedding, and n x dim test vectors.
+torch::Tensor feature_embedding(const std::string& weights, const ModelConfig& model, const TokenizerConfig& tok) {
+  TokenEncoder encoder(complete_config(model, tok));
+  deserialize_module(*encoder, weights, torch::kCPU);
+  return encoder->named_parameters()["gene_embedding.weight"].slice(0, kGeneTokenOffset);
+}
+std::vector<float> test_vectors(int n, int dim, double step) {
+  std::vector<float> v(static_cast<std::size_t>(n) * dim);
+  for (std::size_t k = 0; k < v.size(); ++k) v[k] = static_cast<float>(std::sin(step * k));
+  return v;
+}
 }  // namespace
 
 TEST(Masking, MasksOnlyNonZeroGenePositionsAtTheRequestedRate) {
@@ -211,23 +223,17 @@ TEST(FeatureVectors, StartTheFeatureEmbeddingAndStayFixedWhenFrozen) {
   Fixture f;
   f.train.epochs = 1;
   const int n = f.data.n_rows, dim = f.model.dim;
-  std::vector<float> vectors(static_cast<std::size_t>(n) * dim);
-  for (std::size_t k = 0; k < vectors.size(); ++k) vectors[k] = static_cast<float>(std::sin(0.1 * k));
+  const auto vectors = test_vectors(n, dim, 0.1);
   f.train.feature_vectors = vectors;
-  const auto embedding = [&](const std::string& weights) {
-    TokenEncoder encoder(complete_config(f.model, f.tokenizer));
-    deserialize_module(*encoder, weights, torch::kCPU);
-    return encoder->named_parameters()["gene_embedding.weight"].slice(0, kGeneTokenOffset);
-  };
   const auto given = torch::tensor(vectors).view({n, dim});
 
   f.train.freeze_features = true;
   const auto frozen = f.fit();
-  EXPECT_TRUE(torch::equal(embedding(frozen.encoder_weights), given));
+  EXPECT_TRUE(torch::equal(feature_embedding(frozen.encoder_weights, f.model, f.tokenizer), given));
 
   f.train.freeze_features = false;
   const auto trained = f.fit();
-  EXPECT_FALSE(torch::equal(embedding(trained.encoder_weights), given));
+  EXPECT_FALSE(torch::equal(feature_embedding(trained.encoder_weights, f.model, f.tokenizer), given));
 
   f.train.feature_vectors.pop_back();
   EXPECT_THROW(f.fit(), std::invalid_argument);
@@ -239,19 +245,13 @@ TEST(FeatureVectors, FineTuningFreezesOrTrainsThem) {
   ModelConfig classifier = f.model;
   classifier.n_classes = f.data.n_classes;
   const int n = f.data.n_rows, dim = f.model.dim;
-  std::vector<float> vectors(static_cast<std::size_t>(n) * dim);
-  for (std::size_t k = 0; k < vectors.size(); ++k) vectors[k] = static_cast<float>(std::cos(0.3 * k));
+  const auto vectors = test_vectors(n, dim, 0.3);
   const auto given = torch::tensor(vectors).view({n, dim});
-  const auto embedding = [&](const std::string& weights) {
-    TokenEncoder encoder(complete_config(f.model, f.tokenizer));
-    deserialize_module(*encoder, weights, torch::kCPU);
-    return encoder->named_parameters()["gene_embedding.weight"].slice(0, kGeneTokenOffset);
-  };
   TrainConfig train = f.train;
   train.feature_vectors = vectors;
   for (bool freeze : {true, false}) {
     train.freeze_features = freeze;
     const auto fit = train_classifier(f.data.view(), f.map, f.data.labels, classifier, f.tokenizer, train, {});
-    EXPECT_EQ(torch::equal(embedding(fit.encoder_weights), given), freeze);
+    EXPECT_EQ(torch::equal(feature_embedding(fit.encoder_weights, f.model, f.tokenizer), given), freeze);
   }
 }
