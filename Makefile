@@ -1,9 +1,10 @@
 # scLM: `make demo` and `make test` set everything up on a fresh Debian 12 machine.
 JOBS ?= $(shell nproc)
 R_LIB ?=
+FUZZ_SECONDS ?= 60
 export MAKEFLAGS := -j$(JOBS)
 
-.PHONY: all deps install demo test test-cpp test-r core-tests r-tests sanitize check bench docs clean
+.PHONY: all deps install demo test test-cpp test-r core-tests r-tests sanitize fuzz check bench docs clean
 
 all: install
 
@@ -36,6 +37,11 @@ sanitize: deps
 	@cmake -S src/core -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCLM_SANITIZE=ON -DSCLM_BUILD_BENCH=OFF > /dev/null
 	@cmake --build build/sanitize -j$(JOBS) > build/sanitize-build.log 2>&1 || (tail -40 build/sanitize-build.log; exit 1)
 	@ASAN_OPTIONS=detect_leaks=1 build/sanitize/sclm_tests
+
+# libFuzzer on the model-file reader, the weights reader and the peak-name parser (not in CI):
+#   make fuzz FUZZ_SECONDS=300
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tools/fuzz.sh
 
 test-r: install
 	@$(MAKE) --no-print-directory r-tests

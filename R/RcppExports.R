@@ -33,6 +33,14 @@ sclm_checksum <- function(bytes) {
     .Call(`_scLM_sclm_checksum`, bytes)
 }
 
+sclm_encode_data <- function(x) {
+    .Call(`_scLM_sclm_encode_data`, x)
+}
+
+sclm_decode_data <- function(bytes) {
+    .Call(`_scLM_sclm_decode_data`, bytes)
+}
+
 sclm_parse_peaks <- function(names) {
     .Call(`_scLM_sclm_parse_peaks`, names)
 }

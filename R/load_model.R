@@ -1,7 +1,9 @@
 #' Load a model saved with save_model()
 #'
-#' Reads a model file as data (no code in it is run), checks its format, checksum and that
-#' the weights fit the stored settings, and returns the model.
+#' Reads a model file as data: nothing in it can run code, and R objects are rebuilt only from
+#' plain vectors and lists with checked attributes. Checks its checksum, format, fields,
+#' and that every weight tensor has the name, type and shape the stored settings imply,
+#' before returning the model.
 #'
 #' @param file Path of a file written by [save_model()].
 #' @return An `scLM_model`.
@@ -11,16 +13,19 @@
 load_model <- function(file) {
   check_string(file, "file")
   if (!file.exists(file)) cli::cli_abort("{.arg file}: {.path {file}} does not exist.")
+  frame <- environment()
   corrupt <- function(why) {
     cli::cli_abort(c("{.arg file}: {.path {file}} is not a valid scLM model file.", "x" = why,
                      "i" = "Save models with {.fn save_model}; re-save or re-train if the file was damaged."),
-                   call = parent.frame(2))
+                   call = frame)
   }
-  payload <- tryCatch(suppressWarnings(readRDS(file)), error = function(e) corrupt(conditionMessage(e)))
+  size <- file.size(file)
+  if (dir.exists(file) || is.na(size) || size > 2^31 - 1) corrupt("it cannot be read (a folder, unreadable or over 2 GB).")
+  payload <- tryCatch(sclm_decode_data(readBin(file, "raw", size)), error = function(e) corrupt(conditionMessage(e)))
   if (!is.list(payload) || !identical(payload$format, model_file_format)) corrupt("it is not an scLM model.")
   if (!identical(payload$format_version, model_file_version)) {
-    corrupt(sprintf("it has format version %s; this scLM reads version %d (re-train models saved by scLM < 0.2).",
-                    format(payload$format_version), model_file_version))
+    corrupt(sprintf("it has format version %s; this scLM reads version %d.", format(payload$format_version),
+                    model_file_version))
   }
   m <- payload$model
   fields <- c("id", "modality", "config", "features", "labels", "weights", "encoder_weights", "history", "training",
@@ -31,7 +36,9 @@ load_model <- function(file) {
       length(m$features) != length(m$config$features)) {
     corrupt("its fields have the wrong types or sizes.")
   }
-  if (!identical(payload$checksum, model_checksum(m))) corrupt("the weights' checksum does not match.")
+  # The settings are checked as scLMConfig() checks a user's, before a model is built from them.
+  settings <- m$config[intersect(names(m$config), names(formals(scLMConfig)))]
+  tryCatch(do.call(scLMConfig, settings), error = function(e) corrupt(paste("its settings are invalid:", conditionMessage(e))))
   model <- structure(m, class = "scLM_model")
   # A pretrained model's `weights` include its masked-prediction head; only its encoder is checked.
   classifier <- if (is_pretrained_only(model)) raw(0) else model$weights

@@ -1,9 +1,10 @@
 #' Save a model to one file
 #'
 #' Writes weights, gene vocabulary, labels, tokenizer and model settings, training history
-#' and versions to a single file (an R serialization of plain data plus a checksum of the
-#' weights). The file is written to a temporary name and renamed, so an interrupted save
-#' never leaves a half-written model behind.
+#' and versions to a single file. The file holds plain data only (vectors, lists and the
+#' weights in scLM's tensor format, no R serialization and nothing executable) and a checksum
+#' of its whole content. It is written to a temporary name and renamed, so an interrupted
+#' save never leaves a half-written model behind.
 #'
 #' @param model An `scLM_model`.
 #' @param file Path of the file to write (by convention ending in `.scLM`).
@@ -24,15 +25,13 @@ save_model <- function(model, file) {
   check_string(file, "file")
   dir <- dirname(file)
   if (!dir.exists(dir)) cli::cli_abort("{.arg file}: folder {.path {dir}} does not exist.")
-  payload <- list(format = model_file_format, format_version = model_file_version,
-                  checksum = model_checksum(model), model = unclass(model))
+  payload <- list(format = model_file_format, format_version = model_file_version, model = unclass(model))
   tmp <- tempfile(".scLM-", tmpdir = dir)
   on.exit(unlink(tmp), add = TRUE)
-  saveRDS(payload, tmp, compress = "xz")
+  writeBin(sclm_encode_data(payload), tmp)
   if (!file.rename(tmp, file)) cli::cli_abort("{.arg file}: could not write {.path {file}}.")
   invisible(file)
 }
 
 model_file_format <- "scLM model"
-model_file_version <- 2L
-model_checksum <- function(model) paste(sclm_checksum(model$weights), sclm_checksum(model$encoder_weights))
+model_file_version <- 3L

@@ -111,6 +111,26 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_encode_data
+Rcpp::RawVector sclm_encode_data(SEXP x);
+RcppExport SEXP _scLM_sclm_encode_data(SEXP xSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_encode_data(x));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_decode_data
+SEXP sclm_decode_data(Rcpp::RawVector bytes);
+RcppExport SEXP _scLM_sclm_decode_data(SEXP bytesSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::RawVector >::type bytes(bytesSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_decode_data(bytes));
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_parse_peaks
 Rcpp::List sclm_parse_peaks(Rcpp::CharacterVector names);
 RcppExport SEXP _scLM_sclm_parse_peaks(SEXP namesSEXP) {
@@ -231,6 +251,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_gene_attention", (DL_FUNC) &_scLM_sclm_gene_attention, 6},
     {"_scLM_sclm_validate_weights", (DL_FUNC) &_scLM_sclm_validate_weights, 4},
     {"_scLM_sclm_checksum", (DL_FUNC) &_scLM_sclm_checksum, 1},
+    {"_scLM_sclm_encode_data", (DL_FUNC) &_scLM_sclm_encode_data, 1},
+    {"_scLM_sclm_decode_data", (DL_FUNC) &_scLM_sclm_decode_data, 1},
     {"_scLM_sclm_parse_peaks", (DL_FUNC) &_scLM_sclm_parse_peaks, 1},
     {"_scLM_sclm_peak_islands", (DL_FUNC) &_scLM_sclm_peak_islands, 4},
     {"_scLM_sclm_map_peaks", (DL_FUNC) &_scLM_sclm_map_peaks, 6},

@@ -1,23 +1,63 @@
-test_that("missing, corrupt and altered model files are clear errors", {
-  expect_error(load_model(tempfile()), "does not exist")
-  junk <- tempfile(); writeBin(as.raw(1:200), junk)
-  expect_error(load_model(junk), "not a valid scLM model file")
-  other <- tempfile(); saveRDS(list(a = 1), other)
-  expect_error(load_model(other), "not an scLM model")
-
+# Model files are data: damaged, altered or crafted files are clear errors, never a crash.
+saved_model_bytes <- function() {
   path <- tempfile(fileext = ".scLM")
   save_model(small_model(), path)
-  bytes <- readBin(path, "raw", file.size(path))
-  truncated <- tempfile(); writeBin(bytes[seq_len(length(bytes) %/% 2)], truncated)
-  expect_error(load_model(truncated), "not a valid scLM model file")
+  readBin(path, "raw", file.size(path))
+}
+write_raw <- function(bytes) { f <- tempfile(); writeBin(bytes, f); f }
+# A file a forger wrote with the format's own encoder: the checksum is valid, the content is not.
+crafted <- function(edit) {
+  payload <- scLM:::sclm_decode_data(saved_model_bytes())
+  write_raw(scLM:::sclm_encode_data(edit(payload)))
+}
 
-  payload <- readRDS(path)
-  payload$model$weights[500] <- as.raw(bitwXor(as.integer(payload$model$weights[500]), 1L))
-  altered <- tempfile(); saveRDS(payload, altered)
-  expect_error(load_model(altered), "checksum")
+test_that("missing, foreign, truncated and altered model files are clear errors", {
+  expect_error(load_model(tempfile()), "does not exist")
+  expect_error(load_model(write_raw(as.raw(1:200))), "not a valid scLM model file")
+  rds <- tempfile(); saveRDS(small_model(), rds)
+  expect_error(load_model(rds), "not an scLM model file")
+  expect_error(load_model(tempdir()), "cannot be read")
 
-  payload <- readRDS(path)
-  payload$model$config$dim <- 64L
-  reshaped <- tempfile(); saveRDS(payload, reshaped)
-  expect_error(load_model(reshaped), "do not fit|wrong shape")
+  bytes <- saved_model_bytes()
+  for (n in c(0L, 10L, 14L, length(bytes) %/% 2L, length(bytes) - 1L)) {
+    expect_error(load_model(write_raw(bytes[seq_len(n)])), "not a valid scLM model file")
+  }
+  set.seed(3)
+  for (k in sample(length(bytes), 20)) {
+    altered <- bytes; altered[k] <- xor(altered[k], as.raw(0x20))
+    expect_error(load_model(write_raw(altered)), "not a valid scLM model file")
+  }
+  altered <- bytes; altered[length(bytes) %/% 2L] <- xor(altered[length(bytes) %/% 2L], as.raw(1))
+  expect_error(load_model(write_raw(altered)), "checksum")
+})
+
+test_that("crafted files with a valid checksum are checked field by field", {
+  expect_error(load_model(crafted(function(p) { p$format_version <- 2L; p })), "format version 2")
+  expect_error(load_model(crafted(function(p) { p$model$weights <- NULL; p })), "fields are missing")
+  expect_error(load_model(crafted(function(p) { p$model$labels <- 1:3; p })), "wrong types")
+  expect_error(load_model(crafted(function(p) { p$model$config$dim <- 64L; p })), "do not fit")
+  expect_error(load_model(crafted(function(p) { p$model$config$dim <- 1e9; p })), "settings are invalid")
+  expect_error(load_model(crafted(function(p) { p$model$config$n_heads <- 7L; p })), "settings are invalid")
+  expect_error(load_model(crafted(function(p) { p$model$weights <- rev(p$model$weights); p })),
+               "weights are not readable")
+  expect_error(load_model(crafted(function(p) { attr(p$model, "srcref") <- 1; p })), "not part of an scLM model")
+})
+
+test_that("models hold only plain data, so functions or environments cannot be saved", {
+  m <- small_model()
+  m$training$hook <- function() stop("never")
+  expect_error(save_model(m, tempfile()), "closure")
+  m <- small_model()
+  m$training$env <- globalenv()
+  expect_error(save_model(m, tempfile()), "environment")
+})
+
+test_that("the data format round-trips R's plain values exactly", {
+  x <- list(a = c(1.5, NA, NaN, Inf), b = c(1L, NA), s = c("CD14", NA, "\u03b1"), l = c(TRUE, NA),
+            r = as.raw(0:255), f = factor(c("B", "T", "B"), levels = c("T", "B", "NK")),
+            m = matrix(1:6, 2, dimnames = list(c("x", "y"), NULL)), d = data.frame(u = 1:3, v = c("p", "q", "r")),
+            n = NULL, nested = list(list(list(1))))
+  back <- scLM:::sclm_decode_data(scLM:::sclm_encode_data(x))
+  expect_identical(back, x)
+  expect_identical(Encoding(back$s[3]), "UTF-8")
 })

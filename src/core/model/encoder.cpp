@@ -1,7 +1,10 @@
 #include "model/encoder.h"
 
-#include <sstream>
+#include <map>
 #include <stdexcept>
+#include <utility>
+
+#include "util/tensor_bundle.h"
 
 namespace sclm {
 
@@ -115,35 +118,79 @@ torch::Tensor TokenEncoderImpl::pool(const torch::Tensor& hidden, const TokenBat
   return torch::cat({cls, mean}, 1);
 }
 
+namespace {
+
+DType dtype_of(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat32: return DType::kFloat32;
+    case torch::kFloat64: return DType::kFloat64;
+    case torch::kInt64: return DType::kInt64;
+    case torch::kInt32: return DType::kInt32;
+    case torch::kUInt8: return DType::kUInt8;
+    case torch::kBool: return DType::kBool;
+    case torch::kBFloat16: return DType::kBFloat16;
+    case torch::kFloat16: return DType::kFloat16;
+    default: throw std::invalid_argument(std::string("cannot save tensors of type ") + c10::toString(t));
+  }
+}
+
+// Parameters and buffers by name, as Module::save walks them.
+std::vector<std::pair<std::string, torch::Tensor>> module_tensors(const torch::nn::Module& module) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& item : module.named_parameters()) out.emplace_back(item.key(), item.value());
+  for (const auto& item : module.named_buffers()) out.emplace_back(item.key(), item.value());
+  return out;
+}
+
+}  // namespace
+
+// Weights are stored in scLM's own bundle format, not torch's archive: the reader is small,
+// bounded and fuzzed, and validates names, types and shapes before any tensor is written.
+// Elements are stored in host byte order, little-endian on every platform LibTorch supports.
 std::string serialize_module(const torch::nn::Module& module) {
-  torch::serialize::OutputArchive archive;
-  module.save(archive);
-  std::ostringstream out;
-  archive.save_to(out);
-  return out.str();
+  std::vector<TensorRecord> records;
+  for (const auto& [name, tensor] : module_tensors(module)) {
+    const auto cpu = tensor.detach().to(torch::kCPU).contiguous();
+    TensorRecord r;
+    r.name = name;
+    r.dtype = dtype_of(cpu.scalar_type());
+    r.shape = cpu.sizes().vec();
+    r.data.assign(static_cast<const char*>(cpu.data_ptr()), cpu.numel() * cpu.element_size());
+    records.push_back(std::move(r));
+  }
+  return write_tensor_bundle(records);
 }
 
 void deserialize_module(torch::nn::Module& module, const std::string& bytes, const torch::Device& device) {
-  // Module::load replaces tensors without comparing shapes, so compare them here.
-  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
-  for (const auto& item : module.named_parameters()) expected.emplace_back(item.key(), item.value().sizes().vec());
-  for (const auto& item : module.named_buffers()) expected.emplace_back(item.key(), item.value().sizes().vec());
+  std::vector<TensorRecord> records;
   try {
-    torch::serialize::InputArchive archive;
-    std::istringstream in(bytes);
-    archive.load_from(in, device);
-    module.load(archive);
-  } catch (const c10::Error& e) {
-    throw std::invalid_argument(std::string("model weights do not fit this model: ") + e.what_without_backtrace());
+    records = read_tensor_bundle(bytes);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("model weights are not readable: ") + e.what());
   }
-  auto parameters = module.named_parameters();
-  auto buffers = module.named_buffers();
-  for (const auto& [name, sizes] : expected) {
-    const auto* tensor = parameters.find(name);
-    if (tensor == nullptr) tensor = buffers.find(name);
-    if (tensor == nullptr || tensor->sizes().vec() != sizes)
-      throw std::invalid_argument("model weights do not fit this model: tensor '" + name + "' has the wrong shape");
+  auto targets = module_tensors(module);
+  if (records.size() != targets.size())
+    throw std::invalid_argument("model weights do not fit this model: " + std::to_string(records.size()) +
+                                " tensors stored, " + std::to_string(targets.size()) + " expected");
+  std::map<std::string, const TensorRecord*> by_name;
+  for (const auto& r : records) by_name[r.name] = &r;
+  // Check every tensor before writing any, so a bad file leaves the module untouched.
+  for (const auto& [name, tensor] : targets) {
+    const auto found = by_name.find(name);
+    if (found == by_name.end())
+      throw std::invalid_argument("model weights do not fit this model: tensor '" + name + "' is missing");
+    const auto& r = *found->second;
+    if (r.dtype != dtype_of(tensor.scalar_type()) || r.shape != tensor.sizes().vec())
+      throw std::invalid_argument("model weights do not fit this model: tensor '" + name +
+                                  "' has the wrong shape or type");
   }
+  torch::NoGradGuard no_grad;
+  for (auto& [name, tensor] : targets) {
+    const auto& r = *by_name[name];
+    auto source = torch::from_blob(const_cast<char*>(r.data.data()), r.shape, tensor.options().device(torch::kCPU));
+    tensor.copy_(source);
+  }
+  module.to(device);
 }
 
 }  // namespace sclm
