@@ -123,6 +123,12 @@ as_counts <- function(m, arg, call) {
                      "i" = "Remove them first, e.g. {.code x[, Matrix::colSums(x) > 0]}."), call = call)
   }
   if (any(values != round(values))) {
+    # log1p-normalised values stay below ~15 (log1p(1e4 * 1e2)); counts in any real cell block go higher.
+    if (max(values) < 16) {
+      cli::cli_abort(c("{.arg {arg}} looks log-normalised (non-integer values, all below 16); scLM needs raw counts.",
+                       "i" = "Pass the counts: {.code layer = \"counts\"} (Seurat), {.code assay = \"counts\"} (SingleCellExperiment) or the raw matrix."),
+                     call = call)
+    }
     cli::cli_warn(c("{.arg {arg}} has non-integer values; scLM expects raw counts.",
                     "i" = "If these are normalised values, pass the counts layer instead."), call = call)
   }

@@ -23,7 +23,16 @@ resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
     cli::cli_abort(c("{.arg labels} has {sum(is.na(labels))} NA value{?s}.",
                      "i" = "Subset {.arg x} to labeled cells first, e.g. {.code x[, !is.na(labels)]}."), call = call)
   }
-  labels <- if (is.factor(labels)) droplevels(labels) else factor(as.character(labels))
+  if (is.factor(labels)) {
+    unused <- setdiff(levels(labels), as.character(unique(labels)))
+    if (length(unused)) {
+      cli::cli_warn(c("{.arg labels} has {length(unused)} unused level{?s} ({.val {head(unused, 5)}}); {?it is/they are} dropped.",
+                      "i" = "The model only learns classes that have cells."), call = call)
+    }
+    labels <- droplevels(labels)
+  } else {
+    labels <- factor(as.character(labels))
+  }
   if (nlevels(labels) < 2L) {
     cli::cli_abort("{.arg labels} has a single class ({.val {levels(labels)}}); a classifier needs at least two.",
                    call = call)

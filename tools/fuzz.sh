@@ -7,7 +7,7 @@ seconds="${FUZZ_SECONDS:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 need=()
-for p in clang-14 libfuzzer-14-dev; do
+for p in clang-14 libclang-rt-14-dev libfuzzer-14-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ "${#need[@]}" -gt 0 ]; then
