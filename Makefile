@@ -36,7 +36,7 @@ core-tests:
 sanitize: deps
 	@cmake -S src/core -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCLM_SANITIZE=ON -DSCLM_BUILD_BENCH=OFF > /dev/null
 	@cmake --build build/sanitize -j$(JOBS) > build/sanitize-build.log 2>&1 || (tail -40 build/sanitize-build.log; exit 1)
-	@ASAN_OPTIONS=detect_leaks=1 build/sanitize/sclm_tests
+	@ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 build/sanitize/sclm_tests
 
 # libFuzzer on the model-file reader, the weights reader and the peak-name parser (not in CI):
 #   make fuzz FUZZ_SECONDS=300

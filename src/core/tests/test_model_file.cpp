@@ -112,6 +112,50 @@ TEST(DataFile, RejectsDeepNesting) {
   EXPECT_THROW(read_data_file(write_data_file(node)), std::invalid_argument);
 }
 
+DataNode strings_node(std::vector<std::string> v) {
+  DataNode n;
+  n.type = DataNode::Type::kString;
+  n.string_na.assign(v.size(), 0);
+  n.strings = std::move(v);
+  return n;
+}
+
+TEST(DataFile, OnlyConsistentRAttributesAreAccepted) {
+  DataNode ints;
+  ints.type = DataNode::Type::kInteger;
+  ints.ints = {1, 2, 3, 4, 5, 6};
+  DataNode dim;
+  dim.type = DataNode::Type::kInteger;
+  dim.ints = {2, 3};
+  auto with = [&](std::vector<std::pair<std::string, DataNode>> attributes) {
+    auto node = ints;
+    node.attributes = std::move(attributes);
+    return write_data_file(node);
+  };
+  EXPECT_NO_THROW(read_data_file(with({{"dim", dim}})));
+  auto bad_dim = dim;
+  bad_dim.ints = {4, 2};
+  EXPECT_THROW(read_data_file(with({{"dim", bad_dim}})), std::invalid_argument);
+  bad_dim.ints = {-2, -3};
+  EXPECT_THROW(read_data_file(with({{"dim", bad_dim}})), std::invalid_argument);
+  EXPECT_THROW(read_data_file(with({{"names", strings_node({"a"})}})), std::invalid_argument);
+  EXPECT_THROW(read_data_file(with({{"srcref", dim}})), std::invalid_argument);
+  EXPECT_THROW(read_data_file(with({{"class", dim}})), std::invalid_argument);
+  EXPECT_THROW(read_data_file(with({{"class", strings_node({"a"})}, {"class", strings_node({"b"})}})),
+               std::invalid_argument);
+  DataNode dimnames;
+  dimnames.type = DataNode::Type::kList;
+  dimnames.items = {strings_node({"r1", "r2"}), DataNode{}};
+  EXPECT_NO_THROW(read_data_file(with({{"dim", dim}, {"dimnames", dimnames}})));
+  dimnames.items[1] = strings_node({"c1"});
+  EXPECT_THROW(read_data_file(with({{"dim", dim}, {"dimnames", dimnames}})), std::invalid_argument);
+  EXPECT_THROW(read_data_file(with({{"dimnames", dimnames}})), std::invalid_argument);  // no dim
+  EXPECT_THROW(read_data_file(with({{"row.names", ints}})), std::invalid_argument);     // not a list
+  DataNode null_with_names;
+  null_with_names.attributes.emplace_back("names", strings_node({}));
+  EXPECT_THROW(read_data_file(write_data_file(null_with_names)), std::invalid_argument);
+}
+
 // Inputs the fuzzers (src/core/fuzz) found or that guard their limits: each must be a clean error.
 TEST(FuzzRegressions, StoredInputsAreCleanErrors) {
   const std::string dir = std::string(SCLM_TEST_DATA) + "/fuzz-regressions/";

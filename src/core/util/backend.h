@@ -37,7 +37,8 @@ auto with_torch_errors(Fn&& fn) -> decltype(fn()) {
     return fn();
   } catch (const c10::Error& e) {
     const std::string msg = e.what_without_backtrace();
-    if (msg.find("out of memory") != std::string::npos)
+    // CUDA says "out of memory"; LibTorch's CPU allocator "can't allocate memory".
+    if (msg.find("out of memory") != std::string::npos || msg.find("allocate memory") != std::string::npos)
       throw std::runtime_error("out of memory: use a smaller batch_size (" + msg + ")");
     throw std::runtime_error(msg);
   } catch (const std::bad_alloc&) {

@@ -1,5 +1,8 @@
 #include "util/data_file.h"
 
+#include <climits>
+#include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "util/byte_io.h"
@@ -11,6 +14,7 @@ namespace {
 constexpr char kMagic[10] = {'S', 'C', 'L', 'M', 'M', 'O', 'D', 'E', 'L', '\n'};
 constexpr std::uint32_t kVersion = 1;
 constexpr int kMaxDepth = 64;
+constexpr std::int32_t kNaInteger = INT32_MIN;  // R's NA_integer_
 
 void write_node(ByteWriter& w, const DataNode& node) {
   using T = DataNode::Type;
@@ -47,6 +51,64 @@ void write_node(ByteWriter& w, const DataNode& node) {
   for (const auto& [name, value] : node.attributes) {
     w.text(name);
     write_node(w, value);
+  }
+}
+
+[[noreturn]] void bad(const std::string& why) { throw std::invalid_argument("model file: " + why); }
+
+bool is_strings(const DataNode& v, std::size_t n) { return v.type == DataNode::Type::kString && v.length() == n; }
+
+// The attributes R objects in a model can carry, each checked against the value it is on.
+void check_attribute(const std::string& name, const DataNode& value, const DataNode& on) {
+  const std::size_t n = on.length();
+  if (name == "names") {
+    if (!is_strings(value, n)) bad("names do not match their vector");
+  } else if (name == "class" || name == "levels") {
+    if (value.type != DataNode::Type::kString) bad(name + " is not a character vector");
+  } else if (name == "dim") {
+    if (value.type != DataNode::Type::kInteger || value.ints.empty()) bad("dim is not an integer vector");
+    double cells = 1;
+    for (auto d : value.ints) {
+      if (d < 0) bad("dim has a negative extent");
+      cells *= d;
+    }
+    if (cells != static_cast<double>(n)) bad("dim does not match its vector's length");
+  } else if (name == "dimnames") {
+    const DataNode* dim = nullptr;
+    for (const auto& [k, v] : on.attributes)
+      if (k == "dim") dim = &v;
+    if (dim == nullptr || value.type != DataNode::Type::kList || value.items.size() != dim->ints.size())
+      bad("dimnames do not match dim");
+    for (std::size_t k = 0; k < value.items.size(); ++k) {
+      const auto& names = value.items[k];
+      if (names.type != DataNode::Type::kNull && !is_strings(names, static_cast<std::size_t>(dim->ints[k])))
+        bad("dimnames do not match dim");
+    }
+  } else if (name == "row.names") {
+    if (value.type != DataNode::Type::kInteger && value.type != DataNode::Type::kString) bad("row.names have the wrong type");
+    if (on.type != DataNode::Type::kList) bad("row.names are on a value that is not a data frame");
+    for (const auto& column : on.items)
+      if (column.length() != on.items.front().length()) bad("data frame columns differ in length");
+    const bool compact = value.type == DataNode::Type::kInteger && value.ints.size() == 2 && value.ints[0] == kNaInteger;
+    const std::size_t rows = compact ? static_cast<std::size_t>(std::abs(static_cast<double>(value.ints[1]))) : value.length();
+    if (!on.items.empty() && rows != on.items.front().length()) bad("row.names do not match the data frame");
+  } else {
+    bad("attribute '" + name + "' is not part of an scLM model");
+  }
+}
+
+// The whole tree, before any R object is built from it: only these attributes, each consistent with its value.
+void check_tree(const DataNode& node) {
+  if (node.type == DataNode::Type::kNull && !node.attributes.empty()) bad("NULL has attributes");
+  for (const auto& s : node.strings)
+    if (s.size() > static_cast<std::size_t>(INT_MAX)) bad("a string is too long");
+  for (const auto& item : node.items) check_tree(item);
+  for (std::size_t k = 0; k < node.attributes.size(); ++k) {
+    const auto& [name, value] = node.attributes[k];
+    for (std::size_t j = 0; j < k; ++j)
+      if (node.attributes[j].first == name) bad("attribute '" + name + "' appears twice");
+    check_attribute(name, value, node);
+    check_tree(value);
   }
 }
 
@@ -154,6 +216,7 @@ DataNode read_data_file(const std::string& bytes) {
   ByteReader content(bytes.data() + (bytes.size() - r.left()), r.left() - 24, "model file");
   DataNode root = read_node(content, 0);
   if (content.left() != 0) content.fail("it has bytes after its end");
+  check_tree(root);
   return root;
 }
 

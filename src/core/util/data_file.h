@@ -28,7 +28,8 @@ struct DataNode {
 std::string write_data_file(const DataNode& root);
 
 // Throws std::invalid_argument: wrong magic or version, truncation, checksum mismatch,
-// nesting deeper than 64, unknown node types.
+// nesting deeper than 64, unknown node types, and attributes R would not accept as they are
+// (only names, class, levels, dim, dimnames and row.names, each consistent with its value).
 DataNode read_data_file(const std::string& bytes);
 
 }  // namespace sclm
