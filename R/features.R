@@ -38,7 +38,13 @@ map_cells <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbo
     return(map_peaks(peak_ranges(x, source, assay, call = call), config$features, config$island_size,
                      min_overlap, verbose, call))
   }
-  map_features(rownames(source), config$features, min_overlap, verbose, call)
+  features <- rownames(source)
+  if (mean(sclm_parse_peaks(utils::head(features, 1000))$ok) > 0.9) {
+    cli::cli_abort(c("{.arg x} holds scATAC-seq peaks ({.val {utils::head(features, 2)}}) but {.arg model} is an scRNA-seq model.",
+                     "i" = "Annotate peaks with an scATAC model, e.g. one fine-tuned from {.fn annatac_config}."),
+                   call = call)
+  }
+  map_features(features, config$features, min_overlap, verbose, call)
 }
 
 # Maps a query's genes onto the model's vocabulary by name.

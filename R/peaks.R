@@ -20,6 +20,11 @@ peak_ranges <- function(x, m, assay = NULL, arg = "x", call = parent.frame()) {
   parsed <- sclm_parse_peaks(rownames(m))
   if (!all(parsed$ok)) {
     bad <- which(!parsed$ok)
+    if (length(bad) > 0.9 * nrow(m)) {
+      cli::cli_abort(c("{.arg {arg}} holds genes ({.val {utils::head(rownames(m), 2)}}), not peaks, but the model is an scATAC-seq model.",
+                       "i" = "Annotate scRNA-seq cells with an RNA model, or pass the peak assay (e.g. {.code assay = \"peaks\"})."),
+                     call = call)
+    }
     cli::cli_abort(c("{.arg {arg}} has {length(bad)} row name{?s} that {?is not a peak name/are not peak names}: {.val {utils::head(rownames(m)[bad], 5)}} (row{?s} {utils::head(bad, 5)}).",
                      "i" = "scATAC models need peaks named {.val chr1-10000-10500} or {.val chr1:10000-10500}, or a Signac ChromatinAssay with ranges."),
                    call = call)

@@ -90,5 +90,5 @@ test_that("pretraining on peaks, fine-tuning from it and saving keep islands and
   expect_identical(annotate_cells(again, a$counts[, test[1:20]], verbose = FALSE)$probabilities,
                    annotate_cells(tuned, a$counts[, test[1:20]], verbose = FALSE)$probabilities)
   # RNA data given to an ATAC model: the gene names are not peaks
-  expect_error(annotate_cells(tuned, pbmc3k()$counts[, 1:5], verbose = FALSE), "not a peak")
+  expect_error(annotate_cells(tuned, pbmc3k()$counts[, 1:5], verbose = FALSE), "holds genes.*not peaks.*scATAC-seq model")
 })

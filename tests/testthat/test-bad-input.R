@@ -87,8 +87,8 @@ test_that("peak names, modalities and model files are checked", {
   bad_peaks <- a; rownames(bad_peaks)[1:3] <- c("peak1", "chr1_100_200", "chr1-300")
   expect_bad_input(bad_peaks, function(x) annotate_cells(atac_model(), x, verbose = FALSE),
                    "`x` has 3 row names that are not peak names.*chr1-10000-10500")
-  expect_bad_input(counts_block(), function(x) annotate_cells(atac_model(), x, verbose = FALSE), "`x`.*peaks")
-  expect_bad_input(a, annotate, "None of the .* model genes are in the data")
+  expect_bad_input(counts_block(), function(x) annotate_cells(atac_model(), x, verbose = FALSE), "`x` holds genes .*, not peaks, but the model is an scATAC-seq model")
+  expect_bad_input(a, annotate, "`x` holds scATAC-seq peaks .* but `model` is an scRNA-seq model.*annatac_config")
   path <- tempfile(fileext = ".scLM"); save_model(small_model(), path)
   truncated <- tempfile(); writeBin(readBin(path, "raw", 1000), truncated)
   expect_error(load_model(truncated), "`file`: .* is not a valid scLM model file.*re-save or re-train")

@@ -74,7 +74,7 @@ test_that("malformed peak names are clear errors naming the rows", {
   model <- atac_model()
   q <- granja_atac()$counts[1:50, 1:5]
   rownames(q)[c(3, 7)] <- c("CD3E", "chr1-500-100")
-  expect_error(annotate_cells(model, q, verbose = FALSE), "not a peak.*CD3E.*rows 3 and 7|CD3E")
+  expect_error(annotate_cells(model, q, verbose = FALSE), "2 row names that are not peak names.*CD3E.*rows 3 and 7")
   expect_error(annotate_cells(model, q, verbose = FALSE), "chr1-10000-10500")
   rownames(q) <- paste0("1-", seq_len(50) * 1000, "-", seq_len(50) * 1000 + 500)  # no "chr": no overlap
   expect_error(annotate_cells(model, q, verbose = FALSE), "genome build and chromosome names")
