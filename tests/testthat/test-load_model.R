@@ -61,3 +61,21 @@ test_that("the data format round-trips R's plain values exactly", {
   expect_identical(back, x)
   expect_identical(Encoding(back$s[3]), "UTF-8")
 })
+
+test_that("mutated files with a recomputed checksum decode to plain data or a clean error", {
+  bytes <- scLM:::sclm_encode_data(list(a = factor(c("x", "y")), m = matrix(1:4, 2, dimnames = list(NULL, c("p", "q"))),
+                                        d = data.frame(u = 1:2), w = small_model()$weights[1:64]))
+  body <- bytes[seq_len(length(bytes) - 24L)]
+  with_checksum <- function(b) c(b, as.raw(c(16, rep(0, 7))), charToRaw(scLM:::sclm_checksum(b)))
+  expect_identical(with_checksum(body), bytes)
+  set.seed(5)
+  outcomes <- vapply(seq_len(400), function(i) {
+    mutated <- body
+    at <- sample(15:length(body), sample(1:3, 1))
+    mutated[at] <- as.raw(sample(0:255, length(at), replace = TRUE))
+    value <- tryCatch(scLM:::sclm_decode_data(with_checksum(mutated)), error = function(e) e)
+    if (inherits(value, "error")) "error" else if (is.list(value)) "data" else "other"
+  }, "")
+  expect_true(all(outcomes %in% c("error", "data")))
+  expect_true(any(outcomes == "error"))
+})
