@@ -33,12 +33,6 @@ test_that("dense matrices give the same answer as sparse ones", {
   expect_equal(a$probabilities, b$probabilities, tolerance = 1e-6)
 })
 
-test_that("non-integer values are flagged as not counts", {
-  m <- query_counts(20)
-  m@x <- log1p(m@x)
-  expect_warning(annotate_cells(small_model(), m, verbose = FALSE), "non-integer")
-})
-
 test_that("unknown assays and layers are clear errors", {
   skip_if_no_sce()
   sce <- SingleCellExperiment::SingleCellExperiment(list(counts = query_counts(20)))

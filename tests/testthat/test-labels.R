@@ -16,7 +16,8 @@ test_that("labels can name a metadata column and unused factor levels are droppe
   sce <- SingleCellExperiment::SingleCellExperiment(list(counts = pbmc3k()$counts[, idx]))
   sce$cell_type <- factor(pbmc3k()$cell_type[idx], levels = c(sort(unique(pbmc3k()$cell_type)), "Unused"))
   expect_error(finetune(tiny_config(), sce, labels = "celltype", verbose = FALSE), "not a cell metadata column")
-  model <- finetune(tiny_config(), sce, labels = "cell_type", epochs = 1, verbose = FALSE)
+  expect_warning(model <- finetune(tiny_config(), sce, labels = "cell_type", epochs = 1, verbose = FALSE),
+                 "unused level.*Unused")
   expect_false("Unused" %in% model$labels)
   expect_length(model$labels, 9)
 })

@@ -8,7 +8,6 @@
 #include <string>
 
 #include "util/byte_io.h"
-#include "util/checksum.h"
 #include "util/data_file.h"
 #include "util/tensor_bundle.h"
 
@@ -30,10 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   w.bytes("SCLMMODEL\n", 10);
   w.u32(1);
   // Seeds are whole files: their body starts after the 14-byte header and ends before the checksum.
-  const bool whole = size >= 14 + 24 && std::string(reinterpret_cast<const char*>(data), 10) == "SCLMMODEL\n";
-  if (whole) w.bytes(data + 14, size - 14 - 24); else w.bytes(data, size);
-  const std::string body = w.str();
-  w.text(sclm::fnv1a64_hex(reinterpret_cast<const unsigned char*>(body.data()), body.size()));
+  const bool whole = size >= 14 + sclm::kSealSize && std::string(reinterpret_cast<const char*>(data), 10) == "SCLMMODEL\n";
+  if (whole) w.bytes(data + 14, size - 14 - sclm::kSealSize); else w.bytes(data, size);
+  sclm::seal(w);
   for (const auto& input : {std::string(reinterpret_cast<const char*>(data), size), w.str()}) {
     try {
       read_bundles(sclm::read_data_file(input));

@@ -6,15 +6,13 @@
 #include <string>
 
 #include "util/byte_io.h"
-#include "util/checksum.h"
 #include "util/tensor_bundle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   sclm::ByteWriter w;
   w.bytes("SCLMTNS1", 8);
   w.bytes(data, size);
-  const std::string body = w.str();
-  w.text(sclm::fnv1a64_hex(reinterpret_cast<const unsigned char*>(body.data()), body.size()));
+  sclm::seal(w);
   for (const auto& input : {std::string(reinterpret_cast<const char*>(data), size), w.str()}) {
     try {
       sclm::read_tensor_bundle(input);

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "util/checksum.h"
+
 namespace sclm {
 
 class ByteWriter {
@@ -65,5 +67,25 @@ class ByteReader {
   std::size_t left_;
   std::string what_;
 };
+
+// A checksum trailer (its length, 16, then 16 hex digits of FNV-1a 64) over all bytes before it.
+constexpr std::size_t kSealSize = 8 + 16;
+
+inline void seal(ByteWriter& w) {
+  const auto& body = w.str();
+  w.text(fnv1a64_hex(reinterpret_cast<const unsigned char*>(body.data()), body.size()));
+}
+
+// The size of `bytes` without its trailer; throws std::invalid_argument naming `what` when the
+// trailer is missing or does not match.
+inline std::size_t sealed_body_size(const std::string& bytes, const std::string& what) {
+  if (bytes.size() < kSealSize) throw std::invalid_argument(what + ": it ends early");
+  const std::size_t body = bytes.size() - kSealSize;
+  ByteReader trailer(bytes.data() + body, kSealSize, what);
+  const std::size_t n = trailer.u64();
+  if (n != 16 || std::string(trailer.take(16), 16) != fnv1a64_hex(reinterpret_cast<const unsigned char*>(bytes.data()), body))
+    throw std::invalid_argument(what + ": its checksum does not match (it was altered or damaged)");
+  return body;
+}
 
 }  // namespace sclm

@@ -6,7 +6,6 @@
 #include <stdexcept>
 
 #include "util/byte_io.h"
-#include "util/checksum.h"
 
 namespace sclm {
 namespace {
@@ -194,26 +193,23 @@ std::string write_data_file(const DataNode& root) {
   w.bytes(kMagic, sizeof(kMagic));
   w.u32(kVersion);
   write_node(w, root);
-  const auto& body = w.str();
-  w.text(fnv1a64_hex(reinterpret_cast<const unsigned char*>(body.data()), body.size()));
+  seal(w);
   return w.str();
 }
 
 DataNode read_data_file(const std::string& bytes) {
-  ByteReader r(bytes.data(), bytes.size(), "model file");
-  if (r.left() < sizeof(kMagic) || std::string(r.take(sizeof(kMagic)), sizeof(kMagic)) != std::string(kMagic, sizeof(kMagic)))
-    r.fail("it is not an scLM model file");
-  const std::uint32_t version = r.u32();
+  ByteReader header(bytes.data(), bytes.size(), "model file");
+  if (header.left() < sizeof(kMagic) ||
+      std::string(header.take(sizeof(kMagic)), sizeof(kMagic)) != std::string(kMagic, sizeof(kMagic)))
+    header.fail("it is not an scLM model file");
+  const std::uint32_t version = header.u32();
   if (version != kVersion)
-    r.fail("it has container version " + std::to_string(version) + "; this scLM reads version " + std::to_string(kVersion));
-  // Verify the checksum before parsing, so an altered file is reported as altered.
-  if (r.left() < 8 + 16) r.fail("it ends early");
-  const std::size_t body = bytes.size() - 16 - 8;
-  ByteReader trailer(bytes.data() + body, 24, "model file");
-  const std::size_t n = trailer.u64();
-  if (n != 16 || std::string(trailer.take(16), 16) != fnv1a64_hex(reinterpret_cast<const unsigned char*>(bytes.data()), body))
-    r.fail("its checksum does not match (the file was altered or damaged)");
-  ByteReader content(bytes.data() + (bytes.size() - r.left()), r.left() - 24, "model file");
+    header.fail("it has container version " + std::to_string(version) + "; this scLM reads version " + std::to_string(kVersion));
+  // The checksum is verified before parsing, so an altered file is reported as altered.
+  const std::size_t body = sealed_body_size(bytes, "model file");
+  const std::size_t header_size = sizeof(kMagic) + 4;
+  if (body < header_size) header.fail("it ends early");
+  ByteReader content(bytes.data() + header_size, body - header_size, "model file");
   DataNode root = read_node(content, 0);
   if (content.left() != 0) content.fail("it has bytes after its end");
   check_tree(root);

@@ -4,7 +4,6 @@
 #include <stdexcept>
 
 #include "util/byte_io.h"
-#include "util/checksum.h"
 
 namespace sclm {
 namespace {
@@ -44,15 +43,15 @@ std::string write_tensor_bundle(const std::vector<TensorRecord>& tensors) {
     for (auto d : t.shape) w.u64(static_cast<std::uint64_t>(d));
     w.text(t.data);
   }
-  const auto& body = w.str();
-  w.text(fnv1a64_hex(reinterpret_cast<const unsigned char*>(body.data()), body.size()));
+  seal(w);
   return w.str();
 }
 
 std::vector<TensorRecord> read_tensor_bundle(const std::string& bytes) {
-  ByteReader r(bytes.data(), bytes.size(), "model weights");
-  if (r.left() < sizeof(kMagic) || std::string(r.take(sizeof(kMagic)), sizeof(kMagic)) != std::string(kMagic, 8))
-    r.fail("not an scLM weights bundle");
+  if (bytes.compare(0, sizeof(kMagic), kMagic, sizeof(kMagic)) != 0)
+    throw std::invalid_argument("model weights: not an scLM weights bundle");
+  ByteReader r(bytes.data(), sealed_body_size(bytes, "model weights"), "model weights");
+  r.take(sizeof(kMagic));
   // Name length, dtype, rank and data length: at least 25 bytes per tensor.
   const std::size_t n = r.count(25);
   std::vector<TensorRecord> tensors(n);
@@ -78,10 +77,7 @@ std::vector<TensorRecord> read_tensor_bundle(const std::string& bytes) {
     t.data = r.text();
     if (t.data.size() != elements * item) r.fail("tensor '" + t.name + "' has a data size that does not match its shape");
   }
-  const std::size_t body = bytes.size() - r.left();
-  const std::string stored = r.text();
   if (r.left() != 0) r.fail("it has bytes after its end");
-  if (stored != fnv1a64_hex(reinterpret_cast<const unsigned char*>(bytes.data()), body)) r.fail("its checksum does not match");
   return tensors;
 }
 
