@@ -92,12 +92,20 @@ check_overlap <- function(report, min_overlap, verbose, call) {
 report_unit <- function(report) if (identical(report$model_ids, "peak islands")) "islands" else "genes"
 
 feature_report <- function(query_features, model_features, index) {
-  structure(list(n_model = length(model_features), n_query = length(query_features),
-                 n_matched = sum(index >= 0L), missing = setdiff(model_features, query_features),
-                 n_extra = sum(!query_features %in% model_features),
-                 duplicated = unique(query_features[duplicated(query_features)]),
-                 model_ids = identifier_type(model_features), query_ids = identifier_type(query_features),
-                 examples = utils::head(model_features, 3), query_examples = utils::head(query_features, 3)),
+  new_feature_report(model_features, query_features, n_matched = sum(index >= 0L),
+                     missing = setdiff(model_features, query_features),
+                     n_extra = sum(!query_features %in% model_features),
+                     duplicated = unique(query_features[duplicated(query_features)]),
+                     model_ids = identifier_type(model_features), query_ids = identifier_type(query_features))
+}
+
+# The one place the report's fields are listed (gene and peak mappings both build it here).
+new_feature_report <- function(model_features, query_features, n_matched, missing, n_extra, duplicated,
+                               model_ids, query_ids) {
+  structure(list(n_model = length(model_features), n_query = length(query_features), n_matched = n_matched,
+                 missing = missing, n_extra = n_extra, duplicated = duplicated, model_ids = model_ids,
+                 query_ids = query_ids, examples = utils::head(model_features, 3),
+                 query_examples = utils::head(query_features, 3)),
             class = "scLM_feature_report")
 }
 

@@ -98,12 +98,10 @@ map_peaks <- function(peaks, model_features, size, min_overlap = 0.25, verbose =
   islands <- parse_islands(model_features, size)
   map <- sclm_map_peaks(peaks$chrom, peaks$start, peaks$end, islands$chrom, islands$bin, size)
   hit <- tabulate(map$island + 1L, length(model_features)) > 0
-  report <- structure(list(n_model = length(model_features), n_query = nrow(peaks), n_matched = sum(hit),
-                           missing = model_features[!hit], n_extra = sum(diff(map$offsets) == 0L),
-                           duplicated = character(0), model_ids = "peak islands", query_ids = "peaks",
-                           examples = utils::head(model_features, 3),
-                           query_examples = utils::head(paste(peaks$chrom, peaks$start, peaks$end, sep = "-"), 3)),
-                      class = "scLM_feature_report")
+  report <- new_feature_report(model_features, paste(peaks$chrom, peaks$start, peaks$end, sep = "-"),
+                               n_matched = sum(hit), missing = model_features[!hit],
+                               n_extra = sum(diff(map$offsets) == 0L), duplicated = character(0),
+                               model_ids = "peak islands", query_ids = "peaks")
   check_overlap(report, min_overlap, verbose, call)
   list(index = seq_along(model_features) - 1L, report = report,
        transform = function(counts) island_matrix(counts, map, model_features))

@@ -15,3 +15,17 @@ wait_for <- function(path, seconds) {
   while (!file.exists(path) && Sys.time() < deadline) Sys.sleep(0.05)
   file.exists(path)
 }
+
+# Runs `lines` in an Rscript and kills it with SIGKILL (no chance to clean up) at a random moment
+# up to `max_delay` seconds after its first checkpoint appears. Skips the calling test when the
+# run finished before it could be killed.
+kill_during_training <- function(dir, lines, checkpoint, max_delay) {
+  done <- file.path(dir, "done")
+  pid_file <- start_rscript(dir, c(lines, sprintf("writeLines('finished', '%s')", done)))
+  testthat::expect_true(wait_for(pid_file, 60))
+  testthat::expect_true(wait_for(checkpoint, 120))
+  Sys.sleep(stats::runif(1, 0, max_delay))
+  tools::pskill(as.integer(readLines(pid_file)), tools::SIGKILL)
+  Sys.sleep(0.5)
+  testthat::skip_if(file.exists(done), "the run finished before it could be killed")
+}

@@ -10,15 +10,8 @@ test_that("fine-tuning killed with SIGKILL resumes to the uninterrupted result",
     "cells <- pbmc$counts[, seq(1, 2000, by = 4)]; types <- pbmc$cell_type[seq(1, 2000, by = 4)]",
     "cfg <- scLMConfig(n_features = 300, max_tokens = 48, dim = 16, ff_dim = 32)")
   fit <- "finetune(cfg, cells, types, epochs = 40, patience = 40, seed = 7, num_threads = 1, verbose = FALSE"
-  pid_file <- start_rscript(dir, c(setup,
-    sprintf("model <- %s, checkpoint = '%s')", fit, checkpoint),
-    sprintf("writeLines('finished', '%s')", file.path(dir, "done"))))
-  expect_true(wait_for(pid_file, 60))
-  expect_true(wait_for(checkpoint, 120))
-  Sys.sleep(stats::runif(1, 0, 1.5))
-  tools::pskill(as.integer(readLines(pid_file)), tools::SIGKILL)
-  Sys.sleep(0.5)
-  skip_if(file.exists(file.path(dir, "done")), "the run finished before it could be killed")
+  kill_during_training(dir, c(setup, sprintf("model <- %s, checkpoint = '%s')", fit, checkpoint)), checkpoint,
+                       max_delay = 1.5)
   expect_false(file.exists(paste0(checkpoint, ".tmp")) && !file.exists(checkpoint))
 
   eval(parse(text = setup))

@@ -9,15 +9,9 @@ test_that("pretraining killed with SIGKILL resumes to the uninterrupted result",
     "pbmc <- readRDS(system.file('extdata', 'pbmc3k.rds', package = 'scLM'))",
     "cells <- pbmc$counts[, 1:400]",
     "cfg <- scLMConfig(n_features = 200, max_tokens = 48, dim = 16, ff_dim = 32)")
-  pid_file <- start_rscript(dir, c(setup,
-    sprintf("enc <- pretrain(cells, cfg, epochs = 60, patience = 60, num_threads = 1, checkpoint = '%s', verbose = FALSE)", checkpoint),
-    sprintf("writeLines('finished', '%s')", file.path(dir, "done"))))
-  expect_true(wait_for(pid_file, 60))
-  expect_true(wait_for(checkpoint, 120))
-  Sys.sleep(stats::runif(1, 0, 1))  # a random point: mid-epoch or mid-write
-  tools::pskill(as.integer(readLines(pid_file)), tools::SIGKILL)
-  Sys.sleep(0.5)
-  skip_if(file.exists(file.path(dir, "done")), "the run finished before it could be killed")
+  kill_during_training(dir, c(setup,
+    sprintf("enc <- pretrain(cells, cfg, epochs = 60, patience = 60, num_threads = 1, checkpoint = '%s', verbose = FALSE)", checkpoint)),
+    checkpoint, max_delay = 1)  # a random point: mid-epoch or mid-write
 
   eval(parse(text = setup))
   resumed <- pretrain(cells, cfg, epochs = 60, patience = 60, num_threads = 1, checkpoint = checkpoint,

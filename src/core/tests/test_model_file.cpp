@@ -28,15 +28,20 @@ TEST(TensorBundle, RoundTrips) {
   EXPECT_EQ(back[1].data, std::string(32, '\x02'));
 }
 
-TEST(TensorBundle, EveryTruncationAndEveryFlippedByteIsAnError) {
-  const auto bytes = write_tensor_bundle(two_tensors());
+// Every prefix of `bytes`, and `bytes` with any one byte xor-ed with `flip`, must be rejected.
+template <typename Read>
+void expect_every_damage_rejected(const std::string& bytes, Read read, char flip) {
   for (std::size_t n = 0; n < bytes.size(); ++n)
-    EXPECT_THROW(read_tensor_bundle(bytes.substr(0, n)), std::invalid_argument) << "truncated at " << n;
+    EXPECT_THROW(read(bytes.substr(0, n)), std::invalid_argument) << "truncated at " << n;
   for (std::size_t k = 0; k < bytes.size(); ++k) {
     auto altered = bytes;
-    altered[k] = static_cast<char>(altered[k] ^ 0x10);
-    EXPECT_THROW(read_tensor_bundle(altered), std::invalid_argument) << "byte " << k;
+    altered[k] = static_cast<char>(altered[k] ^ flip);
+    EXPECT_THROW(read(altered), std::invalid_argument) << "byte " << k;
   }
+}
+
+TEST(TensorBundle, EveryTruncationAndEveryFlippedByteIsAnError) {
+  expect_every_damage_rejected(write_tensor_bundle(two_tensors()), read_tensor_bundle, 0x10);
 }
 
 TEST(TensorBundle, RejectsShapesThatDoNotMatchTheirData) {
@@ -91,14 +96,7 @@ TEST(DataFile, RoundTripsEveryValueTypeBitExactly) {
 }
 
 TEST(DataFile, EveryTruncationAndEveryFlippedByteIsAnError) {
-  const auto bytes = write_data_file(sample_tree());
-  for (std::size_t n = 0; n < bytes.size(); ++n)
-    EXPECT_THROW(read_data_file(bytes.substr(0, n)), std::invalid_argument) << "truncated at " << n;
-  for (std::size_t k = 0; k < bytes.size(); ++k) {
-    auto altered = bytes;
-    altered[k] = static_cast<char>(altered[k] ^ 0x01);
-    EXPECT_THROW(read_data_file(altered), std::invalid_argument) << "byte " << k;
-  }
+  expect_every_damage_rejected(write_data_file(sample_tree()), read_data_file, 0x01);
 }
 
 TEST(DataFile, RejectsDeepNesting) {
