@@ -72,6 +72,11 @@ check_device <- function(device, call = parent.frame()) {
   device
 }
 
+# The device "auto" stands for on this machine.
+resolved_device <- function(device) {
+  if (device == "auto") if (sclm_backend_info()$cuda_available) "cuda" else "cpu" else device
+}
+
 default_threads <- function() {
   n <- parallel::detectCores(logical = TRUE)
   if (is.na(n) || n < 1L) 1L else as.integer(n)

@@ -178,7 +178,7 @@ training_summary <- function(fit, train, started, ...) {
   c(list(...), list(best_epoch = fit$best_epoch, stopped_early = fit$stopped_early, interrupted = fit$interrupted,
                     seconds_per_step = fit$seconds_per_step, n_parameters = fit$n_parameters, epochs = train$epochs,
                     batch_size = train$batch_size, learning_rate = train$learning_rate, seed = train$seed,
-                    device = train$device, num_threads = train$num_threads,
+                    device = resolved_device(train$device), num_threads = train$num_threads,
                     wall_seconds = proc.time()[["elapsed"]] - started))
 }
 

@@ -24,6 +24,10 @@ core_model_of <- function(model) core_model_config(model$config, length(model$la
 
 is_pretrained_only <- function(model) length(model$labels) == 0L
 
+objective_of <- function(training) {
+  if (isTRUE(training$masking$contrastive_weight > 0)) paste(training$objective, "+ contrastive") else training$objective
+}
+
 # annotate_cells() needs a classifier, not a pretrained encoder.
 check_classifier <- function(model, call = parent.frame()) {
   check_model(model, call = call)
@@ -46,7 +50,7 @@ check_model <- function(model, arg = "model", call = parent.frame()) {
 #' @export
 print.scLM_model <- function(x, ...) {
   t <- x$training
-  what <- if (is_pretrained_only(x)) sprintf("pretrained encoder (%s tokens, %s objective)", x$config$tokenizer, t$objective) else
+  what <- if (is_pretrained_only(x)) sprintf("pretrained encoder (%s tokens, %s objective)", x$config$tokenizer, objective_of(t)) else
     sprintf("%d labels: %s", length(x$labels), paste(x$labels, collapse = ", "))
   cat(sprintf("<scLM_model> %s (%s)\n", x$id, x$modality),
       sprintf("%d %s; %s\n", length(x$features), if (is_atac(x$config)) sprintf("%g kb peak islands", x$config$island_size / 1000) else "genes", what),
@@ -57,8 +61,8 @@ print.scLM_model <- function(x, ...) {
   if (nrow(x$history)) {
     best <- x$history[x$history$epoch == t$best_epoch, ]
     acc <- if (nrow(best) && !is.na(best$val_accuracy)) sprintf(", validation accuracy %.3f", best$val_accuracy) else ""
-    cat(sprintf("trained on %d cells for %d epoch(s) (best: %d%s) in %.1fs\n", t$n_cells, nrow(x$history),
-                t$best_epoch, acc, t$wall_seconds))
+    cat(sprintf("trained on %d cells for %d epoch(s) (best: %d%s) in %.1fs on %s\n", t$n_cells, nrow(x$history),
+                t$best_epoch, acc, t$wall_seconds, t$device))
   }
   invisible(x)
 }

@@ -1,0 +1,41 @@
+# Builds the offline pretrained model inst/extdata/pretrained/human_rna_small.scLM (and its
+# vocabulary, human_rna_small.features.txt) that pretrained_model("human_rna_small") loads.
+# Run from the repository root after `make install`:  Rscript data-raw/pretrained_human_rna.R
+# (about 4 minutes on 2 cores; the same seed gives the same weights on CPU).
+#
+# Cells: every cell with counts of the four human scRNA-seq sets in ../shared/data whose genes
+# are named by symbol (5,013 cells; labels are not read): pbmc3k_10x_seurat_labels (2,638),
+# pbmc_3x10x_symphony_1767genes (1,200), pancreas_xin_subset_lognorm (674) and
+# pancreas_wang_subset_lognorm (501), the last two brought back to a count scale with expm1().
+# The two human cell-line sets name genes by Ensembl id: with no offline id map, their genes
+# could never meet a symbol-named query, so they would only add unusable vocabulary.
+# Vocabulary: the union of each set's 2,000 most variable genes (scLMConfig() default).
+# Settings: scLMConfig() defaults (top-256 genes per cell, expression bins, dim 32, 2 layers,
+# 4 heads, full attention), pretrain() defaults (15% masking + contrastive term), 15 epochs, seed 1.
+suppressPackageStartupMessages(library(scLM))
+source("bench/shared_data.R")
+
+human <- c("pbmc3k_10x_seurat_labels", "pbmc_3x10x_symphony_1767genes", "pancreas_xin_subset_lognorm",
+           "pancreas_wang_subset_lognorm")
+sets <- lapply(human, function(name) {
+  d <- read_shared(name)
+  if (grepl("lognorm", name)) d$counts <- as_count_scale(d$counts)
+  d$counts[, Matrix::colSums(d$counts) > 0]
+})
+names(sets) <- human
+
+t0 <- proc.time()[["elapsed"]]
+# The expm1() sets are not integer counts: pretrain() warns about that, which is expected here.
+encoder <- suppressWarnings(pretrain(sets, scLMConfig(), epochs = 15, seed = 1, verbose = TRUE))
+seconds <- proc.time()[["elapsed"]] - t0
+encoder$training$datasets <- data.frame(dataset = human, cells = vapply(sets, ncol, integer(1)), row.names = NULL)
+encoder$training$recipe <- "Rscript data-raw/pretrained_human_rna.R"
+
+out <- file.path("inst", "extdata", "pretrained")
+dir.create(out, showWarnings = FALSE, recursive = TRUE)
+save_model(encoder, file.path(out, "human_rna_small.scLM"))
+writeLines(encoder$features, file.path(out, "human_rna_small.features.txt"))
+print(encoder)
+cat(sprintf("%d cells, %d genes, %d epochs, %.0f s; file %.2f MB\n", sum(vapply(sets, ncol, integer(1))),
+            length(encoder$features), nrow(encoder$history), seconds,
+            file.size(file.path(out, "human_rna_small.scLM")) / 2^20))

@@ -1,0 +1,28 @@
+test_that("summary of a model reports what it is and how it was trained", {
+  model <- small_model()
+  s <- summary(model)
+  expect_s3_class(s, "summary.scLM_model")
+  expect_equal(s$n_features, length(model$features))
+  expect_identical(s$labels, model$labels)
+  expect_equal(s$n_parameters, model$training$n_parameters)
+  expect_equal(s$training$epochs, nrow(model$history))
+  expect_equal(s$training$best$epoch, model$training$best_epoch)
+  expect_equal(s$training$device, "cpu")
+  out <- capture.output(print(s))
+  expect_match(out[1], "RNA classifier")
+  expect_true(any(grepl("labels \\(9\\): B, CD14\\+ Mono", out)))
+  expect_true(any(grepl("LibTorch", out)))
+  expect_true(any(grepl("on cpu", capture.output(print(model)))))
+})
+
+test_that("summary of a feature report lists every missing gene", {
+  q <- query_counts(20)
+  gone <- small_model()$features[1:30]
+  res <- annotate_cells(small_model(), q[!rownames(q) %in% gone, ], verbose = FALSE)
+  s <- summary(attr(res, "feature_mapping"))
+  expect_equal(s$n_matched, length(small_model()$features) - 30)
+  expect_equal(s$fraction, s$n_matched / s$n_model)
+  expect_setequal(s$missing, gone)
+  out <- paste(capture.output(print(s)), collapse = " ")
+  for (g in gone) expect_match(out, g, fixed = TRUE)
+})
