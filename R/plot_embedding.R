@@ -53,7 +53,9 @@ plot_embedding <- function(x, color_by = NULL, reduction = "scLM", n_neighbors =
   plot <- plot + ggplot2::guides(colour = ggplot2::guide_legend(override.aes = list(size = 3)))
   if (!label) return(plot)
   centres <- stats::aggregate(cbind(UMAP1, UMAP2) ~ color, data, stats::median)
-  plot + ggplot2::geom_text(data = centres, ggplot2::aes(label = .data$color), size = 3.5)
+  # Room at the sides so that names of groups at the edge are not cut off.
+  plot + ggplot2::geom_text(data = centres, ggplot2::aes(label = .data$color), size = 3.5, fontface = "bold") +
+    ggplot2::scale_x_continuous(expand = ggplot2::expansion(mult = 0.15))
 }
 
 embedding_of <- function(x, reduction, call = parent.frame()) {

@@ -12,7 +12,7 @@ test <- pbmc$counts[, split$test]
 predicted <- annotate_cells(model, test, verbose = FALSE)$labels
 emb <- embed_cells(model, test, verbose = FALSE)
 truth_plot <- plot_embedding(emb, color_by = pbmc$cell_type[split$test], label = TRUE) +
-  ggplot2::labs(title = "scLM embeddings of 528 held-out pbmc3k cells", colour = "Seurat tutorial label")
+  ggplot2::labs(title = sprintf("scLM embeddings of %d held-out pbmc3k cells", ncol(test)), colour = "Seurat tutorial label")
 ggplot2::ggsave("man/figures/README-embedding.png", truth_plot, width = 7, height = 4.8, dpi = 110)
 confusion <- plot_confusion(predicted, pbmc$cell_type[split$test]) + ggplot2::labs(title = "scLM on the same cells")
 ggplot2::ggsave("man/figures/README-confusion.png", confusion, width = 6.5, height = 5, dpi = 110)
