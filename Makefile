@@ -4,7 +4,7 @@ R_LIB ?=
 FUZZ_SECONDS ?= 60
 export MAKEFLAGS := -j$(JOBS)
 
-.PHONY: all deps install demo test test-cpp test-r core-tests r-tests sanitize fuzz check bench docs clean
+.PHONY: all deps install demo test test-cpp test-r core-tests r-tests vignettes sanitize fuzz check bench docs clean
 
 all: install
 
@@ -22,7 +22,7 @@ demo: install
 # One suite after the other: run side by side, two suites that each use every core slow each
 # other down many times over (OpenMP threads spin while waiting).
 test: install
-	@$(MAKE) -j1 --no-print-directory core-tests r-tests
+	@$(MAKE) -j1 --no-print-directory core-tests r-tests vignettes
 
 test-cpp: deps
 	@$(MAKE) --no-print-directory core-tests
@@ -48,6 +48,12 @@ test-r: install
 
 r-tests:
 	@cd tests && NOT_CRAN=true Rscript testthat.R
+
+# Renders the three vignettes (about a minute each): they must run on the bundled data.
+vignettes:
+	@mkdir -p build/vignettes
+	@for v in vignettes/*.Rmd; do echo "scLM: rendering $$v"; \
+	  Rscript -e "rmarkdown::render('$$v', output_dir = 'build/vignettes', intermediates_dir = 'build/vignettes', quiet = TRUE)" || exit 1; done
 
 # Builds the vignettes, then checks the tarball as CRAN would (Signac, a suggested package, is
 # not installable on this R; see the README).

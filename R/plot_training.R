@@ -30,6 +30,7 @@ plot_training <- function(model) {
     ggplot2::geom_line() +
     ggplot2::geom_point(size = 1) +
     ggplot2::facet_wrap(~metric, scales = "free_y") +
+    ggplot2::scale_x_continuous(breaks = function(limits) unique(round(pretty(limits)))) +
     ggplot2::labs(x = "epoch", y = NULL, colour = NULL,
                   subtitle = sprintf("%s; dashed: best epoch (%d), whose weights were kept", model$id,
                                      model$training$best_epoch)) +
