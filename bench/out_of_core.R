@@ -1,0 +1,62 @@
+# Host memory while annotating on-disk cells: the bundled pbmc3k cells replicated to 20k and
+# 200k cells in 10x HDF5 files (HDF5Array::TENxMatrix), annotated by the `make demo` model
+# (standard split, seed 1), each run in a fresh R process whose peak resident memory (VmHWM)
+# is read at the end. Baseline in the same run: the 200k cells as an in-memory dgCMatrix.
+#   Rscript bench/out_of_core.R   (after `make install`; ~15 min on 2 cores, ~1.5 GB of disk in tempdir())
+suppressPackageStartupMessages({library(scLM); library(HDF5Array)})
+source("inst/scripts/standard_split.R")
+
+pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
+split <- stratified_split(pbmc$cell_type)
+work <- Sys.getenv("SCLM_BENCH_DIR", file.path(tempdir(), "out_of_core"))
+dir.create(work, showWarnings = FALSE, recursive = TRUE)
+model_file <- file.path(work, "demo.scLM")
+model <- finetune(scLMConfig(), pbmc$counts[, split$train], pbmc$cell_type[split$train], seed = 1, verbose = FALSE)
+save_model(model, model_file)
+
+# Replicas of the real cells, written block by block (never realised whole).
+replicated <- function(n_cells) {
+  copies <- ceiling(n_cells / ncol(pbmc$counts))
+  d <- do.call(DelayedArray::cbind, rep(list(DelayedArray::DelayedArray(pbmc$counts)), copies))
+  d <- d[, seq_len(n_cells)]
+  colnames(d) <- paste0("cell", seq_len(n_cells))
+  d
+}
+h5 <- function(n_cells) {
+  file <- file.path(work, sprintf("pbmc_%d.h5", n_cells))
+  if (!file.exists(file)) {
+    t0 <- proc.time()[["elapsed"]]
+    HDF5Array::writeTENxMatrix(replicated(n_cells), file, group = "matrix", level = 1, verbose = FALSE)
+    cat(sprintf("wrote %s (%.0f MB) in %.0fs\n", basename(file), file.size(file) / 2^20, proc.time()[["elapsed"]] - t0))
+  }
+  file
+}
+
+# One annotation in a fresh process: cells/s and peak resident memory of that process.
+measure <- function(label, setup) {
+  script <- tempfile(fileext = ".R")
+  writeLines(c("suppressPackageStartupMessages({library(scLM); library(HDF5Array)})",
+               sprintf("model <- load_model('%s')", model_file), setup,
+               "t0 <- proc.time()[['elapsed']]",
+               "res <- annotate_cells(model, x, verbose = FALSE)",
+               "s <- proc.time()[['elapsed']] - t0",
+               "hwm <- as.numeric(sub('kB', '', sub('VmHWM:', '', grep('VmHWM', readLines('/proc/self/status'), value = TRUE)))) / 1024",
+               "cat(sprintf('%d\\t%.1f\\t%.0f\\t%.0f\\n', nrow(res), s, nrow(res) / s, hwm))"), script)
+  out <- system2("Rscript", script, stdout = TRUE)
+  v <- strsplit(utils::tail(out, 1), "\t")[[1]]
+  row <- data.frame(input = label, cells = as.integer(v[1]), seconds = as.numeric(v[2]),
+                    cells_per_second = as.numeric(v[3]), peak_rss_mb = as.numeric(v[4]))
+  print(row)
+  row
+}
+
+f20k <- h5(20000)
+f200k <- h5(200000)
+rows <- rbind(
+  measure("TENxMatrix on disk, 20k cells", sprintf("x <- HDF5Array::TENxMatrix('%s', 'matrix')", f20k)),
+  measure("TENxMatrix on disk, 200k cells", sprintf("x <- HDF5Array::TENxMatrix('%s', 'matrix')", f200k)),
+  measure("dgCMatrix in memory, 200k cells", sprintf("x <- as(HDF5Array::TENxMatrix('%s', 'matrix'), 'dgCMatrix')", f200k)))
+out <- "bench/results/out_of_core.tsv"
+writeLines(sprintf("# %s; %d cores; annotate_cells() with the demo model; block of %d cells (options(scLM.block_cells))",
+                   format(Sys.Date()), parallel::detectCores(), getOption("scLM.block_cells", 20000L)), out)
+suppressWarnings(utils::write.table(rows, out, sep = "\t", row.names = FALSE, quote = FALSE, append = TRUE))
