@@ -47,6 +47,9 @@
 #' @param seed Random seed; the same seed gives the same model on CPU.
 #' @param num_threads CPU threads for LibTorch (default: all cores).
 #' @param device `"auto"` (CUDA when available), `"cpu"` or `"cuda"`.
+#' @param distributed Data-parallel training over several processes: [distributed_config()]
+#'   (by default read from `RANK` / `WORLD_SIZE` / `MASTER_ADDR` / `MASTER_PORT`; one process
+#'   when they are unset).
 #' @param verbose Show progress and a per-epoch summary.
 #' @return An `scLM_model`: weights, vocabulary, labels, settings, training history and versions.
 #' @seealso [annotate_cells()], [save_model()]
@@ -63,7 +66,8 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = 0.5,
                      class_weights = c("none", "balanced", "annatac"), trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
-                     seed = 1L, num_threads = default_threads(), device = "auto", verbose = TRUE) {
+                     seed = 1L, num_threads = default_threads(), device = "auto", distributed = distributed_config(),
+                     verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
   init_encoder <- NULL
   config <- if (inherits(model_or_config, "scLM_model")) {
@@ -79,7 +83,7 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
     config$head <- check_choice(head, c("mlp", "cnn"), "head")
   }
   train <- train_settings(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
-                          num_threads, device, checkpoint, resume)
+                          num_threads, device, checkpoint, resume, distributed)
   train$label_smoothing <- check_number(label_smoothing, 0, 0.5, "label_smoothing")
   train$token_dropout <- check_number(token_dropout, 0, 0.9, "token_dropout")
   train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
@@ -133,7 +137,7 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
 
 # Settings every training run checks the same way.
 train_settings <- function(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
-                           num_threads, device, checkpoint, resume, call = parent.frame()) {
+                           num_threads, device, checkpoint, resume, distributed, call = parent.frame()) {
   if (!is.null(checkpoint)) {
     check_string(checkpoint, "checkpoint", call = call)
     if (!dir.exists(dirname(checkpoint))) {
@@ -152,7 +156,7 @@ train_settings <- function(epochs, batch_size, learning_rate, weight_decay, vali
        validation_fraction = check_number(validation_fraction, 0, 0.5, "validation_fraction", call),
        patience = check_count(patience, 1L, call = call), seed = check_count(seed, 0L, call = call),
        num_threads = check_threads(num_threads, call), device = check_device(device, call),
-       checkpoint = checkpoint, resume = resume)
+       checkpoint = checkpoint, resume = resume, distributed = check_distributed(distributed, call))
 }
 
 # "all" -> -1, "head" -> 0, n -> n (the top n blocks and the head).
@@ -179,6 +183,7 @@ training_summary <- function(fit, train, started, ...) {
                     seconds_per_step = fit$seconds_per_step, n_parameters = fit$n_parameters, epochs = train$epochs,
                     batch_size = train$batch_size, learning_rate = train$learning_rate, seed = train$seed,
                     device = resolved_device(train$device), num_threads = train$num_threads,
+                    processes = train$distributed$world_size,
                     wall_seconds = proc.time()[["elapsed"]] - started))
 }
 

@@ -77,6 +77,14 @@ inline sclm::TrainConfig train_config(const Rcpp::List& l) {
   if (l.containsElementNamed("checkpoint") && !Rf_isNull(l["checkpoint"]))
     t.checkpoint = Rcpp::as<std::string>(l["checkpoint"]);
   if (l.containsElementNamed("resume")) t.resume = Rcpp::as<bool>(l["resume"]);
+  if (l.containsElementNamed("distributed") && !Rf_isNull(l["distributed"])) {
+    const Rcpp::List d(l["distributed"]);
+    t.distributed.rank = Rcpp::as<int>(d["rank"]);
+    t.distributed.world_size = Rcpp::as<int>(d["world_size"]);
+    t.distributed.master_addr = Rcpp::as<std::string>(d["master_addr"]);
+    t.distributed.master_port = Rcpp::as<int>(d["master_port"]);
+    t.distributed.timeout_seconds = Rcpp::as<double>(d["timeout"]);
+  }
   if (l.containsElementNamed("feature_vectors") && !Rf_isNull(l["feature_vectors"]))
     t.feature_vectors = Rcpp::as<std::vector<float>>(l["feature_vectors"]);
   if (l.containsElementNamed("freeze_features")) t.freeze_features = Rcpp::as<bool>(l["freeze_features"]);

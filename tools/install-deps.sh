@@ -6,8 +6,13 @@ PACKAGES=(
   r-base-dev r-cran-rcpp r-cran-rcppeigen r-cran-matrix r-cran-cli r-cran-testthat
   r-bioc-s4vectors r-bioc-singlecellexperiment r-cran-seurat r-cran-irlba r-bioc-genomicranges r-cran-glmnet
   r-cran-ggplot2 r-cran-uwot r-cran-knitr r-cran-rmarkdown r-bioc-biocstyle pandoc r-cran-roxygen2
-  libtorch-dev libopenblas0-openmp libgtest-dev cmake
+  libtorch-dev libgloo-dev libopenblas0-openmp libgtest-dev cmake
 )
+
+# `make check` (R CMD check --as-cran) also needs the tools CRAN's checks call.
+if [ "${1:-}" = "--check" ]; then
+  PACKAGES+=(qpdf devscripts texlive-latex-base texlive-fonts-recommended)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -40,6 +40,16 @@ struct ModelConfig {
 // set these fields.
 ModelConfig complete_config(ModelConfig model, const TokenizerConfig& tokenizer);
 
+// Data-parallel training over processes (torchrun's convention): every process runs the same
+// training; each takes its share of every batch and gradients are averaged with c10d (Gloo).
+struct DistributedConfig {
+  int rank = 0;
+  int world_size = 1;  // 1: a single process, nothing is set up
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  double timeout_seconds = 300;
+};
+
 struct TrainConfig {
   int epochs = 30;
   int batch_size = 32;
@@ -66,6 +76,7 @@ struct TrainConfig {
   // the embedding starts random. freeze_features keeps the feature embedding as it starts.
   std::vector<float> feature_vectors;
   bool freeze_features = false;
+  DistributedConfig distributed;
 };
 
 struct PretrainConfig {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "model/encoder.h"
+#include "train/data_parallel.h"
 #include "train/schedule.h"
 
 namespace sclm {
@@ -177,6 +178,10 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
   LoopState state;
   const auto device = task.parameters.front().device();
   if (train.resume) load_checkpoint(train.checkpoint, task.fingerprint, state, *task.module, optimizer, device);
+  // Every process starts from rank 0's weights and draws the same batches (same seeds); each runs
+  // its share of a batch, and the averaged gradients keep the processes' weights identical.
+  DataParallel parallel(train.distributed);
+  parallel.broadcast(task.module->parameters());
 
   TrainResult result;
   double step_seconds = 0;
@@ -189,7 +194,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
     std::shuffle(order.begin(), order.end(), rng);
     Totals totals;
     for (int b = 0; b < steps_per_epoch; ++b) {
-      if (callbacks.interrupted && callbacks.interrupted()) {
+      if (parallel.any(callbacks.interrupted && callbacks.interrupted())) {  // all processes stop together
         result.interrupted = true;
         break;
       }
@@ -197,22 +202,30 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
       if (task.before_step) task.before_step(state.step);
       const auto begin = order.begin() + static_cast<long>(b) * train.batch_size;
-      std::vector<int> cells(begin, order.begin() + std::min<long>(order.size(), static_cast<long>(b + 1) * train.batch_size));
+      const auto cells = parallel.shard(
+          std::vector<int>(begin, order.begin() + std::min<long>(order.size(), static_cast<long>(b + 1) * train.batch_size)));
       const auto t0 = std::chrono::steady_clock::now();
       optimizer.zero_grad();
-      const auto out = task.run_batch(cells, rng, true);
-      out.loss.backward();
+      BatchOutcome out;
+      if (!cells.empty()) {  // a short last batch may leave a process without cells
+        out = task.run_batch(cells, rng, true);
+        out.loss.backward();
+        totals.loss += out.loss.item<double>() * out.items;
+      }
+      parallel.average_gradients(task.parameters, out.items);
       torch::nn::utils::clip_grad_norm_(task.parameters, train.clip_norm);
       optimizer.step();
       step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       ++timed_steps;
-      totals.loss += out.loss.item<double>() * out.items;
       totals.items += out.items;
       totals.correct += out.correct;
       ++state.step;
       if (callbacks.on_step) callbacks.on_step(static_cast<int>(state.step), static_cast<int>(total_steps));
     }
     if (result.interrupted) break;  // a partial epoch is neither reported nor checkpointed
+    std::vector<double> sums{totals.loss, totals.items, totals.correct};
+    parallel.sum(sums);
+    totals = {sums[0], sums[1], sums[2]};
 
     EpochStats stats;
     stats.epoch = epoch;
@@ -238,7 +251,8 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
       state.stopped_early = true;
     }
     state.finished = state.stopped_early || epoch == train.epochs;
-    if (!train.checkpoint.empty()) save_checkpoint(train.checkpoint, task.fingerprint, state, *task.module, optimizer);
+    if (!train.checkpoint.empty() && parallel.rank() == 0)
+      save_checkpoint(train.checkpoint, task.fingerprint, state, *task.module, optimizer);
     if (callbacks.on_epoch) callbacks.on_epoch(stats);
   }
   result.weights = state.best_weights.empty() ? serialize_module(*task.module) : state.best_weights;
