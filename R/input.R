@@ -14,8 +14,19 @@ map_cell_blocks <- function(m, fn, combine = rbind, block_cells = getOption("scL
   if (is(m, "dgCMatrix") || ncol(m) <= block_cells) return(fn(as_counts(m, arg, call)))
   starts <- seq.int(1L, ncol(m), by = block_cells)
   do.call(combine, lapply(starts, function(s) {
-    fn(as_counts(m[, s:min(ncol(m), s + block_cells - 1L), drop = FALSE], arg, call))
+    fn(as_counts(read_cell_block(m, s, min(ncol(m), s + block_cells - 1L)), arg, call))
   }))
+}
+
+# Cells first..last of `m`. A sparse DelayedArray (e.g. HDF5Array::TENxMatrix) is read as a
+# sparse block: subsetting and coercing it instead passes through dense blocks (on 5,000 pbmc3k
+# cells from a 10x HDF5 file: 324 MB more peak memory than reading the sparse block).
+read_cell_block <- function(m, first, last) {
+  if (!is(m, "DelayedMatrix") || !DelayedArray::is_sparse(m)) return(m[, first:last, drop = FALSE])
+  viewport <- DelayedArray::ArrayViewport(dim(m), IRanges::IRanges(c(1L, first), c(nrow(m), last)))
+  block <- methods::as(DelayedArray::read_sparse_block(m, viewport), "dgCMatrix")
+  dimnames(block) <- list(rownames(m), colnames(m)[first:last])
+  block
 }
 
 # Runs one of the core's inference entry points (sclm_classify with the classifier `weights`;

@@ -4,7 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   r-base-dev r-cran-rcpp r-cran-rcppeigen r-cran-matrix r-cran-cli r-cran-testthat
-  r-bioc-s4vectors r-bioc-singlecellexperiment r-cran-seurat r-cran-irlba r-bioc-genomicranges r-cran-glmnet
+  r-bioc-s4vectors r-bioc-singlecellexperiment r-cran-seurat r-cran-irlba r-bioc-genomicranges r-cran-glmnet r-bioc-hdf5array
   r-cran-ggplot2 r-cran-uwot r-cran-knitr r-cran-rmarkdown r-bioc-biocstyle pandoc r-cran-roxygen2
   libtorch-dev libgloo-dev libopenblas0-openmp libgtest-dev cmake
 )
