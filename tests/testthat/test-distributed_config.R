@@ -19,6 +19,23 @@ test_that("distributed_config reads torchrun's environment and checks it", {
                "distributed_config")
 })
 
+# Runs `train` (R code that leaves a model in `model`, reading data `d` from data_file) on two
+# ranks with Gloo on loopback; returns the two saved models.
+train_on_two_ranks <- function(data_file, train) {
+  port <- 20000L + sample.int(20000L, 1L)
+  dirs <- replicate(2, tempfile(), simplify = FALSE)
+  for (rank in 0:1) {
+    dir.create(dirs[[rank + 1]])
+    start_rscript(dirs[[rank + 1]], c(
+      sprintf("d <- readRDS('%s')", data_file),
+      sprintf("model <- %s", train(sprintf("distributed_config(rank = %d, world_size = 2, master_port = %d, timeout = 120)", rank, port))),
+      sprintf("save_model(model, '%s')", file.path(dirs[[rank + 1]], "model.scLM")),
+      sprintf("writeLines('done', '%s')", file.path(dirs[[rank + 1]], "done"))))
+  }
+  expect_true(wait_for(file.path(dirs[[1]], "done"), 180) && wait_for(file.path(dirs[[2]], "done"), 60))
+  lapply(file.path(unlist(dirs), "model.scLM"), load_model)
+}
+
 # Two R processes with Gloo on loopback train the model one process trains with the same global batch.
 test_that("two processes on Gloo train the same model as one process", {
   skip_on_cran()
@@ -31,25 +48,28 @@ test_that("two processes on Gloo train the same model as one process", {
     sprintf("finetune(%s, d$counts, d$labels, epochs = 2, batch_size = 24, token_dropout = 0, seed = 3,
              num_threads = 1, verbose = FALSE, distributed = %s)", config, distributed)
   }
-  port <- 20000L + sample.int(20000L, 1L)
-  dirs <- replicate(2, tempfile(), simplify = FALSE)
-  for (rank in 0:1) {
-    dir.create(dirs[[rank + 1]])
-    start_rscript(dirs[[rank + 1]], c(
-      sprintf("d <- readRDS('%s')", data_file),
-      sprintf("model <- %s", train(sprintf("distributed_config(rank = %d, world_size = 2, master_port = %d, timeout = 120)", rank, port))),
-      sprintf("save_model(model, '%s')", file.path(dirs[[rank + 1]], "model.scLM")),
-      sprintf("writeLines('done', '%s')", file.path(dirs[[rank + 1]], "done"))))
-  }
+  ranks <- train_on_two_ranks(data_file, train)
   d <- readRDS(data_file)
   single <- eval(parse(text = train("distributed_config(world_size = 1)")))
-  expect_true(wait_for(file.path(dirs[[1]], "done"), 180) && wait_for(file.path(dirs[[2]], "done"), 60))
-  ranks <- lapply(file.path(unlist(dirs), "model.scLM"), load_model)
   query <- query_counts(100)
   probs <- lapply(c(list(single), ranks), function(m) annotate_cells(m, query, num_threads = 1, verbose = FALSE)$probabilities)
   expect_equal(probs[[2]], probs[[3]], tolerance = 1e-6)  # the processes agree
   expect_equal(probs[[2]], probs[[1]], tolerance = 1e-4)  # and equal one process
   expect_equal(ranks[[1]]$history$train_loss, single$history$train_loss, tolerance = 1e-4)
   expect_equal(ranks[[1]]$history$val_loss, single$history$val_loss, tolerance = 1e-4)
+  expect_equal(ranks[[1]]$training$processes, 2L)
+})
+
+test_that("data-parallel pretraining keeps the processes' encoders identical", {
+  skip_on_cran()
+  data_file <- tempfile(fileext = ".rds")
+  saveRDS(list(counts = pbmc3k()$counts[, 1:400]), data_file)
+  ranks <- train_on_two_ranks(data_file, function(distributed) {
+    sprintf("pretrain(d$counts, scLMConfig(n_features = 300, max_tokens = 64, dim = 16, ff_dim = 32), epochs = 2,
+             num_threads = 1, verbose = FALSE, distributed = %s)", distributed)
+  })
+  expect_identical(ranks[[1]]$encoder_weights, ranks[[2]]$encoder_weights)
+  losses <- c("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+  expect_identical(ranks[[1]]$history[losses], ranks[[2]]$history[losses])
   expect_equal(ranks[[1]]$training$processes, 2L)
 })
