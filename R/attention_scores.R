@@ -44,14 +44,7 @@ attention_scores <- function(model, x, group_by = NULL, assay = NULL, layer = NU
 }
 
 resolve_groups <- function(group_by, x, n_cells, call = parent.frame()) {
-  if (is.character(group_by) && length(group_by) == 1L && n_cells != 1L) {
-    columns <- cell_metadata(x)
-    if (is.null(columns) || !group_by %in% names(columns)) {
-      cli::cli_abort(c("{.arg group_by} {.val {group_by}} is not a cell metadata column of {.arg x}.",
-                       "i" = "Pass one group per cell instead."), call = call)
-    }
-    group_by <- columns[[group_by]]
-  }
+  group_by <- metadata_column_or_value(group_by, x, n_cells, "group_by", call)
   if (length(group_by) != n_cells || anyNA(group_by)) {
     cli::cli_abort("{.arg group_by} must have one non-NA group per cell ({n_cells}).", call = call)
   }

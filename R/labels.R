@@ -1,18 +1,7 @@
 # Cell labels for training: a vector, or the name of a colData / meta.data column.
 
 resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
-  if (is.character(labels) && length(labels) == 1L && n_cells != 1L) {
-    columns <- cell_metadata(x)
-    if (is.null(columns)) {
-      cli::cli_abort(c("{.arg labels} is a single string but {.arg x} has no cell metadata to look it up in.",
-                       "i" = "Pass one label per cell."), call = call)
-    }
-    if (!labels %in% names(columns)) {
-      cli::cli_abort(c("{.arg labels} {.val {labels}} is not a cell metadata column.",
-                       "i" = "Columns: {.val {head(names(columns), 20)}}."), call = call)
-    }
-    labels <- columns[[labels]]
-  }
+  labels <- metadata_column_or_value(labels, x, n_cells, "labels", call)
   if (is.null(labels) || !(is.atomic(labels) || is.factor(labels))) {
     cli::cli_abort("{.arg labels} must be a vector with one label per cell or a metadata column name.", call = call)
   }
@@ -38,6 +27,21 @@ resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
                    call = call)
   }
   labels
+}
+
+# `value` itself, or the metadata column of `x` it names (a single string, for more than one cell).
+metadata_column_or_value <- function(value, x, n_cells, arg, call) {
+  if (!(is.character(value) && length(value) == 1L && n_cells != 1L)) return(value)
+  columns <- cell_metadata(x)
+  if (is.null(columns)) {
+    cli::cli_abort(c("{.arg {arg}} is a single string but {.arg x} has no cell metadata to look it up in.",
+                     "i" = "Pass one value per cell."), call = call)
+  }
+  if (!value %in% names(columns)) {
+    cli::cli_abort(c("{.arg {arg}} {.val {value}} is not a cell metadata column of {.arg x}.",
+                     "i" = "Columns: {.val {head(names(columns), 20)}}."), call = call)
+  }
+  columns[[value]]
 }
 
 cell_metadata <- function(x) {

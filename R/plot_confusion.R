@@ -30,13 +30,13 @@ plot_confusion <- function(predicted, truth, column = c("labels", "pruned.labels
   predicted <- as.character(predicted)
   if (anyNA(truth) || anyNA(predicted)) cli::cli_abort("{.arg predicted} and {.arg truth} must not contain NA.")
   types <- sort(unique(truth))
-  table <- as.data.frame(table(truth = factor(truth, types),
-                               predicted = factor(predicted, c(types, setdiff(sort(unique(predicted)), types)))),
-                         responseName = "cells")
-  table$fraction <- table$cells / tabulate(match(truth, types), length(types))[as.integer(table$truth)]
-  table$truth <- factor(table$truth, rev(types))
+  counts <- as.data.frame(table(truth = factor(truth, types),
+                                predicted = factor(predicted, c(types, setdiff(sort(unique(predicted)), types)))),
+                          responseName = "cells")
+  counts$fraction <- counts$cells / tabulate(match(truth, types), length(types))[as.integer(counts$truth)]
+  counts$truth <- factor(counts$truth, rev(types))
   subtitle <- sprintf("accuracy %.3f, macro-F1 %.3f (%d cells)", mean(predicted == truth), macro_f1(truth, predicted), length(truth))
-  ggplot2::ggplot(table, ggplot2::aes(.data$predicted, .data$truth, fill = .data$fraction)) +
+  ggplot2::ggplot(counts, ggplot2::aes(.data$predicted, .data$truth, fill = .data$fraction)) +
     ggplot2::geom_tile() +
     ggplot2::geom_text(ggplot2::aes(label = ifelse(.data$cells > 0, .data$cells, ""),
                                     colour = .data$fraction > 0.5), size = 3, show.legend = FALSE) +

@@ -81,17 +81,10 @@ embedding_of <- function(x, reduction, call = parent.frame()) {
 }
 
 # One value per cell for colouring: a vector or a metadata column; numbers stay numbers.
-cell_values <- function(values, x, n_cells, arg = "color_by", call = parent.frame()) {
-  if (is.character(values) && length(values) == 1L && n_cells != 1L) {
-    columns <- cell_metadata(x)
-    if (is.null(columns) || !values %in% names(columns)) {
-      cli::cli_abort(c("{.arg {arg}} {.val {values}} is not a cell metadata column of {.arg x}.",
-                       "i" = "Pass one value per cell instead."), call = call)
-    }
-    values <- columns[[values]]
-  }
+cell_values <- function(values, x, n_cells, call = parent.frame()) {
+  values <- metadata_column_or_value(values, x, n_cells, "color_by", call)
   if (length(values) != n_cells) {
-    cli::cli_abort("{.arg {arg}} must have one value per cell ({n_cells}), not {length(values)}.", call = call)
+    cli::cli_abort("{.arg color_by} must have one value per cell ({n_cells}), not {length(values)}.", call = call)
   }
   if (is.numeric(values)) return(as.numeric(values))
   if (is.factor(values)) droplevels(values) else factor(as.character(values))

@@ -20,7 +20,7 @@ test_that("grouped scores average over the cells of each group and rank marker g
   expect_equal(sort(colnames(grouped)), sort(unique(lab)))
   expect_equal(grouped[, "B"], Matrix::rowMeans(per_cell[, lab == "B"]), tolerance = 1e-6)
   expect_error(attention_scores(small_model(), q, group_by = lab[-1], verbose = FALSE), "one non-NA group")
-  expect_error(attention_scores(small_model(), q, group_by = "cell_type", verbose = FALSE), "not a cell metadata column")
+  expect_error(attention_scores(small_model(), q, group_by = "cell_type", verbose = FALSE), "no cell metadata")
 })
 
 test_that("each cell type's most attended genes include a known marker", {
