@@ -55,7 +55,8 @@ vignettes:
 	@for v in vignettes/*.Rmd; do echo "scLM: rendering $$v"; \
 	  Rscript -e "rmarkdown::render('$$v', output_dir = 'build/vignettes', intermediates_dir = 'build/vignettes', quiet = TRUE)" || exit 1; done
 
-# Builds the vignettes, then checks the tarball as CRAN would. Signac (suggested) is not
+# Builds the vignettes, then checks the tarball as CRAN would (the compilers' make gets its own
+# job slots: inheriting this make's jobserver fails with "read jobs pipe: Bad file descriptor"). Signac (suggested) is not
 # installable on this R (see the README). This machine's CRAN mirror lacks web/packages.rds,
 # which --as-cran reads: tools/cran-web.R writes a stand-in; the checks that need other web
 # services (remote incoming checks, the clock) are off; the manual uses Times (Debian's
@@ -63,9 +64,9 @@ vignettes:
 check:
 	@bash tools/install-deps.sh --check
 	@Rscript tools/cran-web.R build/cran-web
-	@R CMD build . && R_CRAN_WEB="file://$(CURDIR)/build/cran-web" _R_CHECK_FORCE_SUGGESTS_=false \
-	  _R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_SYSTEM_CLOCK_=0 R_RD4PDF=times,hyper \
-	  R CMD check --as-cran scLM_*.tar.gz
+	@export MAKEFLAGS=-j$(JOBS); R CMD build . && R_CRAN_WEB="file://$(CURDIR)/build/cran-web" \
+	  _R_CHECK_FORCE_SUGGESTS_=false _R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_SYSTEM_CLOCK_=0 \
+	  R_RD4PDF=times,hyper R CMD check --as-cran scLM_*.tar.gz
 
 bench: install
 	@bash bench/train_step.sh
