@@ -55,12 +55,12 @@ vignettes:
 	@for v in vignettes/*.Rmd; do echo "scLM: rendering $$v"; \
 	  Rscript -e "rmarkdown::render('$$v', output_dir = 'build/vignettes', intermediates_dir = 'build/vignettes', quiet = TRUE)" || exit 1; done
 
-# Builds the vignettes, then checks the tarball as CRAN would (the compilers' make gets its own
-# job slots: inheriting this make's jobserver fails with "read jobs pipe: Bad file descriptor"). Signac (suggested) is not
+# Builds the vignettes, then checks the tarball as CRAN would. Signac (suggested) is not
 # installable on this R (see the README). This machine's CRAN mirror lacks web/packages.rds,
 # which --as-cran reads: tools/cran-web.R writes a stand-in; the checks that need other web
 # services (remote incoming checks, the clock) are off; the manual uses Times (Debian's
-# inconsolata LaTeX font comes only with the 500 MB texlive-fonts-extra).
+# inconsolata LaTeX font comes only with the 500 MB texlive-fonts-extra). R's compile step gets
+# its own make job slots (inheriting ours fails: "read jobs pipe: Bad file descriptor").
 check:
 	@bash tools/install-deps.sh --check
 	@Rscript tools/cran-web.R build/cran-web
