@@ -2,7 +2,7 @@
 # 200k cells in 10x HDF5 files (HDF5Array::TENxMatrix), annotated by the `make demo` model
 # (standard split, seed 1), each run in a fresh R process whose peak resident memory (VmHWM)
 # is read at the end. Baseline in the same run: the same 200k cells as an in-memory dgCMatrix.
-#   Rscript bench/out_of_core.R   (after `make install`; ~15 min on 2 cores, ~1.5 GB of disk in tempdir())
+#   Rscript bench/out_of_core.R   (after `make install`; ~10 min on 2 cores, 0.3 GB of disk in tempdir())
 suppressPackageStartupMessages({library(scLM); library(HDF5Array)})
 source("inst/scripts/standard_split.R")
 
