@@ -127,13 +127,6 @@ svd_positions <- function(matrices, dim, seed) {
 
 position_scale <- 1
 
-with_seed <- function(seed, expr) {
-  old <- if (exists(".Random.seed", globalenv())) get(".Random.seed", globalenv())
-  on.exit(if (is.null(old)) rm(".Random.seed", envir = globalenv()) else assign(".Random.seed", old, globalenv()))
-  set.seed(seed)
-  expr
-}
-
 # TSS positions from a GRanges (of genes or transcripts: their strand-aware starts), a
 # data.frame with chrom and position, or a GTF file (transcript starts, else gene starts).
 tss_positions <- function(tss, arg = "tss", call = parent.frame()) {

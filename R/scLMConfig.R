@@ -158,11 +158,15 @@ print.scLM_config <- function(x, ...) {
                    value_bins = sprintf("per-cell quantile bins 1..%d", x$max_bin), rank = "expression rank",
                    counts = sprintf("counts 0..%d", x$max_bin))
   if (identical(x$position_embedding, "svd")) values <- paste0(values, "; SVD position embedding", if (x$freeze_positions) " (frozen)" else "")
-  cat(sprintf("<scLM_config> %d layer(s), dim %d, %d heads, %s attention, %s head\n", x$n_layers, x$dim, x$n_heads,
-              x$attention, x$head),
+  cat(sprintf("<scLM_config> %s\n", architecture_text(x)),
       sprintf("tokens (%s): %s of %s; values: %s\n", x$tokenizer, tokens, vocab, values),
       sep = "")
   invisible(x)
+}
+
+architecture_text <- function(config) {
+  sprintf("%d layer(s), dim %d, %d heads, %s attention, %s head", config$n_layers, config$dim, config$n_heads,
+          config$attention, config$head)
 }
 
 # The parts of a config the core reads.
