@@ -101,6 +101,7 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
     mapping <- list(index = prepared$maps[[1]])
   } else {
     config$features <- select_features(counts, config)
+    config <- order_vocabulary(config, list(counts), train$seed)
     mapping <- map_features(rownames(counts), config$features, verbose = verbose)
   }
   train <- with_positions(train, config, list(counts), list(mapping$index), from_scratch = is.null(init_encoder))

@@ -17,7 +17,9 @@
 #' @param x Unlabeled cells: one Seurat object, SingleCellExperiment or genes x cells count
 #'   matrix, or a list of them (several datasets; labels are not used).
 #' @param config An [scLMConfig()].
-#' @param mask_fraction Share of a cell's non-zero positions masked.
+#' @param mask_fraction Share of a cell's non-zero positions masked (default 0.15). For
+#'   [sctrans_config()] models: the share of gene blocks hidden for masked sub-vector
+#'   completion (default 0.75, as a masked autoencoder hides most of its input).
 #' @param mask_replace Share of masked positions replaced by the MASK value (the others keep
 #'   their value but must still be predicted).
 #' @param balanced_masking Mask each value class of a cell equally often (annATAC's
@@ -26,7 +28,8 @@
 #'   each cell is seen as two random halves of its tokens, and the two cell embeddings must
 #'   pick each other out among the batch (InfoNCE, temperature 0.1). The masked objective alone
 #'   learns per-gene expression levels; this term makes the embedding reflect what makes cells
-#'   alike (see the README for its effect on pbmc3k).
+#'   alike (see the README for its effect on pbmc3k). Token models only (default 1; 0 for
+#'   [sctrans_config()] models, whose fine-tuning has its own contrastive term).
 #' @param checkpoint Optional file to write the training state to after every epoch.
 #' @param resume Continue from `checkpoint` if it exists (a checkpoint of other settings or
 #'   data is refused).
@@ -42,7 +45,8 @@
 #' @export
 pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epochs = 10L, batch_size = 32L,
                      learning_rate = 1e-3, weight_decay = 0.01, validation_fraction = 0.05, patience = 5L,
-                     mask_fraction = 0.15, mask_replace = 0.9, balanced_masking = FALSE, contrastive_weight = 1,
+                     mask_fraction = if (is_sctrans(config)) 0.75 else 0.15, mask_replace = 0.9,
+                     balanced_masking = FALSE, contrastive_weight = if (is_sctrans(config)) 0 else 1,
                      checkpoint = NULL, resume = FALSE, seed = 1L, num_threads = default_threads(),
                      device = "auto", distributed = distributed_config(), verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
@@ -55,6 +59,10 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
                   mask_replace = check_number(mask_replace, 0, 1, "mask_replace"),
                   balanced_masking = check_flag(balanced_masking, "balanced_masking"),
                   contrastive_weight = check_number(contrastive_weight, 0, 100, "contrastive_weight"))
+  if (is_sctrans(config) && masking$contrastive_weight > 0) {
+    cli::cli_abort(c("{.arg contrastive_weight} applies to token models; SCTrans pretrains by masked sub-vector completion.",
+                     "i" = "Leave it at 0; {.fn finetune} adds SCTrans's supervised contrastive term."))
+  }
   check_flag(verbose, "verbose")
 
   datasets <- if (is.list(x) && !is.object(x)) x else list(x)
@@ -69,6 +77,7 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
     if (is.null(config$features)) {
       config$features <- unique(unlist(lapply(counts, select_features, config = config), use.names = FALSE))
     }
+    config <- order_vocabulary(config, counts, train$seed)
     maps <- lapply(counts, function(m) feature_index(rownames(m), config$features))
   }
   covered <- vapply(maps, function(i) sum(i >= 0L), integer(1))
@@ -89,5 +98,6 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   report_interrupt(fit)
   new_scLM_model(config = config, labels = character(0), fit = fit,
                  training = training_summary(fit, train, started, n_cells = n_cells,
-                                             objective = "masked", masking = masking))
+                                             objective = if (is_sctrans(config)) "masked sub-vector" else "masked",
+                                             masking = masking))
 }

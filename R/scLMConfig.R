@@ -153,6 +153,14 @@ print.scLM_config <- function(x, ...) {
   vocab <- if (!is.null(x$features)) paste(length(x$features), "given", unit) else if (atac)
     sprintf("%d most open %g kb peak islands%s", x$n_features, x$island_size / 1000, if (is.null(x$tss)) "" else " with a TSS") else
     paste(x$n_features, "most variable genes (vst)")
+  if (is_sctrans(x)) {
+    order <- switch(x$gene_order, vocabulary = "vocabulary order", chromosome = "chromosome order",
+                    coexpression = "co-expression order")
+    cat(sprintf("<scLM_config> %s\n", architecture_text(x)),
+        sprintf("tokens (sub-vectors): log1p(CP10k) of %s in %s, cut into %s-gene sub-vectors\n", vocab, order,
+                paste(x$subvectors$scales, collapse = "/")), sep = "")
+    return(invisible(x))
+  }
   tokens <- if (isTRUE(x$full_length)) paste("every", if (atac) "island" else "gene") else paste("top", x$max_tokens, unit)
   values <- switch(x$tokenizer, bins = sprintf("expression bins 0..%d", x$max_bin),
                    value_bins = sprintf("per-cell quantile bins 1..%d", x$max_bin), rank = "expression rank",
@@ -165,6 +173,10 @@ print.scLM_config <- function(x, ...) {
 }
 
 architecture_text <- function(config) {
+  if (is_sctrans(config)) {
+    return(sprintf("SCTrans: %d layer(s), dim %d, %d heads, %s attention; selection encoder of %d layer(s)",
+                   config$n_layers, config$dim, config$n_heads, config$attention, config$subvectors$light_layers))
+  }
   sprintf("%d layer(s), dim %d, %d heads, %s attention, %s head", config$n_layers, config$dim, config$n_heads,
           config$attention, config$head)
 }
@@ -175,7 +187,7 @@ core_model_config <- function(config, n_classes) {
        n_layers = config$n_layers, n_heads = config$n_heads, ff_dim = config$ff_dim,
        dropout = config$dropout, attention = config$attention, performer_features = config$performer_features,
        linformer_k = config$linformer_k, share_projection = config$share_projection,
-       redraw_interval = config$redraw_interval, head = config$head)
+       redraw_interval = config$redraw_interval, head = config$head, subvectors = config$subvectors)
 }
 
 core_tokenizer_config <- function(config) {

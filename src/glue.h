@@ -51,6 +51,18 @@ inline sclm::ModelConfig model_config(const Rcpp::List& l) {
   c.share_projection = Rcpp::as<bool>(l["share_projection"]);
   c.redraw_interval = Rcpp::as<int>(l["redraw_interval"]);
   c.head = Rcpp::as<std::string>(l["head"]) == "cnn" ? sclm::HeadKind::kCnn : sclm::HeadKind::kMlp;
+  if (l.containsElementNamed("subvectors") && !Rf_isNull(l["subvectors"])) {
+    const Rcpp::List s(l["subvectors"]);
+    auto& v = c.subvectors;
+    v.scales = Rcpp::as<std::vector<int>>(s["scales"]);
+    v.light_layers = Rcpp::as<int>(s["light_layers"]);
+    v.sharpness = Rcpp::as<double>(s["sharpness"]);
+    v.keep_share = Rcpp::as<double>(s["keep_share"]);
+    v.contrastive_weight = Rcpp::as<double>(s["contrastive_weight"]);
+    v.temperature = Rcpp::as<double>(s["temperature"]);
+    v.mutual_weight = Rcpp::as<double>(s["mutual_weight"]);
+    v.selection_weight = Rcpp::as<double>(s["selection_weight"]);
+  }
   return c;
 }
 
@@ -109,8 +121,10 @@ inline sclm::TokenizerConfig tokenizer_config(const Rcpp::List& l) {
       c.kind = sclm::TokenizerKind::kRank;
     } else if (kind == "counts") {
       c.kind = sclm::TokenizerKind::kCounts;
+    } else if (kind == "subvectors") {
+      c.kind = sclm::TokenizerKind::kSubvectors;
     } else {
-      Rcpp::stop("unknown tokenizer kind \"" + kind + "\"; expected \"bins\", \"value_bins\", \"rank\" or \"counts\"");
+      Rcpp::stop("unknown tokenizer kind \"" + kind + "\"; expected \"bins\", \"value_bins\", \"rank\", \"counts\" or \"subvectors\"");
     }
   }
   if (has("full_length")) c.full_length = Rcpp::as<bool>(l["full_length"]);

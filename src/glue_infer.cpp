@@ -14,7 +14,7 @@ Rcpp::List sclm_classify(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List t
   });
   return Rcpp::List::create(
       Rcpp::_["logits"] = glue::row_major_matrix(out.logits, view.n_cols, config.n_classes),
-      Rcpp::_["embeddings"] = with_embeddings ? Rcpp::RObject(glue::row_major_matrix(out.embeddings, view.n_cols, 2 * config.dim))
+      Rcpp::_["embeddings"] = with_embeddings ? Rcpp::RObject(glue::row_major_matrix(out.embeddings, view.n_cols, sclm::embedding_width(config)))
                                               : Rcpp::RObject(R_NilValue));
 }
 
@@ -27,7 +27,7 @@ Rcpp::NumericMatrix sclm_embed(Rcpp::RawVector weights, Rcpp::List model, Rcpp::
     return sclm::embed_cells(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view,
                              glue::int_vector(feature_map), glue::run_config(run), glue::user_interrupted);
   });
-  return glue::row_major_matrix(out, view.n_cols, 2 * config.dim);
+  return glue::row_major_matrix(out, view.n_cols, sclm::embedding_width(config));
 }
 
 // [[Rcpp::export(rng = false)]]
@@ -40,6 +40,21 @@ Rcpp::List sclm_gene_attention(Rcpp::RawVector weights, Rcpp::List model, Rcpp::
   });
   return Rcpp::List::create(Rcpp::_["cell"] = out.cell, Rcpp::_["feature"] = out.feature,
                             Rcpp::_["score"] = out.score);
+}
+
+// SCTrans selection of every cell: scores and mask (cells x tokens), class logits.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_salience(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
+                         Rcpp::IntegerVector feature_map, Rcpp::List run) {
+  const auto config = glue::model_config(model);
+  const auto view = glue::csc_view(counts);
+  const auto out = glue::run_interruptible([&] {
+    return sclm::salient_subvectors(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view,
+                                    glue::int_vector(feature_map), glue::run_config(run), glue::user_interrupted);
+  });
+  return Rcpp::List::create(Rcpp::_["scores"] = glue::row_major_matrix(out.scores, view.n_cols, out.n_tokens),
+                            Rcpp::_["mask"] = glue::row_major_matrix(out.mask, view.n_cols, out.n_tokens),
+                            Rcpp::_["logits"] = glue::row_major_matrix(out.logits, view.n_cols, config.n_classes));
 }
 
 // [[Rcpp::export(rng = false)]]

@@ -15,6 +15,23 @@ namespace sclm {
 
 enum class HeadKind { kMlp, kCnn };
 
+// SCTrans (Lin et al. 2024): tokens are sub-vectors of a cell's expression at several scales
+// (data/subvectors.h) instead of (gene, value) pairs; the tokenizer kind is kSubvectors.
+// Fine-tuning adds a supervised contrastive term and the gene-selection module: scores S of the
+// tokens (a query from the cell's mean state against the token keys, standardised per cell) give a
+// soft mask M = sigmoid(sharpness * (S - theta)), theta learned, that weights the sub-vectors of a
+// lightweight second encoder trained with the main one by mutual learning (KL both ways).
+struct SubvectorConfig {
+  std::vector<int> scales;        // empty: a token model
+  int light_layers = 1;           // blocks of the second encoder
+  double sharpness = 10;          // T in M = sigmoid(T (S - theta))
+  double keep_share = 0.25;       // target mean of M (a squared penalty keeps the selection sparse)
+  double contrastive_weight = 0.1;
+  double temperature = 0.1;       // of the supervised contrastive term
+  double mutual_weight = 1.0;     // of the two KL terms
+  double selection_weight = 1.0;  // of the sparsity penalty
+};
+
 struct ModelConfig {
   int n_features = 0;   // vocabulary size (genes)
   int n_classes = 0;    // labels; 0 for an encoder without a classifier head
@@ -33,7 +50,16 @@ struct ModelConfig {
   // The pooled mean covers expressed (value > 0) positions only; set for full-length tokenizers
   // (see complete_config), whose sequences are mostly zeros that would drown the cell's signal.
   bool pool_expressed = false;
+  SubvectorConfig subvectors;
 };
+
+inline bool is_subvector_model(const ModelConfig& model) { return !model.subvectors.scales.empty(); }
+
+// Width of a model's cell embedding: 2 * dim (CLS state and mean of the gene states), or for
+// SCTrans n_scales * dim (the mean state of each scale's tokens).
+inline int embedding_width(const ModelConfig& model) {
+  return is_subvector_model(model) ? static_cast<int>(model.subvectors.scales.size()) * model.dim : 2 * model.dim;
+}
 
 // The model a tokenizer feeds: n_values = max_value + 1, attention.max_length = longest sequence
 // (CLS included), pool_expressed = full length. Every core entry point applies it, so hosts never
@@ -137,8 +163,18 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
 
+// SCTrans gene selection for cells: per cell and token (row-major n_cells x n_tokens), the
+// standardised selection score S and the mask M in [0, 1]; and the main classifier's logits.
+struct Salience {
+  int n_tokens = 0;
+  std::vector<float> scores, mask, logits;
+};
+Salience salient_subvectors(const std::string& weights, const ModelConfig& model, const TokenizerConfig& tokenizer,
+                            const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
+                            const std::function<bool()>& interrupted);
+
 // Class logits (row-major n_cells x n_classes) and, when asked, the cell embeddings the
-// classifier sees (row-major n_cells x 2 * dim), from one pass over the cells.
+// classifier sees (row-major n_cells x embedding_width), from one pass over the cells.
 struct Classification {
   std::vector<float> logits;
   std::vector<float> embeddings;

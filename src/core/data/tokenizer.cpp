@@ -95,6 +95,8 @@ int max_value(const TokenizerConfig& config, int n_features) {
       return config.max_bin;
     case TokenizerKind::kRank:
       return std::max(0, std::min(config.max_tokens, n_features) - 1);
+    case TokenizerKind::kSubvectors:
+      return 0;
   }
   return config.max_bin;
 }
@@ -182,6 +184,8 @@ Tokenizer::Tokenizer(TokenizerConfig config, std::vector<int> feature_map, int n
         if (!(s > 0) || !std::isfinite(s))
           throw std::invalid_argument("gene_scale entries must be positive and finite");
       break;
+    case TokenizerKind::kSubvectors:
+      throw std::invalid_argument("SCTrans models read expression sub-vectors, not tokens");
     default:
       throw std::invalid_argument("unknown tokenizer kind");
   }
@@ -301,6 +305,8 @@ void Tokenizer::tokenize(const CscView& m, int col, TokenStore& store, long cell
       }
       break;
     }
+    case TokenizerKind::kSubvectors:
+      break;  // refused by the constructor
   }
   store.offsets.push_back(static_cast<std::int64_t>(store.genes.size()));
 }

@@ -51,7 +51,8 @@ constexpr int kGeneTokenOffset = 3;
 constexpr int kBinMaskToken = 1;   // bin vocabulary
 constexpr int kBinTokenOffset = 2;
 
-enum class TokenizerKind { kBins, kValueBins, kRank, kCounts };
+// kSubvectors: SCTrans reads every vocabulary gene's log1p(CP10k) (data/subvectors.h), no tokens.
+enum class TokenizerKind { kBins, kValueBins, kRank, kCounts, kSubvectors };
 
 struct TokenizerConfig {
   int max_tokens = 256;   // genes kept per cell
@@ -67,7 +68,8 @@ struct TokenizerConfig {
 
 // Largest value token a tokenizer emits (before kBinTokenOffset): the value vocabulary of the model
 // is 0..max_value(config, n_features).
-// kBins, kValueBins, kCounts: max_bin; kRank: min(max_tokens, n_features) - 1 (at least 0).
+// kBins, kValueBins, kCounts: max_bin; kRank: min(max_tokens, n_features) - 1 (at least 0);
+// kSubvectors: 0.
 int max_value(const TokenizerConfig& config, int n_features);
 
 // A matrix and the vocabulary index of each of its rows (-1: not in the vocabulary).

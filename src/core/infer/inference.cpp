@@ -6,6 +6,7 @@
 #include "api.h"
 #include "data/batch.h"
 #include "model/classifier.h"
+#include "model/sctrans.h"
 #include "util/backend.h"
 
 namespace sclm {
@@ -43,6 +44,38 @@ void run_batches(const std::string& weights, const ModelConfig& model_config, co
   }
 }
 
+// The same for SCTrans models (`model` built by the caller): one batch of dense expression levels
+// [B, G] at a time: consume(model, levels, first cell of the batch).
+template <typename Module, typename Consumer>
+void run_level_batches(Module model, const std::string& weights, const ModelConfig& config,
+                       const TokenizerConfig& tokenizer, const CscView& counts, const std::vector<int>& feature_map,
+                       const RunConfig& run, const std::function<bool()>& interrupted, const Consumer& consume) {
+  counts.validate();
+  if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
+  const auto device = resolve_device(run.device);
+  configure_runtime(run.num_threads);
+  deserialize_module(*model, weights, device);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  torch::InferenceMode inference_mode;
+  for (int start = 0; start < counts.n_cols; start += run.batch_size) {
+    if (interrupted && interrupted()) throw Interrupted();
+    const int end = std::min(counts.n_cols, start + run.batch_size);
+    LevelStore store;
+    append_levels(counts, feature_map, config.n_features, tokenizer.scale_factor, start, end, store);
+    std::vector<int> cells(end - start);
+    for (int c = 0; c < end - start; ++c) cells[c] = c;
+    consume(model, dense_levels(store, cells, config.n_features).to(device), start);
+  }
+}
+
+// A completed SCTrans configuration, checked.
+ModelConfig subvector_config(const ModelConfig& model, const TokenizerConfig& tokenizer) {
+  const ModelConfig config = complete_config(model, tokenizer);
+  check_subvector_config(config, tokenizer);
+  return config;
+}
+
 // Writes a batch's rows [B, width] into the row-major output that starts at cell `start`.
 void copy_rows(const torch::Tensor& rows, std::vector<float>& out, int start) {
   const auto cpu = rows.to(torch::kCPU, torch::kFloat32).contiguous();
@@ -57,9 +90,19 @@ Classification classify_cells(const std::string& weights, const ModelConfig& mod
                               const std::function<bool()>& interrupted, bool with_embeddings) {
   return with_torch_errors([&] {
     Classification out;
-    const int n_classes = model.n_classes, width = 2 * model.dim;
+    const int n_classes = model.n_classes, width = embedding_width(model);
     out.logits.resize(static_cast<std::size_t>(counts.n_cols) * n_classes);
     if (with_embeddings) out.embeddings.resize(static_cast<std::size_t>(counts.n_cols) * width);
+    if (is_subvector_model(model)) {
+      const auto config = subvector_config(model, tokenizer);
+      run_level_batches(SctransClassifier(config), weights, config, tokenizer, counts, feature_map, run, interrupted,
+                        [&](SctransClassifier& m, const torch::Tensor& levels, int start) {
+                          torch::Tensor pooled;
+                          copy_rows(m->forward(levels, with_embeddings ? &pooled : nullptr), out.logits, start);
+                          if (with_embeddings) copy_rows(pooled, out.embeddings, start);
+                        });
+      return out;
+    }
     run_batches<CellClassifier>(weights, model, tokenizer, counts, feature_map, run, interrupted,
                                 [&](CellClassifier& m, const TokenBatch& batch, const TokenStore&, int start) {
                                   torch::Tensor pooled;
@@ -76,7 +119,15 @@ std::vector<float> embed_cells(const std::string& encoder_weights, const ModelCo
                                const std::vector<int>& feature_map, const RunConfig& run,
                                const std::function<bool()>& interrupted) {
   return with_torch_errors([&] {
-    std::vector<float> out(static_cast<std::size_t>(counts.n_cols) * 2 * model.dim);
+    std::vector<float> out(static_cast<std::size_t>(counts.n_cols) * embedding_width(model));
+    if (is_subvector_model(model)) {
+      const auto config = subvector_config(model, tokenizer);
+      run_level_batches(SubvectorEncoder(config, config.n_layers), encoder_weights, config, tokenizer, counts,
+                        feature_map, run, interrupted, [&](SubvectorEncoder& m, const torch::Tensor& levels, int start) {
+                          copy_rows(m->pool(m(levels)), out, start);
+                        });
+      return out;
+    }
     run_batches<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted,
                               [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore&, int start) {
                                 copy_rows(m->pool(m->forward(batch), batch), out, start);
@@ -90,6 +141,8 @@ AttentionScores gene_attention(const std::string& encoder_weights, const ModelCo
                                const std::vector<int>& feature_map, const RunConfig& run,
                                const std::function<bool()>& interrupted) {
   return with_torch_errors([&] {
+    if (is_subvector_model(model))
+      throw std::invalid_argument("SCTrans models score sub-vectors, not genes: use salient_subvectors");
     AttentionScores out;
     run_batches<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted,
                               [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore& store, int start) {
@@ -108,11 +161,42 @@ AttentionScores gene_attention(const std::string& encoder_weights, const ModelCo
   });
 }
 
+Salience salient_subvectors(const std::string& weights, const ModelConfig& model, const TokenizerConfig& tokenizer,
+                            const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
+                            const std::function<bool()>& interrupted) {
+  return with_torch_errors([&] {
+    const auto config = subvector_config(model, tokenizer);
+    Salience out;
+    out.n_tokens = config.attention.max_length;
+    out.scores.resize(static_cast<std::size_t>(counts.n_cols) * out.n_tokens);
+    out.mask.resize(out.scores.size());
+    out.logits.resize(static_cast<std::size_t>(counts.n_cols) * config.n_classes);
+    run_level_batches(SctransClassifier(config), weights, config, tokenizer, counts, feature_map, run, interrupted,
+                      [&](SctransClassifier& m, const torch::Tensor& levels, int start) {
+                        const auto o = m->forward_all(levels);
+                        copy_rows(o.scores, out.scores, start);
+                        copy_rows(o.mask, out.mask, start);
+                        copy_rows(o.logits, out.logits, start);
+                      });
+    return out;
+  });
+}
+
 void validate_weights(const std::string& weights, const std::string& encoder_weights, const ModelConfig& model,
                       const TokenizerConfig& tokenizer) {
   with_torch_errors([&] {
-    const ModelConfig config = complete_config(model, tokenizer);
     const torch::Device cpu(torch::kCPU);
+    if (is_subvector_model(model)) {
+      const auto config = subvector_config(model, tokenizer);
+      if (!weights.empty()) {
+        SctransClassifier classifier(config);
+        deserialize_module(*classifier, weights, cpu);
+      }
+      SubvectorEncoder encoder(config, config.n_layers);
+      deserialize_module(*encoder, encoder_weights, cpu);
+      return 0;
+    }
+    const ModelConfig config = complete_config(model, tokenizer);
     if (!weights.empty()) {
       CellClassifier classifier(config);
       deserialize_module(*classifier, weights, cpu);

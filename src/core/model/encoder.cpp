@@ -10,6 +10,13 @@ namespace sclm {
 
 ModelConfig complete_config(ModelConfig model, const TokenizerConfig& tokenizer) {
   model.n_values = max_value(tokenizer, model.n_features) + 1;
+  if (is_subvector_model(model)) {
+    int tokens = 0;
+    for (int s : model.subvectors.scales) tokens += (model.n_features + s - 1) / std::max(s, 1);
+    model.attention.max_length = tokens;
+    model.pool_expressed = false;
+    return model;
+  }
   model.attention.max_length = 1 + (tokenizer.full_length ? model.n_features : tokenizer.max_tokens);
   model.pool_expressed = tokenizer.full_length;
   return model;

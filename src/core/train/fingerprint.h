@@ -16,8 +16,11 @@ std::string vector_hash(const std::vector<T>& v) {
   return fnv1a64_hex(reinterpret_cast<const unsigned char*>(v.data()), v.size() * sizeof(T));
 }
 
+inline std::string token_hash(const TokenStore& tokens) { return vector_hash(tokens.genes) + vector_hash(tokens.values); }
+
 inline std::string run_fingerprint(const std::string& kind, const ModelConfig& m, const TokenizerConfig& t,
-                                   const TrainConfig& train, const TokenStore& tokens, const std::string& extra) {
+                                   const TrainConfig& train, const std::string& data, const std::string& extra) {
+  const auto& sv = m.subvectors;
   std::ostringstream s;
   s << kind << ";f" << m.n_features << ";c" << m.n_classes << ";d" << m.dim << ";l" << m.n_layers << ";h" << m.n_heads
     << ";ff" << m.ff_dim << ";do" << m.dropout << ";a" << static_cast<int>(m.attention.kind) << ","
@@ -29,7 +32,9 @@ inline std::string run_fingerprint(const std::string& kind, const ModelConfig& m
     << train.label_smoothing << ";td" << train.token_dropout << ";w" << train.distributed.world_size << ";tb" << train.trainable_blocks << ";cw"
     << vector_hash(train.class_weights) << ";init" << fnv1a64_hex(reinterpret_cast<const unsigned char*>(train.init_encoder.data()), train.init_encoder.size())
     << ";fv" << vector_hash(train.feature_vectors) << "," << train.freeze_features
-    << ";genes" << vector_hash(tokens.genes) << ";values" << vector_hash(tokens.values) << ";" << extra;
+    << ";sv" << vector_hash(sv.scales) << "," << sv.light_layers << "," << sv.sharpness << "," << sv.keep_share << ","
+    << sv.contrastive_weight << "," << sv.temperature << "," << sv.mutual_weight << "," << sv.selection_weight
+    << ";data" << data << ";" << extra;
   return s.str();
 }
 

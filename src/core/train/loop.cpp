@@ -151,6 +151,21 @@ Totals evaluate(TrainingTask& task, const std::vector<int>& cells, int batch_siz
 
 }  // namespace
 
+// scBERT fine-tunes its last block; frozen parameters get no gradients.
+std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& model, int blocks, int n_layers) {
+  std::vector<torch::Tensor> out;
+  for (const auto& item : model.named_parameters()) {
+    const std::string& name = item.key();
+    bool train = blocks < 0 || name.rfind("encoder.", 0) != 0 ||
+                 (blocks > 0 && name.rfind("encoder.final_norm", 0) == 0);
+    for (int l = n_layers - blocks; !train && blocks > 0 && l < n_layers; ++l)
+      train = name.rfind("encoder.block" + std::to_string(l) + ".", 0) == 0;
+    item.value().requires_grad_(train);
+    if (train) out.push_back(item.value());
+  }
+  return out;
+}
+
 void check_train_config(const TrainConfig& t) {
   auto fail = [](const std::string& msg) { throw std::invalid_argument(msg); };
   if (t.epochs < 1) fail("epochs must be at least 1");

@@ -30,6 +30,10 @@ struct TrainingTask {
   std::string fingerprint;                     // settings + data; a checkpoint must match it
 };
 
+// The parameters fine-tuning updates (requires_grad set accordingly): all (blocks < 0), or all but
+// the encoder's ("encoder." names), plus its top `blocks` blocks and final norm.
+std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& model, int blocks, int n_layers);
+
 // Throws std::invalid_argument for bad settings.
 void check_train_config(const TrainConfig& config);
 

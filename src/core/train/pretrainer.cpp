@@ -5,6 +5,7 @@
 #include "data/batch.h"
 #include "data/masking.h"
 #include "model/classifier.h"
+#include "train/sctrans_trainer.h"
 #include "train/fingerprint.h"
 #include "train/loop.h"
 #include "train/split.h"
@@ -23,6 +24,7 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
     ModelConfig config = complete_config(model_config, tokenizer_config);
     config.n_classes = 0;
     check_model_config(config);
+    if (is_subvector_model(config)) return pretrain_sctrans(data, config, tokenizer_config, train, pretrain, callbacks);
 
     const auto device = resolve_device(train.device);
     configure_runtime(train.num_threads);
@@ -53,7 +55,7 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
     task.parameters = trainable_only(model->parameters());
     task.train_cells = split.train;
     task.validation_cells = split.validation;
-    task.fingerprint = run_fingerprint("pretrain", config, tokenizer_config, train, store,
+    task.fingerprint = run_fingerprint("pretrain", config, tokenizer_config, train, token_hash(store),
                                        std::to_string(pretrain.mask_fraction) + "," + std::to_string(pretrain.mask_replace) +
                                            "," + std::to_string(pretrain.balanced_masking) + "," +
                                            std::to_string(pretrain.contrastive_weight) + "," + std::to_string(pretrain.temperature));

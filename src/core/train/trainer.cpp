@@ -4,32 +4,13 @@
 #include "api.h"
 #include "data/batch.h"
 #include "model/classifier.h"
+#include "train/sctrans_trainer.h"
 #include "train/fingerprint.h"
 #include "train/loop.h"
 #include "train/split.h"
 #include "util/backend.h"
 
 namespace sclm {
-namespace {
-
-// The parameters fine-tuning updates: all, or the head plus the top `blocks` encoder blocks and
-// the final norm (scBERT fine-tunes its last block). The others are frozen (no gradients).
-std::vector<torch::Tensor> trainable_parameters(CellClassifier& model, int blocks, int n_layers) {
-  std::vector<torch::Tensor> out;
-  for (const auto& item : model->named_parameters()) {
-    const std::string& name = item.key();
-    bool train = blocks < 0 || name.rfind("encoder.", 0) != 0 ||
-                 (blocks > 0 && name.rfind("encoder.final_norm", 0) == 0);
-    for (int l = n_layers - blocks; !train && blocks > 0 && l < n_layers; ++l)
-      train = name.rfind("encoder.block" + std::to_string(l) + ".", 0) == 0;
-    item.value().requires_grad_(train);
-    if (train) out.push_back(item.value());
-  }
-  return out;
-}
-
-}  // namespace
-
 TrainResult train_classifier(const CscView& counts, const std::vector<int>& feature_map,
                              const std::vector<int>& labels, const ModelConfig& model_config,
                              const TokenizerConfig& tokenizer_config, const TrainConfig& train,
@@ -46,6 +27,9 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
       throw std::invalid_argument("class_weights must have one entry per class");
     if (train.trainable_blocks > config.n_layers)
       throw std::invalid_argument("trainable_blocks exceeds the number of blocks (" + std::to_string(config.n_layers) + ")");
+
+    if (is_subvector_model(config))
+      return train_sctrans_classifier(counts, feature_map, labels, config, tokenizer_config, train, callbacks);
 
     const auto device = resolve_device(train.device);
     configure_runtime(train.num_threads);
@@ -65,13 +49,13 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
 
     TrainingTask task;
     task.module = model.get();
-    task.parameters = trainable_parameters(model, train.trainable_blocks, config.n_layers);
+    task.parameters = trainable_parameters(*model, train.trainable_blocks, config.n_layers);
     model->encoder()->set_feature_embedding(train.init_encoder.empty() ? train.feature_vectors : std::vector<float>{},
                                             train.freeze_features);
     task.parameters = trainable_only(task.parameters);
     task.train_cells = split.train;
     task.validation_cells = split.validation;
-    task.fingerprint = run_fingerprint("classifier", config, tokenizer_config, train, store,
+    task.fingerprint = run_fingerprint("classifier", config, tokenizer_config, train, token_hash(store),
                                        vector_hash(labels));
     task.before_step = feature_redraws(model->encoder(), config);
     const bool keep_positions = positions_matter(config, tokenizer_config);

@@ -1,0 +1,71 @@
+# Gene order of an SCTrans vocabulary: sub-vectors group neighbouring vocabulary genes.
+
+# gene_positions as a data.frame(gene, chrom, start).
+gene_position_table <- function(x, call = parent.frame()) {
+  if (identical(x, "human")) {
+    x <- utils::read.delim(system.file("extdata", "human_gene_positions.tsv.gz", package = "scLM"),
+                           stringsAsFactors = FALSE)
+  } else if (methods::is(x, "GRanges")) {
+    genes <- if ("gene_name" %in% names(S4Vectors::mcols(x))) S4Vectors::mcols(x)$gene_name else names(x)
+    if (is.null(genes)) cli::cli_abort("{.arg gene_positions}: the GRanges needs names or a {.field gene_name} column.", call = call)
+    x <- data.frame(gene = as.character(genes), chrom = as.character(GenomicRanges::seqnames(x)),
+                    start = GenomicRanges::start(x), stringsAsFactors = FALSE)
+  }
+  if (!is.data.frame(x) || !all(c("gene", "chrom", "start") %in% names(x))) {
+    cli::cli_abort(c("{.arg gene_positions} must be {.val human}, a GRanges or a data.frame with columns {.field gene}, {.field chrom} and {.field start}.",
+                     "x" = "Got {.cls {class(x)[1]}}{if (is.data.frame(x)) paste0(' with columns ', paste(names(x), collapse = ', ')) else ''}."),
+                   call = call)
+  }
+  x <- data.frame(gene = as.character(x$gene), chrom = sub("^chr", "", as.character(x$chrom)),
+                  start = as.numeric(x$start), stringsAsFactors = FALSE)
+  x <- x[!is.na(x$gene) & !is.na(x$start), , drop = FALSE]
+  x[!duplicated(x$gene), , drop = FALSE]
+}
+
+# The config with its vocabulary put in the config's gene order (once: a vocabulary taken from a
+# trained model keeps its order). `counts`: the training matrices, for co-expression.
+order_vocabulary <- function(config, counts, seed = 1L) {
+  if (!is_sctrans(config) || isTRUE(config$gene_order_applied)) return(config)
+  features <- config$features
+  order <- switch(config$gene_order,
+                  vocabulary = seq_along(features),
+                  chromosome = chromosome_order(features, config$gene_positions),
+                  coexpression = coexpression_order(features, counts, config$scale_factor, seed))
+  config$features <- features[order]
+  config$gene_order_applied <- TRUE
+  config
+}
+
+chromosome_order <- function(features, positions) {
+  at <- match(features, positions$gene)
+  chrom <- positions$chrom[at]
+  number <- suppressWarnings(as.numeric(chrom))
+  rank <- ifelse(!is.na(number), number, match(chrom, c("X", "Y", "M", "MT"), nomatch = 0L) + 1000)
+  if (sum(!is.na(at)) < 0.5 * length(features)) {
+    cli::cli_warn(c("Only {sum(!is.na(at))} of {length(features)} vocabulary genes have a position in {.arg gene_positions}.",
+                    "i" = "The others keep their vocabulary order after the placed genes."), call = NULL)
+  }
+  order(is.na(at), rank, chrom, positions$start[at], seq_along(features))
+}
+
+# Average-linkage clustering of the genes' correlation over up to 2,000 cells.
+coexpression_order <- function(features, counts, scale_factor, seed) {
+  blocks <- lapply(counts, function(m) {
+    m <- methods::as(m, "CsparseMatrix")
+    m <- Matrix::t(Matrix::t(m) / pmax(Matrix::colSums(m), 1e-12)) * scale_factor
+    rows <- match(features, rownames(m))
+    present <- which(!is.na(rows))
+    entries <- methods::as(m[rows[present], , drop = FALSE], "TsparseMatrix")
+    Matrix::sparseMatrix(i = present[entries@i + 1L], j = entries@j + 1L, x = log1p(entries@x),
+                         dims = c(length(features), ncol(m)))
+  })
+  x <- do.call(cbind, blocks)
+  if (ncol(x) > 2000L) x <- x[, with_seed(seed, sort(sample.int(ncol(x), 2000L))), drop = FALSE]
+  n <- ncol(x)
+  means <- Matrix::rowMeans(x)
+  covariance <- (as.matrix(Matrix::tcrossprod(x)) - n * tcrossprod(means)) / (n - 1)
+  sd <- sqrt(pmax(diag(covariance), 0))
+  correlation <- covariance / outer(sd, sd)
+  correlation[!is.finite(correlation)] <- 0
+  stats::hclust(stats::as.dist(1 - correlation), method = "average")$order
+}

@@ -1,0 +1,108 @@
+#' SCTrans: multi-scale gene sub-vector tokens with gene selection
+#'
+#' The configuration of an SCTrans model (Lin et al., IJCAI 2024). A cell's expression,
+#' `log1p(CP10k)` of every vocabulary gene in vocabulary order, is cut into consecutive
+#' sub-vectors of `scales` genes (16, 32 and 64 by default); each sub-vector is projected to one
+#' token by a linear map of its scale, and a learned position embedding marks its place. All
+#' tokens form one sequence, so the queries of every scale attend over the keys and values of
+#' all scales (multi-scale attention); the cell representation concatenates the mean output of
+#' each scale (`length(scales) * dim` numbers, see [embed_cells()]).
+#'
+#' * Pretraining ([pretrain()]) is masked sub-vector completion, a masked autoencoder: per
+#'   cell, `mask_fraction` (default 0.75) of the gene blocks of the largest scale are hidden at
+#'   every scale (so a hidden gene cannot be read from a coarser sub-vector), the encoder sees
+#'   the visible tokens only, and a light decoder (one block) reconstructs the hidden
+#'   sub-vectors (mean squared error).
+#' * Fine-tuning ([finetune()]) minimises the cross-entropy of the classifier on the encoder
+#'   plus a supervised contrastive term (cells of one type pulled together, temperature
+#'   `temperature`, weight `contrastive_weight`) and trains the gene-selection module: the
+#'   scores `S = QK^T / sqrt(dim)` of the tokens (the query from the cell's mean state, the
+#'   keys from each token's state, standardised within the cell) give a soft mask
+#'   `M = sigmoid(sharpness * (S - theta))` with a learned threshold `theta`. `M` weights the
+#'   sub-vectors fed to a lightweight second encoder (`light_layers` blocks) with its own
+#'   classifier; the two classifiers learn from each other (KL divergence both ways, weight
+#'   `mutual_weight`), and a penalty (weight `selection_weight`) keeps the mean of `M` near
+#'   `keep_share`. [salient_features()] reports the selected sub-vectors and their genes.
+#'
+#' Sub-vectors group neighbouring genes of the vocabulary, so the gene order matters:
+#' * `"vocabulary"`: the vocabulary order. Chosen from a count matrix, the vocabulary keeps the
+#'   matrix's row order (for Cell Ranger output that is already genome order).
+#' * `"chromosome"`: genes sorted by chromosome and start position from `gene_positions`;
+#'   genes without a position follow in vocabulary order.
+#' * `"coexpression"`: genes ordered by average-linkage hierarchical clustering of their
+#'   correlation (`log1p(CP10k)`, up to 2,000 training cells), so a sub-vector holds genes that
+#'   vary together. `bench/sctrans.R` measures the three orders.
+#'
+#' @inheritParams scLMConfig
+#' @param scales Sub-vector sizes in genes; distinct, and each must divide the largest.
+#' @param gene_order `"vocabulary"`, `"chromosome"` or `"coexpression"` (see Details).
+#' @param gene_positions For `gene_order = "chromosome"`: `"human"` (the positions of GRCh38
+#'   genes shipped with scLM, from org.Hs.eg.db, matched by symbol), a data.frame with columns
+#'   `gene`, `chrom` and `start`, or a GRanges named by gene (or with a `gene_name` column).
+#' @param attention `"full"` or `"performer"`.
+#' @param light_layers Transformer blocks of the second (selection) encoder.
+#' @param contrastive_weight,temperature Weight and temperature of the supervised contrastive
+#'   term.
+#' @param mutual_weight Weight of the two KL terms of mutual learning.
+#' @param keep_share Target mean of the selection mask (the share of sub-vectors kept).
+#' @param sharpness Slope `T` of the selection mask.
+#' @param selection_weight Weight of the penalty `(mean(M) - keep_share)^2`.
+#' @return An `scLM_config`.
+#' @seealso [salient_features()], [finetune()], [pretrain()]
+#' @examples
+#' cfg <- sctrans_config(n_features = 1000)
+#' cfg
+#' sctrans_config(scales = c(8, 16), gene_order = "coexpression")
+#' @export
+sctrans_config <- function(n_features = 2000L, features = NULL, scales = c(16L, 32L, 64L),
+                           gene_order = c("vocabulary", "chromosome", "coexpression"), gene_positions = NULL,
+                           dim = 32L, n_layers = 2L, n_heads = 4L, ff_dim = 2L * dim, dropout = 0.1,
+                           attention = c("full", "performer"), light_layers = 1L, contrastive_weight = 0.1,
+                           temperature = 0.1, mutual_weight = 1, keep_share = 0.25, sharpness = 10,
+                           selection_weight = 1, scale_factor = 1e4) {
+  attention <- check_choice(attention, c("full", "performer"), "attention")
+  config <- scLMConfig(n_features = n_features, features = features, dim = dim, n_layers = n_layers,
+                       n_heads = n_heads, ff_dim = ff_dim, dropout = dropout, attention = attention,
+                       scale_factor = scale_factor)
+  gene_order <- check_choice(gene_order, c("vocabulary", "chromosome", "coexpression"), "gene_order")
+  if (gene_order == "chromosome" && is.null(gene_positions)) {
+    cli::cli_abort(c("{.code gene_order = \"chromosome\"} needs {.arg gene_positions}.",
+                     "i" = "Use {.code gene_positions = \"human\"} for human gene symbols, or give a data.frame with {.field gene}, {.field chrom} and {.field start}."))
+  }
+  if (!is.null(gene_positions) && gene_order != "chromosome") {
+    cli::cli_abort("{.arg gene_positions} is used with {.code gene_order = \"chromosome\"} only.")
+  }
+  config$tokenizer <- "subvectors"
+  config$full_length <- TRUE
+  config$gene_order <- gene_order
+  config$gene_positions <- if (gene_order == "chromosome") gene_position_table(gene_positions)
+  config$subvectors <- list(
+    scales = check_scales(scales, config$n_features),
+    light_layers = check_count(light_layers, 1L, 64L),
+    sharpness = check_number(sharpness, 0.01, 1000, "sharpness"),
+    keep_share = check_number(keep_share, 0.01, 0.99, "keep_share"),
+    contrastive_weight = check_number(contrastive_weight, 0, 100, "contrastive_weight"),
+    temperature = check_number(temperature, 0.001, 10, "temperature"),
+    mutual_weight = check_number(mutual_weight, 0, 100, "mutual_weight"),
+    selection_weight = check_number(selection_weight, 0, 1000, "selection_weight"))
+  config
+}
+
+is_sctrans <- function(config) identical(config$tokenizer, "subvectors")
+
+check_scales <- function(scales, n_features, call = parent.frame()) {
+  if (!is.numeric(scales) || length(scales) < 1L || anyNA(scales) || any(scales < 1) || any(scales != round(scales))) {
+    cli::cli_abort("{.arg scales} must be positive whole numbers (genes per sub-vector), e.g. {.code c(16, 32, 64)}.", call = call)
+  }
+  scales <- as.integer(scales)
+  if (anyDuplicated(scales)) cli::cli_abort("{.arg scales} must be distinct, not {.val {scales}}.", call = call)
+  largest <- max(scales)
+  if (any(largest %% scales != 0L)) {
+    cli::cli_abort(c("Every sub-vector scale must divide the largest ({largest}); {.val {scales[largest %% scales != 0L]}} do{?es/} not.",
+                     "i" = "Nested scales let masking hide a gene at every scale; try {.code c(16, 32, 64)}."), call = call)
+  }
+  if (largest * 2L > n_features) {
+    cli::cli_abort("The largest scale ({largest} genes) must be at most half of {.arg n_features} ({n_features}).", call = call)
+  }
+  scales
+}
