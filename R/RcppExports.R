@@ -25,6 +25,10 @@ sclm_gene_attention <- function(weights, model, tokenizer, counts, feature_map, 
     .Call(`_scLM_sclm_gene_attention`, weights, model, tokenizer, counts, feature_map, run)
 }
 
+sclm_salience <- function(weights, model, tokenizer, counts, feature_map, run) {
+    .Call(`_scLM_sclm_salience`, weights, model, tokenizer, counts, feature_map, run)
+}
+
 sclm_validate_weights <- function(weights, encoder_weights, model, tokenizer) {
     invisible(.Call(`_scLM_sclm_validate_weights`, weights, encoder_weights, model, tokenizer))
 }

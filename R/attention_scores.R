@@ -26,6 +26,10 @@ attention_scores <- function(model, x, group_by = NULL, assay = NULL, layer = NU
                              min_overlap = 0.25, num_threads = default_threads(), device = "auto",
                              verbose = TRUE) {
   check_model(model)
+  if (is_sctrans(model$config)) {
+    cli::cli_abort(c("SCTrans models attend over gene sub-vectors, not single genes.",
+                     "i" = "Use {.fn salient_features} for the selected sub-vectors and their genes per cell type."))
+  }
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
   groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))

@@ -37,8 +37,10 @@ load_model <- function(file) {
     corrupt("its fields have the wrong types or sizes.")
   }
   # The settings are checked as scLMConfig() checks a user's, before a model is built from them.
-  settings <- m$config[intersect(names(m$config), names(formals(scLMConfig)))]
-  tryCatch(do.call(scLMConfig, settings), error = function(e) corrupt(paste("its settings are invalid:", conditionMessage(e))))
+  constructor <- if (is_sctrans(m$config)) sctrans_config else scLMConfig
+  settings <- c(m$config, m$config$subvectors)
+  settings <- settings[intersect(names(settings), names(formals(constructor)))]
+  tryCatch(do.call(constructor, settings), error = function(e) corrupt(paste("its settings are invalid:", conditionMessage(e))))
   model <- structure(m, class = "scLM_model")
   # A pretrained model's `weights` include its masked-prediction head; only its encoder is checked.
   classifier <- if (is_pretrained_only(model)) raw(0) else model$weights

@@ -28,6 +28,11 @@ objective_of <- function(training) {
   if (isTRUE(training$masking$contrastive_weight > 0)) paste(training$objective, "+ contrastive") else training$objective
 }
 
+tokens_text <- function(config) {
+  if (is_sctrans(config)) return(sprintf("%s-gene sub-vectors in %s order", paste(config$subvectors$scales, collapse = "/"), config$gene_order))
+  if (isTRUE(config$full_length)) "all features per cell" else sprintf("top %d features per cell", config$max_tokens)
+}
+
 # annotate_cells() needs a classifier, not a pretrained encoder.
 check_classifier <- function(model, call = parent.frame()) {
   check_model(model, call = call)
@@ -54,9 +59,8 @@ print.scLM_model <- function(x, ...) {
     sprintf("%d labels: %s", length(x$labels), paste(x$labels, collapse = ", "))
   cat(sprintf("<scLM_model> %s (%s)\n", x$id, x$modality),
       sprintf("%d %s; %s\n", length(x$features), if (is_atac(x$config)) sprintf("%g kb peak islands", x$config$island_size / 1000) else "genes", what),
-      sprintf("%d layer(s), dim %d, %d heads, %s attention, %s parameters; %s\n", x$config$n_layers,
-              x$config$dim, x$config$n_heads, x$config$attention, format(t$n_parameters, big.mark = ","),
-              if (isTRUE(x$config$full_length)) "all features per cell" else paste("top", x$config$max_tokens, "features per cell")),
+      sprintf("%s, %s parameters; %s\n", architecture_text(x$config), format(t$n_parameters, big.mark = ","),
+              tokens_text(x$config)),
       sep = "")
   if (nrow(x$history)) {
     best <- x$history[x$history$epoch == t$best_epoch, ]

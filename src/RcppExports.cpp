@@ -89,6 +89,21 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_salience
+Rcpp::List sclm_salience(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, Rcpp::List run);
+RcppExport SEXP _scLM_sclm_salience(SEXP weightsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP countsSEXP, SEXP feature_mapSEXP, SEXP runSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::RawVector >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type feature_map(feature_mapSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type run(runSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_salience(weights, model, tokenizer, counts, feature_map, run));
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_validate_weights
 void sclm_validate_weights(Rcpp::RawVector weights, Rcpp::RawVector encoder_weights, Rcpp::List model, Rcpp::List tokenizer);
 RcppExport SEXP _scLM_sclm_validate_weights(SEXP weightsSEXP, SEXP encoder_weightsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP) {
@@ -249,6 +264,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_classify", (DL_FUNC) &_scLM_sclm_classify, 7},
     {"_scLM_sclm_embed", (DL_FUNC) &_scLM_sclm_embed, 6},
     {"_scLM_sclm_gene_attention", (DL_FUNC) &_scLM_sclm_gene_attention, 6},
+    {"_scLM_sclm_salience", (DL_FUNC) &_scLM_sclm_salience, 6},
     {"_scLM_sclm_validate_weights", (DL_FUNC) &_scLM_sclm_validate_weights, 4},
     {"_scLM_sclm_checksum", (DL_FUNC) &_scLM_sclm_checksum, 1},
     {"_scLM_sclm_encode_data", (DL_FUNC) &_scLM_sclm_encode_data, 1},

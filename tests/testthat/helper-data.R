@@ -49,3 +49,13 @@ atac_model <- function() {
   .cache$atac_model
 }
 atac_test_cells <- function() seq(5, ncol(granja_atac()$counts), by = 5)
+
+# A small SCTrans model on the small split, shared by the SCTrans tests.
+sctrans_model <- function() {
+  if (is.null(.cache$sctrans)) {
+    p <- pbmc3k(); s <- small_split()
+    .cache$sctrans <- finetune(sctrans_config(n_features = 600), p$counts[, s$train], labels = p$cell_type[s$train],
+                               epochs = 15, seed = 1, verbose = FALSE)
+  }
+  .cache$sctrans
+}
