@@ -14,9 +14,11 @@ source("bench/shared_data.R")
 source("inst/scripts/standard_split.R")
 pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
 # Rscript bench/sctrans.R [symphony seeds, default 1]: pbmc3k always runs seeds 1:3.
-seeds <- 1:3
+# Rscript bench/sctrans.R selection: only the seed-1 pbmc3k SCTrans model and its gene selection.
 args <- commandArgs(trailingOnly = TRUE)
-symphony_seeds <- if (length(args)) as.integer(strsplit(args[1], ",")[[1]]) else 1L
+selection_only <- identical(args[1], "selection")
+seeds <- if (selection_only) 1L else 1:3
+symphony_seeds <- if (length(args) && !selection_only) as.integer(strsplit(args[1], ",")[[1]]) else 1L
 rows <- list()
 record <- function(dataset, test, model_name, seed, model, counts, truth, seconds) {
   pred <- annotate_cells(model, counts, verbose = FALSE)$labels
@@ -46,6 +48,7 @@ models <- list()
 for (seed in seeds) {
   for (name in names(configs)) {
     if (seed > 1 && !name %in% c("sctrans", "tokens_scbert_bins")) next  # ablations and gene orders: seed 1 (time)
+    if (selection_only && name != "sctrans") next
     f <- fit(configs[[name]], pbmc$counts[, split$train], pbmc$cell_type[split$train], seed)
     record("pbmc3k", "80/20", name, seed, f$model, pbmc$counts[, split$test], pbmc$cell_type[split$test], f$seconds)
     if (seed == 1 && name == "sctrans") models$sctrans <- f$model
@@ -53,7 +56,7 @@ for (seed in seeds) {
 }
 
 sym <- read_shared("pbmc_3x10x_symphony_1767genes")
-for (seed in symphony_seeds) {
+for (seed in if (selection_only) integer(0) else symphony_seeds) {
   for (test_batch in c("3pv1", "3pv2", "5p")) {
     test <- which(sym$batch == test_batch)
     train <- which(sym$batch != test_batch)
@@ -65,7 +68,7 @@ for (seed in symphony_seeds) {
   }
 }
 res <- do.call(rbind, rows)
-out <- "bench/results/sctrans.tsv"
+out <- if (selection_only) "bench/results/sctrans_selection_model.tsv" else "bench/results/sctrans.tsv"
 writeLines(sprintf("# %s; %d cores; finetune() defaults (20 epochs, early stopping)", format(Sys.Date()),
                    parallel::detectCores()), out)
 suppressWarnings(utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE, append = TRUE))
