@@ -12,61 +12,69 @@
 namespace sclm {
 namespace {
 
-// Loads `weights` into a Module (CellClassifier or TokenEncoder) and feeds it one batch of
-// tokenized cells at a time: consume(module, batch, store, first cell of the batch).
-template <typename Module, typename Consumer>
-void run_batches(const std::string& weights, const ModelConfig& model_config, const TokenizerConfig& tokenizer_config,
-                 const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
-                 const std::function<bool()>& interrupted, const Consumer& consume) {
+// Loads `weights` into `model` and feeds it one batch of cells at a time:
+// consume(model, input(first cell, end cell, device), first cell).
+template <typename Module, typename MakeInput, typename Consumer>
+void for_each_batch(Module model, const std::string& weights, const CscView& counts, const RunConfig& run,
+                    const std::function<bool()>& interrupted, const MakeInput& input, const Consumer& consume) {
   counts.validate();
   if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
   const auto device = resolve_device(run.device);
   configure_runtime(run.num_threads);
-  const ModelConfig config = complete_config(model_config, tokenizer_config);
-  Module model(config);
   deserialize_module(*model, weights, device);
   model->to(device);
   model->eval();
   torch::NoGradGuard no_grad;
   torch::InferenceMode inference_mode;
-
-  const Tokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
   for (int start = 0; start < counts.n_cols; start += run.batch_size) {
     if (interrupted && interrupted()) throw Interrupted();
-    const int end = std::min(counts.n_cols, start + run.batch_size);
-    TokenStore store;
-    std::vector<int> cells;
-    for (int j = start; j < end; ++j) {
-      tokenizer.tokenize(counts, j, store);
-      cells.push_back(j - start);
-    }
-    consume(model, make_batch(store, cells).to(device), store, start);
+    consume(model, input(start, std::min(counts.n_cols, start + run.batch_size), device), start);
   }
 }
 
-// The same for SCTrans models (`model` built by the caller): one batch of dense expression levels
-// [B, G] at a time: consume(model, levels, first cell of the batch).
+struct TokenInput {
+  TokenStore store;
+  TokenBatch batch;
+};
+
+// Token models (CellClassifier or TokenEncoder): consume(module, batch, store, first cell).
+template <typename Module, typename Consumer>
+void run_batches(const std::string& weights, const ModelConfig& model_config, const TokenizerConfig& tokenizer_config,
+                 const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
+                 const std::function<bool()>& interrupted, const Consumer& consume) {
+  const ModelConfig config = complete_config(model_config, tokenizer_config);
+  const Tokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
+  for_each_batch(
+      Module(config), weights, counts, run, interrupted,
+      [&](int start, int end, const torch::Device& device) {
+        TokenInput in;
+        std::vector<int> cells;
+        for (int j = start; j < end; ++j) {
+          tokenizer.tokenize(counts, j, in.store);
+          cells.push_back(j - start);
+        }
+        in.batch = make_batch(in.store, cells).to(device);
+        return in;
+      },
+      [&](Module& m, const TokenInput& in, int start) { consume(m, in.batch, in.store, start); });
+}
+
+// SCTrans models (`model` built by the caller): dense expression levels [B, G];
+// consume(module, levels, first cell).
 template <typename Module, typename Consumer>
 void run_level_batches(Module model, const std::string& weights, const ModelConfig& config,
                        const TokenizerConfig& tokenizer, const CscView& counts, const std::vector<int>& feature_map,
                        const RunConfig& run, const std::function<bool()>& interrupted, const Consumer& consume) {
-  counts.validate();
-  if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
-  const auto device = resolve_device(run.device);
-  configure_runtime(run.num_threads);
-  deserialize_module(*model, weights, device);
-  model->eval();
-  torch::NoGradGuard no_grad;
-  torch::InferenceMode inference_mode;
-  for (int start = 0; start < counts.n_cols; start += run.batch_size) {
-    if (interrupted && interrupted()) throw Interrupted();
-    const int end = std::min(counts.n_cols, start + run.batch_size);
-    LevelStore store;
-    append_levels(counts, feature_map, config.n_features, tokenizer.scale_factor, start, end, store);
-    std::vector<int> cells(end - start);
-    for (int c = 0; c < end - start; ++c) cells[c] = c;
-    consume(model, dense_levels(store, cells, config.n_features).to(device), start);
-  }
+  for_each_batch(
+      model, weights, counts, run, interrupted,
+      [&](int start, int end, const torch::Device& device) {
+        LevelStore store;
+        append_levels(counts, feature_map, config.n_features, tokenizer.scale_factor, start, end, store);
+        std::vector<int> cells(end - start);
+        for (int c = 0; c < end - start; ++c) cells[c] = c;
+        return dense_levels(store, cells, config.n_features).to(device);
+      },
+      consume);
 }
 
 // A completed SCTrans configuration, checked.

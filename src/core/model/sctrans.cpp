@@ -25,8 +25,13 @@ void check_subvector_config(const ModelConfig& c, const TokenizerConfig& tokeniz
 
 SubvectorEncoderImpl::SubvectorEncoderImpl(const ModelConfig& c, int n_layers)
     : layout_(c.n_features, c.subvectors.scales) {
-  for (int s = 0; s < layout_.n_scales(); ++s)
+  for (int s = 0; s < layout_.n_scales(); ++s) {
     projections_.push_back(register_module("project" + std::to_string(s), torch::nn::Linear(layout_.scales()[s], c.dim)));
+    readouts_.push_back(register_module("readout" + std::to_string(s), torch::nn::Linear(layout_.count(s) * c.dim, c.dim)));
+    torch::NoGradGuard no_grad;
+    readouts_.back()->weight.zero_();
+    readouts_.back()->bias.zero_();
+  }
   position_ = register_parameter("position", torch::randn({layout_.n_tokens(), c.dim}) * 0.02);
   for (int l = 0; l < n_layers; ++l) blocks_.push_back(register_module("block" + std::to_string(l), EncoderBlock(c, true)));
   final_norm_ = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim})));
@@ -51,10 +56,13 @@ torch::Tensor SubvectorEncoderImpl::forward(const torch::Tensor& levels, const t
   return encode(x, torch::zeros({x.size(0), x.size(1)}, torch::TensorOptions().dtype(torch::kBool).device(x.device())));
 }
 
-torch::Tensor SubvectorEncoderImpl::pool(const torch::Tensor& hidden) const {
-  std::vector<torch::Tensor> means;
-  for (int s = 0; s < layout_.n_scales(); ++s) means.push_back(hidden.narrow(1, layout_.first_token(s), layout_.count(s)).mean(1));
-  return torch::cat(means, 1);
+torch::Tensor SubvectorEncoderImpl::pool(const torch::Tensor& hidden) {
+  std::vector<torch::Tensor> scales;
+  for (int s = 0; s < layout_.n_scales(); ++s) {
+    const auto states = hidden.narrow(1, layout_.first_token(s), layout_.count(s));
+    scales.push_back(states.mean(1) + readouts_[s](states.flatten(1)));
+  }
+  return torch::cat(scales, 1);
 }
 
 SctransClassifierImpl::SctransClassifierImpl(const ModelConfig& c) : dropout_(c.dropout), sharpness_(c.subvectors.sharpness) {

@@ -18,7 +18,10 @@ void check_subvector_config(const ModelConfig& config, const TokenizerConfig& to
 // Sub-vector tokens: each sub-vector projected by its scale's linear map, plus a learned
 // embedding of its position among all T tokens (which also tells the scales apart). All tokens
 // share one sequence, so the queries of each scale attend over the keys and values of every scale
-// (multi-scale attention); the cell embedding concatenates each scale's mean output state.
+// (multi-scale attention); the cell embedding concatenates one vector per scale: the mean of its
+// tokens' output states plus a learned linear read-out of all of them in order, which keeps where
+// in the gene order a signal sits (the read-out starts at zero, so an encoder that was only
+// pretrained pools by the mean).
 class SubvectorEncoderImpl : public torch::nn::Module {
  public:
   SubvectorEncoderImpl(const ModelConfig& config, int n_layers);
@@ -31,11 +34,11 @@ class SubvectorEncoderImpl : public torch::nn::Module {
   // Hidden states [B, T, D] of all tokens.
   torch::Tensor forward(const torch::Tensor& levels, const torch::Tensor& token_weights = {});
   // Cell embedding [B, n_scales * D] from the states of all T tokens.
-  torch::Tensor pool(const torch::Tensor& hidden) const;
+  torch::Tensor pool(const torch::Tensor& hidden);
 
  private:
   SubvectorLayout layout_;
-  std::vector<torch::nn::Linear> projections_;
+  std::vector<torch::nn::Linear> projections_, readouts_;
   torch::Tensor position_;
   std::vector<EncoderBlock> blocks_;
   torch::nn::LayerNorm final_norm_{nullptr};

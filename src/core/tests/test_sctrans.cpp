@@ -151,6 +151,18 @@ TEST(Sctrans, HiddenSubvectorsNeverReachTheReconstruction) {
   for (std::size_t s = 0; s < a.size(); ++s) EXPECT_TRUE(torch::allclose(a[s], b[s]));
 }
 
+TEST(Sctrans, AnUntrainedReadOutPoolsByTheMeanOfEachScale) {
+  SctransFixture f;
+  SubvectorEncoder encoder(complete_config(f.model, f.tokenizer), 1);
+  const auto& layout = encoder->layout();
+  const auto hidden = torch::randn({4, layout.n_tokens(), f.model.dim});
+  const auto pooled = encoder->pool(hidden);
+  ASSERT_EQ(pooled.size(1), layout.n_scales() * f.model.dim);
+  for (int s = 0; s < layout.n_scales(); ++s)
+    EXPECT_TRUE(torch::allclose(pooled.narrow(1, s * f.model.dim, f.model.dim),
+                                hidden.narrow(1, layout.first_token(s), layout.count(s)).mean(1), 1e-5, 1e-6));
+}
+
 TEST(Sctrans, ClassifierLearnsAndSelectsWithAMaskInZeroOne) {
   SctransFixture f;
   f.train.epochs = 12;
@@ -176,6 +188,10 @@ TEST(Sctrans, ClassifierLearnsAndSelectsWithAMaskInZeroOne) {
   const auto classified = classify_cells(fit.weights, f.model, f.tokenizer, f.data.view(), f.map, run, {}, true);
   for (std::size_t k = 0; k < classified.logits.size(); ++k) ASSERT_NEAR(classified.logits[k], salience.logits[k], 1e-4);
   EXPECT_EQ(classified.embeddings.size(), static_cast<std::size_t>(f.data.n_cols) * 3 * f.model.dim);
+  // the encoder alone embeds cells as the classifier does
+  const auto embedded = embed_cells(fit.encoder_weights, f.model, f.tokenizer, f.data.view(), f.map, run, {});
+  ASSERT_EQ(embedded.size(), classified.embeddings.size());
+  for (std::size_t k = 0; k < embedded.size(); ++k) ASSERT_NEAR(embedded[k], classified.embeddings[k], 1e-4);
   EXPECT_NO_THROW(validate_weights(fit.weights, fit.encoder_weights, f.model, f.tokenizer));
   EXPECT_THROW(gene_attention(fit.encoder_weights, f.model, f.tokenizer, f.data.view(), f.map, run, {}), std::invalid_argument);
 }

@@ -10,6 +10,7 @@
 
 #include "model/encoder.h"
 #include "train/data_parallel.h"
+#include "util/backend.h"
 #include "train/schedule.h"
 
 namespace sclm {
@@ -164,6 +165,13 @@ std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& model, int bl
     if (train) out.push_back(item.value());
   }
   return out;
+}
+
+torch::Device start_run(const TrainConfig& config) {
+  const auto device = resolve_device(config.device);
+  configure_runtime(config.num_threads);
+  torch::manual_seed(config.seed);
+  return device;
 }
 
 void check_train_config(const TrainConfig& t) {

@@ -34,6 +34,9 @@ struct TrainingTask {
 // the encoder's ("encoder." names), plus its top `blocks` blocks and final norm.
 std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& model, int blocks, int n_layers);
 
+// The device of a run, after setting the thread count and seeding torch from `config`.
+torch::Device start_run(const TrainConfig& config);
+
 // Throws std::invalid_argument for bad settings.
 void check_train_config(const TrainConfig& config);
 

@@ -26,9 +26,7 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
     check_model_config(config);
     if (is_subvector_model(config)) return pretrain_sctrans(data, config, tokenizer_config, train, pretrain, callbacks);
 
-    const auto device = resolve_device(train.device);
-    configure_runtime(train.num_threads);
-    torch::manual_seed(train.seed);
+    const auto device = start_run(train);
     std::mt19937_64 rng(train.seed);
 
     // Cells of all matrices in one token store; cell ids continue across matrices so value-bin

@@ -40,9 +40,7 @@ TrainResult train_sctrans_classifier(const CscView& counts, const std::vector<in
                                      const TokenizerConfig& tokenizer, const TrainConfig& train,
                                      const TrainCallbacks& callbacks) {
   check_subvector_config(config, tokenizer);
-  const auto device = resolve_device(train.device);
-  configure_runtime(train.num_threads);
-  torch::manual_seed(train.seed);
+  const auto device = start_run(train);
   std::mt19937_64 rng(train.seed);
 
   LevelStore store;
@@ -99,9 +97,7 @@ TrainResult pretrain_sctrans(const std::vector<MappedMatrix>& data, const ModelC
                              const TokenizerConfig& tokenizer, const TrainConfig& train, const PretrainConfig& pretrain,
                              const TrainCallbacks& callbacks) {
   check_subvector_config(config, tokenizer);
-  const auto device = resolve_device(train.device);
-  configure_runtime(train.num_threads);
-  torch::manual_seed(train.seed);
+  const auto device = start_run(train);
   std::mt19937_64 rng(train.seed);
 
   LevelStore store;

@@ -31,9 +31,7 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
     if (is_subvector_model(config))
       return train_sctrans_classifier(counts, feature_map, labels, config, tokenizer_config, train, callbacks);
 
-    const auto device = resolve_device(train.device);
-    configure_runtime(train.num_threads);
-    torch::manual_seed(train.seed);
+    const auto device = start_run(train);
     std::mt19937_64 rng(train.seed);
 
     const Tokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
