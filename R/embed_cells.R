@@ -10,8 +10,9 @@
 #'   states, which masked pretraining shapes most), `dim` columns each.
 #' @param name Name of the reduction added to SingleCellExperiment (`reducedDim`) or Seurat
 #'   (`DimReduc`) objects.
-#'   For [sctrans_config()] models the embedding is the mean state of each scale's sub-vector
-#'   tokens, concatenated (`length(scales) * dim` columns), and `pooling` must stay at its default.
+#'   For [sctrans_config()] models the embedding joins one vector per scale, the mean state of
+#'   its sub-vector tokens plus a read-out learned in fine-tuning (`length(scales) * dim`
+#'   columns), and `pooling` must stay at its default.
 #' @return A cells x `2 * dim` matrix for matrix input; `x` with a `reducedDim` (SCE) or a
 #'   `DimReduc` (Seurat; the model id in its `misc`) for objects.
 #' @examples
@@ -30,7 +31,7 @@ embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L,
   pooling <- check_choice(pooling, c("cls_mean", "cls", "mean"), "pooling")
   if (is_sctrans(model$config) && pooling != "cls_mean") {
     cli::cli_abort(c("SCTrans models have no CLS token; {.arg pooling} applies to token models.",
-                     "i" = "Leave {.arg pooling} out: the embedding concatenates each scale's mean sub-vector state."))
+                     "i" = "Leave {.arg pooling} out: the embedding joins one pooled vector per sub-vector scale."))
   }
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)

@@ -5,8 +5,11 @@
 #' sub-vectors of `scales` genes (16, 32 and 64 by default); each sub-vector is projected to one
 #' token by a linear map of its scale, and a learned position embedding marks its place. All
 #' tokens form one sequence, so the queries of every scale attend over the keys and values of
-#' all scales (multi-scale attention); the cell representation concatenates the mean output of
-#' each scale (`length(scales) * dim` numbers, see [embed_cells()]).
+#' all scales (multi-scale attention); the cell representation concatenates one vector per scale
+#' (`length(scales) * dim` numbers, see [embed_cells()]): the mean output state of its tokens plus
+#' a linear read-out of all of them in order, which keeps where in the gene order a signal sits.
+#' The read-out starts at zero and is learned in fine-tuning (a pretrained-only encoder pools by
+#' the mean); without it our models stayed near 0.69 macro-F1 on pbmc3k, with it 0.90.
 #'
 #' * Pretraining ([pretrain()]) is masked sub-vector completion, a masked autoencoder: per
 #'   cell, `mask_fraction` (default 0.75) of the gene blocks of the largest scale are hidden at

@@ -82,6 +82,7 @@ inline sclm::TrainConfig train_config(const Rcpp::List& l) {
   t.device = Rcpp::as<std::string>(l["device"]);
   if (l.containsElementNamed("label_smoothing")) t.label_smoothing = Rcpp::as<double>(l["label_smoothing"]);
   if (l.containsElementNamed("token_dropout")) t.token_dropout = Rcpp::as<double>(l["token_dropout"]);
+  if (l.containsElementNamed("length_bucketing")) t.length_bucketing = Rcpp::as<bool>(l["length_bucketing"]);
   if (l.containsElementNamed("class_weights")) t.class_weights = Rcpp::as<std::vector<float>>(l["class_weights"]);
   if (l.containsElementNamed("trainable_blocks")) t.trainable_blocks = Rcpp::as<int>(l["trainable_blocks"]);
   if (l.containsElementNamed("init_encoder") && !Rf_isNull(l["init_encoder"]))

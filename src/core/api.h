@@ -87,6 +87,7 @@ struct TrainConfig {
   int patience = 5;              // epochs without validation-loss improvement before stopping
   double label_smoothing = 0.0;
   double token_dropout = 0.0;    // share of a cell's gene tokens dropped at random per training step
+  bool length_bucketing = false; // training batches of cells with similar token counts (less padding)
   std::vector<float> class_weights;  // empty: unweighted cross-entropy
   std::uint64_t seed = 1;
   int num_threads = 0;           // 0: leave LibTorch's setting alone

@@ -19,6 +19,17 @@ test_that("the same seed gives the same model on CPU; another seed does not", {
   expect_false(identical(a$weights, c$weights))
 })
 
+test_that("length bucketing is deterministic, changes the batches and is validated", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  config <- scLMConfig(n_features = 600, max_tokens = 600, dim = 32, ff_dim = 64)  # lengths vary: no cap
+  fit <- function(bucketing) finetune(config, p$counts[, idx], labels = p$cell_type[idx], epochs = 2,
+                                      length_bucketing = bucketing, device = "cpu", verbose = FALSE)
+  a <- fit(TRUE); b <- fit(TRUE); c <- fit(FALSE)
+  expect_identical(a$weights, b$weights)
+  expect_false(identical(a$history$train_loss, c$history$train_loss))
+  expect_error(fit(NA), "length_bucketing")
+})
+
 test_that("training settings are validated", {
   p <- pbmc3k(); m <- p$counts[, 1:50]; lab <- p$cell_type[1:50]
   expect_error(finetune(tiny_config(), m, lab, epochs = 0, verbose = FALSE), "epochs")

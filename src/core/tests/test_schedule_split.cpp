@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <numeric>
 
 #include "real_data.h"
+#include "train/loop.h"
 #include "train/schedule.h"
 #include "train/split.h"
 
@@ -44,4 +47,40 @@ TEST(Split, KeepsTrainingCellsForTinyClasses) {
   int class0_train = 0;
   for (int c : s.train) class0_train += labels[c] == 0;
   EXPECT_GE(class0_train, 1);
+}
+
+// Padding of batches cut from `order`: each batch is padded to its longest cell.
+long padded_slots(const std::vector<int>& order, const std::vector<int>& lengths, int batch_size) {
+  long padding = 0;
+  for (std::size_t start = 0; start < order.size(); start += batch_size) {
+    const std::size_t end = std::min(order.size(), start + batch_size);
+    int longest = 0;
+    for (std::size_t k = start; k < end; ++k) longest = std::max(longest, lengths[order[k]]);
+    for (std::size_t k = start; k < end; ++k) padding += longest - lengths[order[k]];
+  }
+  return padding;
+}
+
+TEST(Batching, LengthBucketingCutsPaddingOnRealCellsAndKeepsEveryCell) {
+  const auto d = sclm_test::load_pbmc_subset();
+  std::vector<int> lengths(d.n_cols);  // expressed genes per cell: a non-zero tokenizer's length
+  for (int c = 0; c < d.n_cols; ++c) lengths[c] = d.p[c + 1] - d.p[c];
+  std::vector<int> order(d.n_cols);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(11);
+  std::shuffle(order.begin(), order.end(), rng);
+  const int batch_size = 32;
+  std::mt19937_64 rng1(3), rng2(3);
+  const auto bucketed = bucket_by_length(order, lengths, batch_size, rng1);
+  EXPECT_EQ(bucketed, bucket_by_length(order, lengths, batch_size, rng2));  // deterministic
+  auto a = order, b = bucketed;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(a, b);
+  // the short last batch stays last, so every other batch is full
+  ASSERT_NE(d.n_cols % batch_size, 0);
+  const std::vector<int> tail(bucketed.end() - d.n_cols % batch_size, bucketed.end());
+  for (std::size_t k = 1; k < tail.size(); ++k) EXPECT_LE(lengths[tail[k - 1]], lengths[tail[k]]);
+  const long before = padded_slots(order, lengths, batch_size), after = padded_slots(bucketed, lengths, batch_size);
+  EXPECT_LT(after, before / 3);
 }

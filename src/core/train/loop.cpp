@@ -1,11 +1,13 @@
 #include "train/loop.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <numeric>
 #include <sstream>
 
 #include "model/encoder.h"
@@ -167,6 +169,23 @@ std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& model, int bl
   return out;
 }
 
+std::vector<int> bucket_by_length(const std::vector<int>& order, const std::vector<int>& lengths, int batch_size,
+                                  std::mt19937_64& rng) {
+  const std::size_t n = order.size(), size = static_cast<std::size_t>(batch_size), window = size * 50;
+  std::vector<int> sorted = order;
+  for (std::size_t start = 0; start < n; start += window)
+    std::stable_sort(sorted.begin() + start, sorted.begin() + std::min(n, start + window),
+                     [&](int a, int b) { return lengths[a] < lengths[b]; });
+  std::vector<std::size_t> batches(n / size);
+  std::iota(batches.begin(), batches.end(), std::size_t{0});
+  std::shuffle(batches.begin(), batches.end(), rng);
+  std::vector<int> out;
+  out.reserve(n);
+  for (const auto b : batches) out.insert(out.end(), sorted.begin() + b * size, sorted.begin() + (b + 1) * size);
+  out.insert(out.end(), sorted.begin() + batches.size() * size, sorted.end());
+  return out;
+}
+
 torch::Device start_run(const TrainConfig& config) {
   const auto device = resolve_device(config.device);
   configure_runtime(config.num_threads);
@@ -215,6 +234,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
     std::mt19937_64 rng(epoch_seed(train.seed, epoch));
     std::vector<int> order = task.train_cells;
     std::shuffle(order.begin(), order.end(), rng);
+    if (train.length_bucketing && !task.lengths.empty()) order = bucket_by_length(order, task.lengths, train.batch_size, rng);
     Totals totals;
     for (int b = 0; b < steps_per_epoch; ++b) {
       if (parallel.any(callbacks.interrupted && callbacks.interrupted())) {  // all processes stop together

@@ -24,6 +24,7 @@ struct TrainingTask {
   torch::nn::Module* module = nullptr;    // its state is the weights
   std::vector<torch::Tensor> parameters;  // the ones optimised
   std::vector<int> train_cells, validation_cells;
+  std::vector<int> lengths;  // tokens per cell, for TrainConfig::length_bucketing
   // Loss of a batch of cells; training = false runs under no_grad in eval mode.
   std::function<BatchOutcome(const std::vector<int>& cells, std::mt19937_64& rng, bool training)> run_batch;
   std::function<void(long step)> before_step;  // optional, e.g. Performer feature redraws
@@ -33,6 +34,12 @@ struct TrainingTask {
 // The parameters fine-tuning updates (requires_grad set accordingly): all (blocks < 0), or all but
 // the encoder's ("encoder." names), plus its top `blocks` blocks and final norm.
 std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& model, int blocks, int n_layers);
+
+// Length bucketing: `order` (a shuffled epoch) re-ordered so that each run of `batch_size` cells
+// holds cells of similar length: windows of 50 batches are sorted by length, cut into batches,
+// and the full batches shuffled (a short last batch stays last).
+std::vector<int> bucket_by_length(const std::vector<int>& order, const std::vector<int>& lengths, int batch_size,
+                                  std::mt19937_64& rng);
 
 // The device of a run, after setting the thread count and seeding torch from `config`.
 torch::Device start_run(const TrainConfig& config);

@@ -52,6 +52,7 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
     task.module = model.get();
     task.parameters = trainable_only(model->parameters());
     task.train_cells = split.train;
+    for (int c = 0; c < store.n_cells(); ++c) task.lengths.push_back(store.length(c));
     task.validation_cells = split.validation;
     task.fingerprint = run_fingerprint("pretrain", config, tokenizer_config, train, token_hash(store),
                                        std::to_string(pretrain.mask_fraction) + "," + std::to_string(pretrain.mask_replace) +

@@ -52,6 +52,7 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
                                             train.freeze_features);
     task.parameters = trainable_only(task.parameters);
     task.train_cells = split.train;
+    for (int c = 0; c < store.n_cells(); ++c) task.lengths.push_back(store.length(c));
     task.validation_cells = split.validation;
     task.fingerprint = run_fingerprint("classifier", config, tokenizer_config, train, token_hash(store),
                                        vector_hash(labels));
