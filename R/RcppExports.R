@@ -5,8 +5,12 @@ sclm_feature_stats <- function(counts, scale_factor, raw) {
     .Call(`_scLM_sclm_feature_stats`, counts, scale_factor, raw)
 }
 
-sclm_standardized_variance <- function(counts, mean, expected_sd) {
-    .Call(`_scLM_sclm_standardized_variance`, counts, mean, expected_sd)
+sclm_standardized_sums <- function(counts, mean, expected_sd, clip) {
+    .Call(`_scLM_sclm_standardized_sums`, counts, mean, expected_sd, clip)
+}
+
+sclm_standardized_variance <- function(sum, sum_sq, expected_sd, n_cells) {
+    .Call(`_scLM_sclm_standardized_variance`, sum, sum_sq, expected_sd, n_cells)
 }
 
 sclm_backend_info <- function() {
@@ -65,6 +69,14 @@ sclm_tokenize <- function(counts, feature_map, n_features, tokenizer, cell_ids =
     .Call(`_scLM_sclm_tokenize`, counts, feature_map, n_features, tokenizer, cell_ids)
 }
 
+sclm_token_store <- function() {
+    .Call(`_scLM_sclm_token_store`)
+}
+
+sclm_store_tokens <- function(store, counts, feature_map, n_features, tokenizer, first_cell_id) {
+    .Call(`_scLM_sclm_store_tokens`, store, counts, feature_map, n_features, tokenizer, first_cell_id)
+}
+
 sclm_gene_medians <- function(counts_list, feature_maps, n_features, scale_factor) {
     .Call(`_scLM_sclm_gene_medians`, counts_list, feature_maps, n_features, scale_factor)
 }
@@ -73,7 +85,15 @@ sclm_train_classifier <- function(counts, feature_map, labels, model, tokenizer,
     .Call(`_scLM_sclm_train_classifier`, counts, feature_map, labels, model, tokenizer, train, on_step, on_epoch)
 }
 
+sclm_train_classifier_tokens <- function(tokens, labels, model, tokenizer, train, on_step, on_epoch) {
+    .Call(`_scLM_sclm_train_classifier_tokens`, tokens, labels, model, tokenizer, train, on_step, on_epoch)
+}
+
 sclm_pretrain <- function(counts, feature_maps, model, tokenizer, train, pretrain, on_step, on_epoch) {
     .Call(`_scLM_sclm_pretrain`, counts, feature_maps, model, tokenizer, train, pretrain, on_step, on_epoch)
+}
+
+sclm_pretrain_tokens <- function(tokens, model, tokenizer, train, pretrain, on_step, on_epoch) {
+    .Call(`_scLM_sclm_pretrain_tokens`, tokens, model, tokenizer, train, pretrain, on_step, on_epoch)
 }
 

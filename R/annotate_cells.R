@@ -60,11 +60,7 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
     sclm_classify(weights, model, tokenizer, counts, feature_map, run, with_embeddings)
   }
   predicted <- run_on_cells(model, x, source, assay, classify, run, min_overlap, verbose, weights = model$weights,
-                            combine = function(...) {
-                              parts <- list(...)
-                              list(logits = do.call(rbind, lapply(parts, `[[`, "logits")),
-                                   embeddings = do.call(rbind, lapply(parts, `[[`, "embeddings")))
-                            })
+                            combine = rbind_fields)
   logits <- predicted$result$logits
   probs <- softmax_rows(logits)
   seconds <- proc.time()[["elapsed"]] - started

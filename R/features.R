@@ -3,22 +3,34 @@
 # The most variable genes by Seurat's "vst" method: a loess fit of log10(variance) on
 # log10(mean) of the raw counts gives each gene an expected sd; genes are ranked by the variance
 # of their standardized (clipped) counts. Only genes detected in >= 3 cells are candidates.
-select_features <- function(counts, config) {
+select_features <- function(source, config) {
   if (!is.null(config$features)) return(config$features)
-  stats <- sclm_feature_stats(counts, config$scale_factor, TRUE)
-  candidates <- which(stats$n_cells >= 3L & stats$variance > 0)
-  n <- min(config$n_features, length(candidates))
-  if (n < 10L) {
+  # Both passes read the cells in blocks (on-disk input is never realised whole); the per-gene
+  # sums of the blocks add up to those of all cells.
+  add <- function(...) Reduce(function(a, b) Map(`+`, a, b), list(...))
+  sums <- map_cell_blocks(source, function(counts) {
+    s <- sclm_feature_stats(counts, config$scale_factor, TRUE)
+    list(sum = s$sum, sum_sq = s$sum_sq, n_cells = s$n_cells)
+  }, combine = add)
+  n <- ncol(source)
+  mean <- sums$sum / n
+  variance <- if (n > 1) pmax(0, (sums$sum_sq - n * mean * mean) / (n - 1)) else numeric(length(mean))
+  candidates <- which(sums$n_cells >= 3L & variance > 0)
+  n_features <- min(config$n_features, length(candidates))
+  if (n_features < 10L) {
     cli::cli_abort("Only {length(candidates)} gene{?s} vary and are detected in 3 or more cells; scLM needs at least 10.",
                    call = NULL)
   }
   # loess warns about near-singular fits on small or sparse data; the fit is still usable.
-  trend <- suppressWarnings(stats::loess(log10(variance) ~ log10(mean), data = stats[candidates, ], span = 0.3))
-  expected_sd <- numeric(nrow(stats))
+  trend <- suppressWarnings(stats::loess(log10(variance) ~ log10(mean),
+                                         data = data.frame(mean = mean, variance = variance)[candidates, ], span = 0.3))
+  expected_sd <- numeric(length(mean))
   expected_sd[candidates] <- sqrt(10^stats::fitted(trend))
-  score <- sclm_standardized_variance(counts, stats$mean, expected_sd)
-  keep <- candidates[order(score[candidates], decreasing = TRUE)[seq_len(n)]]
-  rownames(counts)[sort(keep)]
+  vst <- map_cell_blocks(source, function(counts) sclm_standardized_sums(counts, mean, expected_sd, sqrt(n)),
+                         combine = add)
+  score <- sclm_standardized_variance(vst$sum, vst$sum_sq, expected_sd, n)
+  keep <- candidates[order(score[candidates], decreasing = TRUE)[seq_len(n_features)]]
+  rownames(source)[sort(keep)]
 }
 
 # Row -> vocabulary index (0-based; -1 = not in the vocabulary or a repeated name, whose

@@ -1,11 +1,7 @@
 # Input adapters: every verb turns its `x` into checked dgCMatrix counts (features x cells)
 # with feature and cell names, taken by reference from the host object where possible.
-# Inference reads on-disk / DelayedArray input in blocks of cells (map_cell_blocks), so such data
-# are never realised whole.
-
-cell_matrix <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.frame()) {
-  as_counts(cell_source(x, assay, layer, arg, call), arg, call)
-}
+# On-disk / DelayedArray input is read in blocks of cells (map_cell_blocks), so such data are
+# never realised whole (training: R/training_data.R).
 
 # Applies fn to checked dgCMatrix blocks of the cells of `m` (from cell_source()) and joins the
 # results with `combine`. In-memory sparse input is one block (no copy).

@@ -15,7 +15,10 @@
 #' uninterrupted run with the same seed on CPU.
 #'
 #' @param x Unlabeled cells: one Seurat object, SingleCellExperiment or genes x cells count
-#'   matrix, or a list of them (several datasets; labels are not used).
+#'   matrix, or a list of them (several datasets; labels are not used). On-disk matrices
+#'   (DelayedArray / HDF5Array) are read in blocks of cells and only their tokens kept, as in
+#'   [finetune()]; the rank tokenizer's gene medians then come from 20 evenly spaced runs of
+#'   cells, one block in all.
 #' @param config An [scLMConfig()].
 #' @param mask_fraction Share of a cell's non-zero positions masked (default 0.15). For
 #'   [sctrans_config()] models: the share of gene blocks hidden for masked sub-vector
@@ -67,7 +70,7 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
 
   datasets <- if (is.list(x) && !is.object(x)) x else list(x)
   if (length(datasets) == 0L) cli::cli_abort("{.arg x} is an empty list; give at least one dataset.")
-  counts <- lapply(seq_along(datasets), function(k) cell_matrix(datasets[[k]], assay, layer, arg = sprintf("x[[%d]]", k)))
+  counts <- lapply(seq_along(datasets), function(k) training_source(datasets[[k]], config, assay, layer, arg = sprintf("x[[%d]]", k)))
   if (is_atac(config)) {
     prepared <- atac_training_data(config, datasets, counts, assay, verbose = FALSE)
     config <- prepared$config
@@ -89,11 +92,17 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   if (verbose) {
     cli::cli_inform(c("i" = "Pretraining on {n_cells} cells from {length(counts)} dataset{?s}; vocabulary of {length(config$features)} {if (is_atac(config)) 'peak islands' else 'genes'}."))
   }
-  if (config$tokenizer == "rank") config$gene_scale <- sclm_gene_medians(counts, maps, length(config$features), config$scale_factor)
+  if (config$tokenizer == "rank") config$gene_scale <- gene_scale(counts, maps, config)
 
+  tokens <- if (!is_sctrans(config)) cell_tokens(counts, maps, config)
   progress <- training_progress(verbose, train$epochs)
-  fit <- call_core(sclm_pretrain(counts, maps, core_model_config(config, 0L), core_tokenizer_config(config), train,
-                                 masking, progress$on_step, progress$on_epoch))
+  fit <- call_core(if (is.null(tokens)) {
+    sclm_pretrain(counts, maps, core_model_config(config, 0L), core_tokenizer_config(config), train, masking,
+                  progress$on_step, progress$on_epoch)
+  } else {
+    sclm_pretrain_tokens(tokens, core_model_config(config, 0L), core_tokenizer_config(config), train, masking,
+                         progress$on_step, progress$on_epoch)
+  })
   progress$done()
   report_interrupt(fit)
   new_scLM_model(config = config, labels = character(0), fit = fit,

@@ -37,8 +37,7 @@ salient_features <- function(model, x, group_by = NULL, top_n = 10L, assay = NUL
   run <- run_settings(batch_size, num_threads, device)
   source <- cell_source(x, assay, layer)
   groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))
-  combine <- function(a, b) list(scores = rbind(a$scores, b$scores), mask = rbind(a$mask, b$mask), logits = rbind(a$logits, b$logits))
-  salience <- run_on_cells(model, x, source, assay, sclm_salience, run, min_overlap, verbose, combine = combine,
+  salience <- run_on_cells(model, x, source, assay, sclm_salience, run, min_overlap, verbose, combine = rbind_fields,
                            weights = model$weights)$result
   if (is.null(groups)) groups <- factor(model$labels[max.col(salience$logits, ties.method = "first")], levels = model$labels)
   groups <- droplevels(groups)

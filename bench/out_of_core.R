@@ -2,7 +2,9 @@
 # 200k cells in 10x HDF5 files (HDF5Array::TENxMatrix), annotated by the `make demo` model
 # (standard split, seed 1), each run in a fresh R process whose peak resident memory (VmHWM)
 # is read at the end. Baseline in the same run: the same 200k cells as an in-memory dgCMatrix.
-#   Rscript bench/out_of_core.R   (after `make install`; ~10 min on 2 cores, 0.3 GB of disk in tempdir())
+# With `train`: one epoch of pretrain() (vocabulary chosen from all cells, a small encoder, so
+# that the data dominate memory) on the same on-disk and in-memory cells.
+#   Rscript bench/out_of_core.R [train]  (after `make install`; ~10 min on 2 cores, 0.3 GB of disk in tempdir())
 suppressPackageStartupMessages({library(scLM); library(HDF5Array)})
 source("inst/scripts/standard_split.R")
 
@@ -10,9 +12,6 @@ pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
 split <- stratified_split(pbmc$cell_type)
 work <- Sys.getenv("SCLM_BENCH_DIR", file.path(tempdir(), "out_of_core"))
 dir.create(work, showWarnings = FALSE, recursive = TRUE)
-model_file <- file.path(work, "demo.scLM")
-model <- finetune(scLMConfig(), pbmc$counts[, split$train], pbmc$cell_type[split$train], seed = 1, verbose = FALSE)
-save_model(model, model_file)
 
 # A 10x HDF5 file (the layout HDF5Array::TENxMatrix reads) of the real cells repeated to
 # n_cells, written one replica at a time. (HDF5Array::writeTENxMatrix fails with this Debian
@@ -47,16 +46,30 @@ h5 <- function(n_cells) {
   file
 }
 
-# One annotation in a fresh process: cells/s and peak resident memory of that process.
+training <- identical(commandArgs(trailingOnly = TRUE)[1], "train")
+model_file <- file.path(work, "demo.scLM")
+if (!training) {
+  model <- finetune(scLMConfig(), pbmc$counts[, split$train], pbmc$cell_type[split$train], seed = 1, verbose = FALSE)
+  save_model(model, model_file)
+}
+task <- if (training) {
+  c("cfg <- scLMConfig(dim = 32, n_layers = 1, n_heads = 2, ff_dim = 64)",
+    "encoder <- pretrain(x, cfg, epochs = 1, batch_size = 64, contrastive_weight = 0, verbose = FALSE)",
+    "n <- ncol(x)")
+} else {
+  c("res <- annotate_cells(model, x, verbose = FALSE)", "n <- nrow(res)")
+}
+
+# One run of `task` in a fresh process: cells/s and peak resident memory of that process.
 measure <- function(label, setup) {
   script <- tempfile(fileext = ".R")
   writeLines(c("suppressPackageStartupMessages({library(scLM); library(HDF5Array)})",
-               sprintf("model <- load_model('%s')", model_file), setup,
+               if (!training) sprintf("model <- load_model('%s')", model_file), setup,
                "t0 <- proc.time()[['elapsed']]",
-               "res <- annotate_cells(model, x, verbose = FALSE)",
+               task,
                "s <- proc.time()[['elapsed']] - t0",
                "hwm <- as.numeric(sub('kB', '', sub('VmHWM:', '', grep('VmHWM', readLines('/proc/self/status'), value = TRUE)))) / 1024",
-               "cat(sprintf('%d\\t%.1f\\t%.0f\\t%.0f\\n', nrow(res), s, nrow(res) / s, hwm))"), script)
+               "cat(sprintf('%d\\t%.1f\\t%.0f\\t%.0f\\n', n, s, n / s, hwm))"), script)
   out <- system2("Rscript", script, stdout = TRUE)
   v <- strsplit(utils::tail(out, 1), "\t")[[1]]
   row <- data.frame(input = label, cells = as.integer(v[1]), seconds = as.numeric(v[2]),
@@ -74,7 +87,8 @@ rows <- rbind(
           "pbmc <- readRDS(system.file('extdata', 'pbmc3k.rds', package = 'scLM'))
            x <- do.call(cbind, rep(list(pbmc$counts), ceiling(2e5 / ncol(pbmc$counts))))[, 1:2e5]; rm(pbmc)
            colnames(x) <- paste0('cell', seq_len(ncol(x)))"))
-out <- "bench/results/out_of_core.tsv"
-writeLines(sprintf("# %s; %d cores; annotate_cells() with the demo model; block of %d cells (options(scLM.block_cells))",
-                   format(Sys.Date()), parallel::detectCores(), getOption("scLM.block_cells", 20000L)), out)
+out <- if (training) "bench/results/out_of_core_training.tsv" else "bench/results/out_of_core.tsv"
+writeLines(sprintf("# %s; %d cores; %s; block of %d cells (options(scLM.block_cells))", format(Sys.Date()),
+                   parallel::detectCores(), if (training) "pretrain(), 1 epoch, dim 32, 1 layer, 2,000 genes, 256 tokens" else
+                   "annotate_cells() with the demo model", getOption("scLM.block_cells", 20000L)), out)
 suppressWarnings(utils::write.table(rows, out, sep = "\t", row.names = FALSE, quote = FALSE, append = TRUE))

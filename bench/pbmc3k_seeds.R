@@ -22,7 +22,10 @@ variants <- list(
   tokens128 = list(config = list(max_tokens = 128), train = list()),
   lr5e4 = list(config = list(), train = list(learning_rate = 5e-4)),
   layers3 = list(config = list(n_layers = 3), train = list()),
-  features3000 = list(config = list(n_features = 3000), train = list())
+  features3000 = list(config = list(n_features = 3000), train = list()),
+  length_bucketing = list(config = list(), train = list(length_bucketing = TRUE)),
+  value_bins = list(config = list(tokenizer = "value_bins"), train = list()),
+  value_bins_bucketing = list(config = list(tokenizer = "value_bins"), train = list(length_bucketing = TRUE))
 )
 args <- commandArgs(trailingOnly = TRUE)
 name <- args[1]

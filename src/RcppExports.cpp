@@ -22,15 +22,29 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// sclm_standardized_variance
-Rcpp::NumericVector sclm_standardized_variance(Rcpp::S4 counts, std::vector<double> mean, std::vector<double> expected_sd);
-RcppExport SEXP _scLM_sclm_standardized_variance(SEXP countsSEXP, SEXP meanSEXP, SEXP expected_sdSEXP) {
+// sclm_standardized_sums
+Rcpp::List sclm_standardized_sums(Rcpp::S4 counts, std::vector<double> mean, std::vector<double> expected_sd, double clip);
+RcppExport SEXP _scLM_sclm_standardized_sums(SEXP countsSEXP, SEXP meanSEXP, SEXP expected_sdSEXP, SEXP clipSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
     Rcpp::traits::input_parameter< std::vector<double> >::type mean(meanSEXP);
     Rcpp::traits::input_parameter< std::vector<double> >::type expected_sd(expected_sdSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_standardized_variance(counts, mean, expected_sd));
+    Rcpp::traits::input_parameter< double >::type clip(clipSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_standardized_sums(counts, mean, expected_sd, clip));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_standardized_variance
+Rcpp::NumericVector sclm_standardized_variance(std::vector<double> sum, std::vector<double> sum_sq, std::vector<double> expected_sd, double n_cells);
+RcppExport SEXP _scLM_sclm_standardized_variance(SEXP sumSEXP, SEXP sum_sqSEXP, SEXP expected_sdSEXP, SEXP n_cellsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::vector<double> >::type sum(sumSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type sum_sq(sum_sqSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type expected_sd(expected_sdSEXP);
+    Rcpp::traits::input_parameter< double >::type n_cells(n_cellsSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_standardized_variance(sum, sum_sq, expected_sd, n_cells));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -209,6 +223,30 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_token_store
+SEXP sclm_token_store();
+RcppExport SEXP _scLM_sclm_token_store() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(sclm_token_store());
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_store_tokens
+int sclm_store_tokens(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features, Rcpp::List tokenizer, double first_cell_id);
+RcppExport SEXP _scLM_sclm_store_tokens(SEXP storeSEXP, SEXP countsSEXP, SEXP feature_mapSEXP, SEXP n_featuresSEXP, SEXP tokenizerSEXP, SEXP first_cell_idSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type store(storeSEXP);
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type feature_map(feature_mapSEXP);
+    Rcpp::traits::input_parameter< int >::type n_features(n_featuresSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    Rcpp::traits::input_parameter< double >::type first_cell_id(first_cell_idSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_store_tokens(store, counts, feature_map, n_features, tokenizer, first_cell_id));
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_gene_medians
 Rcpp::NumericVector sclm_gene_medians(Rcpp::List counts_list, Rcpp::List feature_maps, int n_features, double scale_factor);
 RcppExport SEXP _scLM_sclm_gene_medians(SEXP counts_listSEXP, SEXP feature_mapsSEXP, SEXP n_featuresSEXP, SEXP scale_factorSEXP) {
@@ -239,6 +277,22 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_train_classifier_tokens
+Rcpp::List sclm_train_classifier_tokens(SEXP tokens, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch);
+RcppExport SEXP _scLM_sclm_train_classifier_tokens(SEXP tokensSEXP, SEXP labelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type tokens(tokensSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type labels(labelsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_train_classifier_tokens(tokens, labels, model, tokenizer, train, on_step, on_epoch));
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_pretrain
 Rcpp::List sclm_pretrain(Rcpp::List counts, Rcpp::List feature_maps, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
 RcppExport SEXP _scLM_sclm_pretrain(SEXP countsSEXP, SEXP feature_mapsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
@@ -256,10 +310,27 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_pretrain_tokens
+Rcpp::List sclm_pretrain_tokens(SEXP tokens, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
+RcppExport SEXP _scLM_sclm_pretrain_tokens(SEXP tokensSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type tokens(tokensSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pretrain(pretrainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_pretrain_tokens(tokens, model, tokenizer, train, pretrain, on_step, on_epoch));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_feature_stats", (DL_FUNC) &_scLM_sclm_feature_stats, 3},
-    {"_scLM_sclm_standardized_variance", (DL_FUNC) &_scLM_sclm_standardized_variance, 3},
+    {"_scLM_sclm_standardized_sums", (DL_FUNC) &_scLM_sclm_standardized_sums, 4},
+    {"_scLM_sclm_standardized_variance", (DL_FUNC) &_scLM_sclm_standardized_variance, 4},
     {"_scLM_sclm_backend_info", (DL_FUNC) &_scLM_sclm_backend_info, 0},
     {"_scLM_sclm_classify", (DL_FUNC) &_scLM_sclm_classify, 7},
     {"_scLM_sclm_embed", (DL_FUNC) &_scLM_sclm_embed, 6},
@@ -274,9 +345,13 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_map_peaks", (DL_FUNC) &_scLM_sclm_map_peaks, 6},
     {"_scLM_sclm_island_counts", (DL_FUNC) &_scLM_sclm_island_counts, 2},
     {"_scLM_sclm_tokenize", (DL_FUNC) &_scLM_sclm_tokenize, 5},
+    {"_scLM_sclm_token_store", (DL_FUNC) &_scLM_sclm_token_store, 0},
+    {"_scLM_sclm_store_tokens", (DL_FUNC) &_scLM_sclm_store_tokens, 6},
     {"_scLM_sclm_gene_medians", (DL_FUNC) &_scLM_sclm_gene_medians, 4},
     {"_scLM_sclm_train_classifier", (DL_FUNC) &_scLM_sclm_train_classifier, 8},
+    {"_scLM_sclm_train_classifier_tokens", (DL_FUNC) &_scLM_sclm_train_classifier_tokens, 7},
     {"_scLM_sclm_pretrain", (DL_FUNC) &_scLM_sclm_pretrain, 8},
+    {"_scLM_sclm_pretrain_tokens", (DL_FUNC) &_scLM_sclm_pretrain_tokens, 7},
     {NULL, NULL, 0}
 };
 

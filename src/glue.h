@@ -21,6 +21,13 @@ inline sclm::CscView csc_view(const Rcpp::S4& m) {
   return {INTEGER(p), INTEGER(i), REAL(x), dim[0], dim[1]};
 }
 
+// The token store behind an external pointer from sclm_token_store().
+inline sclm::TokenStore& token_store(SEXP store) {
+  Rcpp::XPtr<sclm::TokenStore> p(store);
+  if (p.get() == nullptr) Rcpp::stop("the token store is no longer valid (it does not survive saving the R session)");
+  return *p;
+}
+
 inline std::string bytes(const Rcpp::RawVector& v) {
   return std::string(reinterpret_cast<const char*>(RAW(v)), v.size());
 }

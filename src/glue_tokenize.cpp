@@ -43,6 +43,27 @@ Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n
   return Rcpp::List::create(Rcpp::_["genes"] = genes, Rcpp::_["values"] = values, Rcpp::_["offsets"] = offsets);
 }
 
+// Training data of token models: the R side reads the cells in blocks (on-disk data) and appends
+// each block's tokens to one store, so only tokens are held; sclm_train_classifier_tokens and
+// sclm_pretrain_tokens train on it.
+// [[Rcpp::export(rng = false)]]
+SEXP sclm_token_store() { return Rcpp::XPtr<sclm::TokenStore>(new sclm::TokenStore(), true); }
+
+// Appends the tokens of the cells of `counts` (cell ids first_cell_id, first_cell_id + 1, ...);
+// returns the number of cells in the store.
+// [[Rcpp::export(rng = false)]]
+int sclm_store_tokens(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features,
+                      Rcpp::List tokenizer, double first_cell_id) {
+  auto& tokens = glue::token_store(store);
+  const auto view = glue::csc_view(counts);
+  view.validate();
+  check_feature_map(feature_map, view);
+  const sclm::Tokenizer tok(glue::tokenizer_config(tokenizer), glue::int_vector(feature_map), n_features);
+  const auto first = static_cast<long>(first_cell_id);
+  for (int j = 0; j < view.n_cols; ++j) tok.tokenize(view, j, tokens, first + j);
+  return tokens.n_cells();
+}
+
 // Per vocabulary gene, the median of its non-zero CP10k values over all cells of all matrices
 // (1 for genes never expressed): the rank tokenizer's gene_scale.
 // [[Rcpp::export(rng = false)]]

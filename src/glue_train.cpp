@@ -43,6 +43,15 @@ Rcpp::List train_result(const sclm::TrainResult& result) {
       Rcpp::_["validation_cells"] = Rcpp::IntegerVector(result.validation_cells.begin(), result.validation_cells.end()) + 1);
 }
 
+sclm::PretrainConfig pretrain_config(const Rcpp::List& pretrain) {
+  sclm::PretrainConfig p;
+  p.mask_fraction = Rcpp::as<double>(pretrain["mask_fraction"]);
+  p.mask_replace = Rcpp::as<double>(pretrain["mask_replace"]);
+  p.balanced_masking = Rcpp::as<bool>(pretrain["balanced_masking"]);
+  p.contrastive_weight = Rcpp::as<double>(pretrain["contrastive_weight"]);
+  return p;
+}
+
 }  // namespace
 
 // [[Rcpp::export(rng = false)]]
@@ -55,6 +64,16 @@ Rcpp::List sclm_train_classifier(Rcpp::S4 counts, Rcpp::IntegerVector feature_ma
                                              callbacks(on_step, on_epoch)));
 }
 
+// Tokens: a store filled by sclm_store_tokens().
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_train_classifier_tokens(SEXP tokens, Rcpp::IntegerVector labels, Rcpp::List model,
+                                        Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step,
+                                        Rcpp::Function on_epoch) {
+  return train_result(sclm::train_classifier(glue::token_store(tokens), glue::int_vector(labels),
+                                             glue::model_config(model), glue::tokenizer_config(tokenizer),
+                                             glue::train_config(train), callbacks(on_step, on_epoch)));
+}
+
 // counts: a list of dgCMatrix; feature_maps: the vocabulary index of each one's rows.
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_pretrain(Rcpp::List counts, Rcpp::List feature_maps, Rcpp::List model, Rcpp::List tokenizer,
@@ -63,11 +82,16 @@ Rcpp::List sclm_pretrain(Rcpp::List counts, Rcpp::List feature_maps, Rcpp::List 
   for (R_xlen_t k = 0; k < feature_maps.size(); ++k) maps.push_back(glue::int_vector(feature_maps[k]));
   std::vector<sclm::MappedMatrix> data;
   for (R_xlen_t k = 0; k < counts.size(); ++k) data.push_back({glue::csc_view(counts[k]), &maps[k]});
-  sclm::PretrainConfig p;
-  p.mask_fraction = Rcpp::as<double>(pretrain["mask_fraction"]);
-  p.mask_replace = Rcpp::as<double>(pretrain["mask_replace"]);
-  p.balanced_masking = Rcpp::as<bool>(pretrain["balanced_masking"]);
-  p.contrastive_weight = Rcpp::as<double>(pretrain["contrastive_weight"]);
   return train_result(sclm::pretrain_encoder(data, glue::model_config(model), glue::tokenizer_config(tokenizer),
-                                             glue::train_config(train), p, callbacks(on_step, on_epoch)));
+                                             glue::train_config(train), pretrain_config(pretrain),
+                                             callbacks(on_step, on_epoch)));
+}
+
+// Tokens: a store filled by sclm_store_tokens().
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_pretrain_tokens(SEXP tokens, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
+                                Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
+  return train_result(sclm::pretrain_encoder(glue::token_store(tokens), glue::model_config(model),
+                                             glue::tokenizer_config(tokenizer), glue::train_config(train),
+                                             pretrain_config(pretrain), callbacks(on_step, on_epoch)));
 }

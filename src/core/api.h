@@ -164,6 +164,17 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
 
+// The same two trainings of a token model on cells tokenized beforehand with `tokenizer`
+// (Tokenizer::tokenize, cell ids counting through all cells): a host reading on-disk data fills
+// the store block by block, so only the tokens of its cells are ever in memory. Gives the same
+// result as training on the matrices. Throws std::invalid_argument for SCTrans models (they train
+// on counts) and for tokens outside the model's vocabularies.
+TrainResult train_classifier(const TokenStore& cells, const std::vector<int>& labels, const ModelConfig& model,
+                             const TokenizerConfig& tokenizer, const TrainConfig& train,
+                             const TrainCallbacks& callbacks);
+TrainResult pretrain_encoder(const TokenStore& cells, const ModelConfig& model, const TokenizerConfig& tokenizer,
+                             const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
+
 // SCTrans gene selection for cells: per cell and token (row-major n_cells x n_tokens), the
 // standardised selection score S and the mask M in [0, 1]; and the main classifier's logits.
 struct Salience {

@@ -40,3 +40,33 @@ test_that("10x HDF5 files (HDF5Array::TENxMatrix) are read in sparse blocks with
   expect_equal(annotate_cells(small_model(), on_disk, verbose = FALSE)$probabilities,
                annotate_cells(small_model(), q, verbose = FALSE)$probabilities, tolerance = 1e-6)
 })
+
+test_that("training reads DelayedArray input in blocks and gives the in-memory model", {
+  skip_if_not_installed("DelayedArray")
+  p <- pbmc3k()
+  cells <- small_split()$train[seq(1, length(small_split()$train), by = 2)]
+  m <- p$counts[, cells]
+  old <- options(scLM.block_cells = 70L)  # 4 blocks
+  on.exit(options(old))
+  cfg <- scLMConfig(n_features = 300, max_tokens = 64, dim = 32, ff_dim = 64, tokenizer = "value_bins")
+  fit <- function(x) finetune(cfg, x, labels = p$cell_type[cells], epochs = 2, seed = 3, verbose = FALSE)
+  on_disk <- fit(DelayedArray::DelayedArray(m))
+  in_memory <- fit(m)
+  # The vocabulary (highly variable genes from per-block sums) and the trained weights are the same.
+  expect_identical(on_disk$config$features, in_memory$config$features)
+  expect_identical(on_disk$weights, in_memory$weights)
+  # Calibration runs inference in blocks: other batches, float rounding amplified by the inverse covariance.
+  expect_equal(on_disk$unknown, in_memory$unknown, tolerance = 1e-4)
+
+  pre <- function(x) pretrain(x, cfg, epochs = 1, seed = 3, verbose = FALSE)
+  expect_identical(pre(DelayedArray::DelayedArray(m))$encoder_weights, pre(m)$encoder_weights)
+  # The rank tokenizer's gene medians come from a sample of runs of cells across the matrix.
+  ranked <- pretrain(DelayedArray::DelayedArray(m), scLMConfig(n_features = 300, max_tokens = 64, dim = 32, ff_dim = 64,
+                                                              tokenizer = "rank"),
+                     epochs = 1, verbose = FALSE)
+  expect_length(ranked$config$gene_scale, 300L)
+  expect_true(all(ranked$config$gene_scale > 0))
+
+  bad <- m; bad[, 100] <- 0; bad <- Matrix::drop0(bad)
+  expect_error(fit(DelayedArray::DelayedArray(bad)), "no counts")
+})

@@ -38,6 +38,8 @@ FeatureStats accumulate_stats(const CscView& m, Transform transform) {
     s.mean[g] = n > 0 ? sum[g] / n : 0;
     s.variance[g] = n > 1 ? std::max(0.0, (sum_sq[g] - n * s.mean[g] * s.mean[g]) / (n - 1)) : 0;
   }
+  s.sum = std::move(sum);
+  s.sum_sq = std::move(sum_sq);
   return s;
 }
 }  // namespace
@@ -50,10 +52,9 @@ FeatureStats count_stats(const CscView& m) {
   return accumulate_stats(m, [](double x, double) { return x; });
 }
 
-std::vector<double> standardized_variance(const CscView& m, const std::vector<double>& mean,
-                                          const std::vector<double>& expected_sd) {
-  const double n = m.n_cols, clip = std::sqrt(n);
-  std::vector<double> sum(m.n_rows, 0.0), sum_sq(m.n_rows, 0.0);
+StandardizedSums standardized_sums(const CscView& m, const std::vector<double>& mean,
+                                   const std::vector<double>& expected_sd, double clip) {
+  StandardizedSums s{std::vector<double>(m.n_rows, 0.0), std::vector<double>(m.n_rows, 0.0)};
   std::vector<int> nonzero(m.n_rows, 0);
   auto z = [&](int g, double x) { return std::min(clip, (x - mean[g]) / expected_sd[g]); };
   for (int j = 0; j < m.n_cols; ++j) {
@@ -61,20 +62,35 @@ std::vector<double> standardized_variance(const CscView& m, const std::vector<do
       const int g = m.i[k];
       if (expected_sd[g] <= 0) continue;
       const double v = z(g, m.x[k]);
-      sum[g] += v;
-      sum_sq[g] += v * v;
+      s.sum[g] += v;
+      s.sum_sq[g] += v * v;
       ++nonzero[g];
     }
   }
-  std::vector<double> out(m.n_rows, 0.0);
-  if (n < 2) return out;
   for (int g = 0; g < m.n_rows; ++g) {
     if (expected_sd[g] <= 0) continue;
-    const double zero = z(g, 0.0), zeros = n - nonzero[g];  // cells without an entry hold 0
-    const double s = sum[g] + zeros * zero, ss = sum_sq[g] + zeros * zero * zero;
-    out[g] = std::max(0.0, (ss - s * s / n) / (n - 1));
+    const double zero = z(g, 0.0), zeros = m.n_cols - nonzero[g];  // cells without an entry hold 0
+    s.sum[g] += zeros * zero;
+    s.sum_sq[g] += zeros * zero * zero;
+  }
+  return s;
+}
+
+std::vector<double> standardized_variance_from_sums(const StandardizedSums& sums, const std::vector<double>& expected_sd,
+                                                    double n) {
+  std::vector<double> out(sums.sum.size(), 0.0);
+  if (n < 2) return out;
+  for (std::size_t g = 0; g < out.size(); ++g) {
+    if (expected_sd[g] <= 0) continue;
+    out[g] = std::max(0.0, (sums.sum_sq[g] - sums.sum[g] * sums.sum[g] / n) / (n - 1));
   }
   return out;
+}
+
+std::vector<double> standardized_variance(const CscView& m, const std::vector<double>& mean,
+                                          const std::vector<double>& expected_sd) {
+  const double n = m.n_cols;
+  return standardized_variance_from_sums(standardized_sums(m, mean, expected_sd, std::sqrt(n)), expected_sd, n);
 }
 
 }  // namespace sclm

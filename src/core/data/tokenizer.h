@@ -95,6 +95,11 @@ struct TokenStore {
   int length(int c) const { return static_cast<int>(offsets[c + 1] - offsets[c]); }
 };
 
+// Throws std::invalid_argument unless `store` is well formed (offsets from 0, non-decreasing, to
+// the token count) with gene tokens of vocabulary genes 0..n_features-1 and value tokens of values
+// 0..max_value: what a trainer checks in tokens it did not make itself.
+void check_tokens(const TokenStore& store, int n_features, int max_value);
+
 class Tokenizer {
  public:
   Tokenizer(TokenizerConfig config, std::vector<int> feature_map, int n_features);

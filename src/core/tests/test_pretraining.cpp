@@ -255,3 +255,13 @@ TEST(FeatureVectors, FineTuningFreezesOrTrainsThem) {
     EXPECT_EQ(torch::equal(feature_embedding(fit.encoder_weights, f.model, f.tokenizer), given), freeze);
   }
 }
+
+TEST(Pretraining, OnStoredTokensEqualsOnTheMatrix) {
+  Fixture f;
+  f.train.epochs = 1;
+  const auto from_matrix = f.fit();
+  const Tokenizer tokenizer(f.tokenizer, f.map, f.model.n_features);
+  const auto from_tokens = pretrain_encoder(tokenizer.tokenize_all(f.data.view()), f.model, f.tokenizer, f.train,
+                                            f.pretrain, {});
+  EXPECT_EQ(from_tokens.encoder_weights, from_matrix.encoder_weights);
+}

@@ -126,3 +126,38 @@ TEST(Training, RejectsBadSettings) {
   h.data.labels.pop_back();
   EXPECT_THROW(h.fit(), std::invalid_argument);
 }
+
+// A host reading on-disk data tokenizes blocks of cells into one store: training on that store
+// is training on the matrix.
+TEST(Training, TokensStoredBlockByBlockTrainAsTheMatrixDoes) {
+  Fixture f;
+  f.train.epochs = 2;
+  f.tokenizer.kind = TokenizerKind::kValueBins;  // zero sampling depends on the cell id
+  f.tokenizer.zero_share = 0.5;
+  const auto from_matrix = f.fit();
+
+  const Tokenizer tokenizer(f.tokenizer, f.data.identity_map(), f.data.n_rows);
+  TokenStore store;
+  const auto& d = f.data;
+  for (int first = 0; first < d.n_cols; first += 37) {  // a block: columns first .. first + 36
+    const int n = std::min(37, d.n_cols - first);
+    std::vector<int> p(d.p.begin() + first, d.p.begin() + first + n + 1);
+    for (int& v : p) v -= d.p[first];
+    const CscView block{p.data(), d.i.data() + d.p[first], d.x.data() + d.p[first], d.n_rows, n};
+    for (int j = 0; j < n; ++j) tokenizer.tokenize(block, j, store, first + j);
+  }
+  const auto from_tokens = train_classifier(store, d.labels, f.model, f.tokenizer, f.train, {});
+  EXPECT_EQ(from_tokens.weights, from_matrix.weights);
+  ASSERT_EQ(from_tokens.history.size(), from_matrix.history.size());
+  EXPECT_EQ(from_tokens.history.back().val_loss, from_matrix.history.back().val_loss);
+
+  TokenStore bad = store;
+  bad.genes[5] = kGeneTokenOffset + d.n_rows;  // a gene outside the vocabulary
+  EXPECT_THROW(train_classifier(bad, d.labels, f.model, f.tokenizer, f.train, {}), std::invalid_argument);
+  bad = store;
+  bad.offsets.back() += 1;
+  EXPECT_THROW(train_classifier(bad, d.labels, f.model, f.tokenizer, f.train, {}), std::invalid_argument);
+  EXPECT_THROW(train_classifier(store, std::vector<int>(d.labels.begin(), d.labels.end() - 1), f.model, f.tokenizer,
+                                f.train, {}),
+               std::invalid_argument);
+}
