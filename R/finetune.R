@@ -36,8 +36,9 @@
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
-#'   (`bench/pbmc3k_seeds.R`, 3 seeds) it trained 1.35x faster at the same accuracy, so it is on
-#'   by default.
+#'   (`bench/pbmc3k_seeds.R`, 3 seeds) it trained 1.3x faster, but cells of one type have
+#'   similar lengths, so batches mix fewer types: accuracy fell by 0.001-0.009 there and by up to
+#'   0.09 on a 430-cell reference. Off by default; turn it on for large references.
 #' @param class_weights `"none"` or `"balanced"`: classes weighted in the loss by the square
 #'   root of their inverse frequency (normalised to mean 1). Full inverse frequency gave a
 #'   3-cell class 30 times the weight of a common one, which made training collapse on the
@@ -74,7 +75,7 @@
 finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epochs = 20L,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = NULL,
-                     length_bucketing = TRUE,
+                     length_bucketing = FALSE,
                      class_weights = c("none", "balanced", "annatac"), trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", distributed = distributed_config(),
