@@ -92,6 +92,7 @@ struct TrainConfig {
   std::uint64_t seed = 1;
   int num_threads = 0;           // 0: leave LibTorch's setting alone
   std::string device = "cpu";
+  std::string precision = "fp32";  // "bf16": autocast forward passes (util/backend.h)
   std::string checkpoint;        // written (atomically) after every epoch when not empty
   bool resume = false;           // continue from `checkpoint` when it exists
   // Fine-tuning: encoder weights to start from (empty: random) and the blocks that train:
@@ -121,6 +122,7 @@ struct RunConfig {  // inference
   int batch_size = 256;
   int num_threads = 0;
   std::string device = "cpu";
+  std::string precision = "fp32";
 };
 
 struct EpochStats {

@@ -6,7 +6,10 @@ namespace sclm {
 
 TokenBatch TokenBatch::to(const torch::Device& device) const {
   if (device.is_cpu()) return *this;
-  return {genes.to(device, /*non_blocking=*/true), values.to(device, true), padding.to(device, true)};
+  // From page-locked memory the copies run asynchronously: the host goes on to the next batch
+  // while the device copies and computes.
+  auto copy = [&](const torch::Tensor& t) { return t.pin_memory().to(device, /*non_blocking=*/true); };
+  return {copy(genes), copy(values), copy(padding)};
 }
 
 TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells, std::mt19937_64* rng, double drop,

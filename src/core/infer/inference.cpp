@@ -26,9 +26,12 @@ void for_each_batch(Module model, const std::string& weights, const CscView& cou
   model->eval();
   torch::NoGradGuard no_grad;
   torch::InferenceMode inference_mode;
+  const auto precision = parse_precision(run.precision);
   for (int start = 0; start < counts.n_cols; start += run.batch_size) {
     if (interrupted && interrupted()) throw Interrupted();
-    consume(model, input(start, std::min(counts.n_cols, start + run.batch_size), device), start);
+    auto batch = input(start, std::min(counts.n_cols, start + run.batch_size), device);
+    AutocastScope autocast(device, precision);
+    consume(model, batch, start);
   }
 }
 

@@ -1,4 +1,6 @@
-// Loads the small real pbmc3k subset in tests/data (MatrixMarket, features x cells) as CSC arrays.
+// Loads real cells stored as <dir>/<stem>.mtx (MatrixMarket, features x cells), <stem>_genes.txt and
+// <stem>_labels.txt (one per line) as CSC arrays: the small pbmc3k subset in tests/data, or the
+// benchmarks' data.
 #pragma once
 
 #include <algorithm>
@@ -38,10 +40,10 @@ inline std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
-inline RealCells load_pbmc_subset() {
-  const std::string dir = SCLM_TEST_DATA;
-  std::ifstream in(dir + "/pbmc_subset.mtx");
-  if (!in) throw std::runtime_error("cannot open test matrix");
+inline RealCells load_cells(const std::string& dir, const std::string& stem) {
+  const std::string prefix = dir + "/" + stem;
+  std::ifstream in(prefix + ".mtx");
+  if (!in) throw std::runtime_error("cannot open " + prefix + ".mtx");
   std::string line;
   while (std::getline(in, line) && line[0] == '%') {
   }
@@ -63,9 +65,9 @@ inline RealCells load_pbmc_subset() {
     d.x.push_back(v);
   }
   for (int c = 0; c < d.n_cols; ++c) d.p[c + 1] += d.p[c];
-  d.genes = read_lines(dir + "/pbmc_subset_genes.txt");
+  d.genes = read_lines(prefix + "_genes.txt");
   std::map<std::string, int> codes;
-  const auto names = read_lines(dir + "/pbmc_subset_labels.txt");
+  const auto names = read_lines(prefix + "_labels.txt");
   for (const auto& n : names) codes[n] = 0;
   int next = 0;
   for (auto& kv : codes) kv.second = next++;
@@ -73,5 +75,7 @@ inline RealCells load_pbmc_subset() {
   d.n_classes = next;
   return d;
 }
+
+inline RealCells load_pbmc_subset() { return load_cells(SCLM_TEST_DATA, "pbmc_subset"); }
 
 }  // namespace sclm_test

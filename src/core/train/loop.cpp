@@ -136,20 +136,43 @@ struct Totals {
   double loss = 0, items = 0, correct = 0;
 };
 
-Totals evaluate(TrainingTask& task, const std::vector<int>& cells, int batch_size, std::uint64_t seed) {
+// Sums of batch outcomes kept as device tensors and read back once (float64: the sums double
+// arithmetic on the host gave).
+class DeviceTotals {
+ public:
+  void add(const BatchOutcome& out) {
+    const auto loss = out.loss.detach().to(torch::kFloat64) * out.items;
+    const auto correct = out.correct.to(loss.device(), torch::kFloat64);
+    loss_ = loss_.defined() ? loss_ + loss : loss;
+    correct_ = correct_.defined() ? correct_ + correct : correct;
+    items_ += out.items;
+  }
+  Totals read() const {
+    return {loss_.defined() ? loss_.item<double>() : 0.0, items_, correct_.defined() ? correct_.item<double>() : 0.0};
+  }
+
+ private:
+  torch::Tensor loss_, correct_;
+  double items_ = 0;
+};
+
+Totals evaluate(TrainingTask& task, const std::vector<int>& cells, int batch_size, std::uint64_t seed,
+               const torch::Device& device, Precision precision) {
   torch::NoGradGuard no_grad;
   task.module->eval();
   std::mt19937_64 rng(seed);  // the same masks every epoch, so validation losses compare
-  Totals t;
+  DeviceTotals t;
   for (std::size_t start = 0; start < cells.size(); start += batch_size) {
     std::vector<int> batch(cells.begin() + start, cells.begin() + std::min(cells.size(), start + batch_size));
-    const auto out = task.run_batch(batch, rng, false);
-    t.loss += out.loss.item<double>() * out.items;
-    t.items += out.items;
-    t.correct += out.correct;
+    BatchOutcome out;
+    {
+      AutocastScope autocast(device, precision);
+      out = task.run_batch(batch, rng, false);
+    }
+    t.add(out);
   }
   task.module->train();
-  return t;
+  return t.read();
 }
 
 }  // namespace
@@ -186,6 +209,18 @@ std::vector<int> bucket_by_length(const std::vector<int>& order, const std::vect
   return out;
 }
 
+void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads, norms;
+  for (const auto& p : parameters)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return;
+  for (const auto& g : grads) norms.push_back(g.norm(2));
+  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+  const auto coefficient = torch::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
+  for (auto& g : grads) g.mul_(coefficient);
+}
+
 torch::Device start_run(const TrainConfig& config) {
   const auto device = resolve_device(config.device);
   configure_runtime(config.num_threads);
@@ -204,6 +239,7 @@ void check_train_config(const TrainConfig& t) {
   if (t.label_smoothing < 0 || t.label_smoothing >= 1) fail("label_smoothing must be in [0, 1)");
   if (t.token_dropout < 0 || t.token_dropout >= 1) fail("token_dropout must be in [0, 1)");
   if (t.resume && t.checkpoint.empty()) fail("resume needs a checkpoint file");
+  parse_precision(t.precision);
 }
 
 TrainResult run_training(TrainingTask& task, const TrainConfig& train, const TrainCallbacks& callbacks) {
@@ -219,6 +255,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
 
   LoopState state;
   const auto device = task.parameters.front().device();
+  const auto precision = parse_precision(train.precision);
   if (train.resume) load_checkpoint(train.checkpoint, task.fingerprint, state, *task.module, optimizer, device);
   // Every process starts from rank 0's weights and draws the same batches (same seeds); each runs
   // its share of a batch, and the averaged gradients keep the processes' weights identical.
@@ -235,7 +272,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
     std::vector<int> order = task.train_cells;
     std::shuffle(order.begin(), order.end(), rng);
     if (train.length_bucketing && !task.lengths.empty()) order = bucket_by_length(order, task.lengths, train.batch_size, rng);
-    Totals totals;
+    DeviceTotals totals;
     for (int b = 0; b < steps_per_epoch; ++b) {
       if (parallel.any(callbacks.interrupted && callbacks.interrupted())) {  // all processes stop together
         result.interrupted = true;
@@ -251,34 +288,36 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
       optimizer.zero_grad();
       BatchOutcome out;
       if (!cells.empty()) {  // a short last batch may leave a process without cells
-        out = task.run_batch(cells, rng, true);
+        {
+          AutocastScope autocast(device, precision);
+          out = task.run_batch(cells, rng, true);
+        }
         out.loss.backward();
-        totals.loss += out.loss.item<double>() * out.items;
+        totals.add(out);
       }
       parallel.average_gradients(task.parameters, out.items);
-      torch::nn::utils::clip_grad_norm_(task.parameters, train.clip_norm);
+      clip_gradient_norm(task.parameters, train.clip_norm);
       optimizer.step();
       step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       ++timed_steps;
-      totals.items += out.items;
-      totals.correct += out.correct;
       ++state.step;
       if (callbacks.on_step) callbacks.on_step(static_cast<int>(state.step), static_cast<int>(total_steps));
     }
     if (result.interrupted) break;  // a partial epoch is neither reported nor checkpointed
-    std::vector<double> sums{totals.loss, totals.items, totals.correct};
+    const Totals local = totals.read();
+    std::vector<double> sums{local.loss, local.items, local.correct};
     parallel.sum(sums);
-    totals = {sums[0], sums[1], sums[2]};
+    const Totals all{sums[0], sums[1], sums[2]};
 
     EpochStats stats;
     stats.epoch = epoch;
-    stats.train_loss = totals.loss / std::max(1.0, totals.items);
-    stats.train_accuracy = totals.correct / std::max(1.0, totals.items);
+    stats.train_loss = all.loss / std::max(1.0, all.items);
+    stats.train_accuracy = all.correct / std::max(1.0, all.items);
     stats.learning_rate = scheduled_learning_rate(state.step - 1, total_steps, warmup_steps, train.learning_rate);
     stats.val_loss = stats.val_accuracy = std::numeric_limits<double>::quiet_NaN();
     double monitored = stats.train_loss;
     if (validate) {
-      const auto eval = evaluate(task, task.validation_cells, std::max(train.batch_size, 128), train.seed + 17);
+      const auto eval = evaluate(task, task.validation_cells, std::max(train.batch_size, 128), train.seed + 17, device, precision);
       stats.val_loss = monitored = eval.loss / std::max(1.0, eval.items);
       stats.val_accuracy = eval.correct / std::max(1.0, eval.items);
     }

@@ -14,11 +14,16 @@
 
 namespace sclm {
 
+// Tensors stay on the device, so a step never waits for the host to read them back.
 struct BatchOutcome {
-  torch::Tensor loss;  // mean over the batch's items; differentiable when training
-  double items = 0;    // cells, or masked tokens
-  double correct = 0;
+  torch::Tensor loss;     // mean over the batch's items; differentiable when training
+  double items = 0;       // cells, or masked tokens
+  torch::Tensor correct;  // scalar count; NaN where accuracy means nothing
 };
+
+inline torch::Tensor correct_predictions(const torch::Tensor& logits, const torch::Tensor& y) {
+  return logits.argmax(1).eq(y).sum();
+}
 
 struct TrainingTask {
   torch::nn::Module* module = nullptr;    // its state is the weights
@@ -40,6 +45,10 @@ std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& model, int bl
 // and the full batches shuffled (a short last batch stays last).
 std::vector<int> bucket_by_length(const std::vector<int>& order, const std::vector<int>& lengths, int batch_size,
                                   std::mt19937_64& rng);
+
+// torch::nn::utils::clip_grad_norm_ (L2) without its read-back of the norm, so a GPU step never
+// waits for the host; the same arithmetic, so the same weights.
+void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max_norm);
 
 // The device of a run, after setting the thread count and seeding torch from `config`.
 torch::Device start_run(const TrainConfig& config);

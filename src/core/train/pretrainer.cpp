@@ -75,7 +75,7 @@ TrainResult pretrain_on_tokens(const TokenStore& store, const ModelConfig& confi
       loss = loss + pretrain.contrastive_weight * 0.5 *
                         (F::cross_entropy(similarity, same) + F::cross_entropy(similarity.t(), same));
     }
-    return BatchOutcome{loss, std::max(n, 1.0), n > 0 ? picked.argmax(1).eq(y).sum().item<double>() : 0.0};
+    return BatchOutcome{loss, std::max(n, 1.0), n > 0 ? correct_predictions(picked, y) : torch::zeros({})};
   };
   TrainResult result = run_training(task, train, callbacks);
   deserialize_module(*model, result.weights, device);

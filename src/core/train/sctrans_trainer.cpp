@@ -69,7 +69,7 @@ TrainResult train_sctrans_classifier(const CscView& counts, const std::vector<in
     if (!training) {
       auto logits = model->forward(levels);
       return BatchOutcome{F::cross_entropy(logits, y, options), static_cast<double>(cells.size()),
-                          logits.argmax(1).eq(y).sum().item<double>()};
+                          correct_predictions(logits, y)};
     }
     if (train.token_dropout > 0) levels = levels.masked_fill(torch::rand_like(levels) < train.token_dropout, 0.0);
     options.label_smoothing(train.label_smoothing);
@@ -84,7 +84,7 @@ TrainResult train_sctrans_classifier(const CscView& counts, const std::vector<in
       loss = loss + sv.mutual_weight * (F::kl_div(log_light, log_main.detach(), kl) + F::kl_div(log_main, log_light.detach(), kl));
     }
     if (sv.selection_weight > 0) loss = loss + sv.selection_weight * (out.mask.mean() - sv.keep_share).pow(2);
-    return BatchOutcome{loss, static_cast<double>(cells.size()), out.logits.argmax(1).eq(y).sum().item<double>()};
+    return BatchOutcome{loss, static_cast<double>(cells.size()), correct_predictions(out.logits, y)};
   };
   TrainResult result = run_training(task, train, callbacks);
   deserialize_module(*model, result.weights, device);
@@ -131,7 +131,8 @@ TrainResult pretrain_sctrans(const std::vector<MappedMatrix>& data, const ModelC
       const auto squared = (reconstructed[s] - targets[s]).pow(2) * hide;
       loss = loss + squared.sum() / (hide.sum() * layout.scales()[s]).clamp_min(1.0);
     }
-    return BatchOutcome{loss / layout.n_scales(), hidden.sum().item<double>(), std::numeric_limits<double>::quiet_NaN()};
+    return BatchOutcome{loss / layout.n_scales(), hidden.sum().item<double>(),
+                        torch::full({}, std::numeric_limits<double>::quiet_NaN())};
   };
   TrainResult result = run_training(task, train, callbacks);
   deserialize_module(*model, result.weights, device);

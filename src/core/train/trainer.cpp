@@ -66,7 +66,7 @@ TrainResult train_on_tokens(const TokenStore& store, const std::vector<int>& lab
     auto options = F::CrossEntropyFuncOptions().weight(class_weights);
     if (training) options.label_smoothing(train.label_smoothing);
     return BatchOutcome{F::cross_entropy(logits, y, options), static_cast<double>(cells.size()),
-                        logits.argmax(1).eq(y).sum().item<double>()};
+                        correct_predictions(logits, y)};
   };
   TrainResult result = run_training(task, train, callbacks);
   deserialize_module(*model, result.weights, device);

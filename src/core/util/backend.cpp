@@ -1,5 +1,6 @@
 #include "util/backend.h"
 
+#include <ATen/autocast_mode.h>
 #include <malloc.h>
 
 #include <mutex>
@@ -69,6 +70,60 @@ torch::Device resolve_device(const std::string& name) {
     return device;
   }
   throw std::invalid_argument("unknown device \"" + name + "\": use \"auto\", \"cpu\" or \"cuda\"");
+}
+
+Precision parse_precision(const std::string& name) {
+  if (name == "fp32") return Precision::kFloat32;
+  if (name == "bf16") return Precision::kBFloat16;
+  throw std::invalid_argument("unknown precision \"" + name + "\": use \"fp32\" or \"bf16\"");
+}
+
+// The autocast switches moved from per-device functions to device-type arguments in LibTorch 2.4.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define SCLM_AUTOCAST_BY_DEVICE_TYPE 1
+#endif
+
+AutocastScope::AutocastScope(const torch::Device& device, Precision precision) {
+  if (precision == Precision::kFloat32) return;
+  active_ = true;
+  type_ = device.type();
+#ifdef SCLM_AUTOCAST_BY_DEVICE_TYPE
+  was_enabled_ = at::autocast::is_autocast_enabled(type_);
+  previous_dtype_ = at::autocast::get_autocast_dtype(type_);
+  at::autocast::set_autocast_dtype(type_, at::kBFloat16);
+  at::autocast::set_autocast_enabled(type_, true);
+#else
+  if (device.is_cuda()) {
+    was_enabled_ = at::autocast::is_enabled();
+    previous_dtype_ = at::autocast::get_autocast_gpu_dtype();
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(true);
+  } else {
+    was_enabled_ = at::autocast::is_cpu_enabled();
+    previous_dtype_ = at::autocast::get_autocast_cpu_dtype();
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+  }
+#endif
+  at::autocast::increment_nesting();
+}
+
+AutocastScope::~AutocastScope() {
+  if (!active_) return;
+  // The cache holds bf16 copies of the weights: they are stale once the optimiser steps.
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+#ifdef SCLM_AUTOCAST_BY_DEVICE_TYPE
+  at::autocast::set_autocast_enabled(type_, was_enabled_);
+  at::autocast::set_autocast_dtype(type_, previous_dtype_);
+#else
+  if (type_ == c10::DeviceType::CUDA) {
+    at::autocast::set_enabled(was_enabled_);
+    at::autocast::set_autocast_gpu_dtype(previous_dtype_);
+  } else {
+    at::autocast::set_cpu_enabled(was_enabled_);
+    at::autocast::set_autocast_cpu_dtype(previous_dtype_);
+  }
+#endif
 }
 
 void configure_runtime(int num_threads) {

@@ -12,6 +12,28 @@ namespace sclm {
 // "cpu", "cuda", "cuda:N" or "auto" (CUDA when available). Throws std::invalid_argument.
 torch::Device resolve_device(const std::string& name);
 
+// Mixed precision: "fp32" runs everything in float32; "bf16" runs matrix products and attention
+// under autocast in bfloat16 while weights, optimiser state, norms, softmax and losses stay
+// float32. Throws std::invalid_argument for other names.
+enum class Precision { kFloat32, kBFloat16 };
+Precision parse_precision(const std::string& name);
+
+// While alive, autocasts the ops of this thread on `device` to `precision` (nothing for fp32).
+// Wrap forward passes and losses only: backward follows the casts the forward made.
+class AutocastScope {
+ public:
+  AutocastScope(const torch::Device& device, Precision precision);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool active_ = false;
+  c10::DeviceType type_ = c10::DeviceType::CPU;
+  bool was_enabled_ = false;
+  at::ScalarType previous_dtype_ = at::kFloat;
+};
+
 // Applies num_threads (> 0) to LibTorch's intra-op pool and, once per process, keeps glibc
 // from returning every large tensor buffer to the OS (see backend.cpp).
 void configure_runtime(int num_threads);
