@@ -1,5 +1,8 @@
 """The scLM classifier written in plain PyTorch, timed on the exact batches scLM's C++ benchmark
-used (real pbmc3k cells). Run through bench/train_step.sh."""
+used (real pbmc3k cells). Run through bench/train_step.sh (CPU) or bench/gpu.sh (CUDA).
+  train_step_pytorch.py <batches.txt> <threads> <n_features> <n_classes>
+                        [device dim layers heads ff max_bin precision full_length]"""
+import contextlib
 import sys
 import time
 
@@ -21,6 +24,9 @@ class Block(nn.Module):
     def attention(self, x, padding):
         B, L, D = x.shape
         q, k, v = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
+        if hasattr(F, "scaled_dot_product_attention"):  # PyTorch 2.x: fused kernels, as scLM uses there
+            context = F.scaled_dot_product_attention(q, k, v, ~padding.view(B, 1, 1, L))
+            return self.out(context.transpose(1, 2).reshape(B, L, D))
         bias = torch.zeros(B, 1, 1, L).masked_fill_(padding.view(B, 1, 1, L), float("-inf"))
         probs = torch.softmax(q @ k.transpose(-2, -1) / (D // self.heads) ** 0.5 + bias, -1)
         return self.out((probs @ v).transpose(1, 2).reshape(B, L, D))
@@ -32,9 +38,10 @@ class Block(nn.Module):
 
 
 class Classifier(nn.Module):
-    def __init__(self, n_features, n_classes, dim=32, layers=2, heads=4, ff_dim=64, max_bin=30, dropout=0.1):
+    def __init__(self, n_features, n_classes, dim=32, layers=2, heads=4, ff_dim=64, max_bin=30, dropout=0.1,
+                 pool_expressed=False):
         super().__init__()
-        self.dropout = dropout
+        self.dropout, self.pool_expressed = dropout, pool_expressed
         self.genes = nn.Embedding(n_features + GENE_OFFSET, dim, padding_idx=PAD)
         self.bins = nn.Embedding(max_bin + 1 + BIN_OFFSET, dim, padding_idx=PAD)
         self.blocks = nn.ModuleList(Block(dim, heads, ff_dim, dropout) for _ in range(layers))
@@ -46,7 +53,10 @@ class Classifier(nn.Module):
         for block in self.blocks:
             x = block(x, padding)
         x = self.norm(x)
-        mask = (~padding).float()
+        mask = ~padding
+        if self.pool_expressed:  # full length: the mean covers expressed genes only
+            mask = mask & (bins != BIN_OFFSET)
+        mask = mask.to(x.dtype)
         mask[:, 0] = 0
         mean = (x * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp_min(1)
         h = F.gelu(self.hidden(torch.cat([x[:, 0], mean], 1)))
@@ -68,27 +78,45 @@ def read_batches(path):
 
 def main():
     path, threads, n_features, n_classes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    device, dim, layers, heads, ff_dim, max_bin, precision, full_length = (
+        sys.argv[5:] + ["cpu", "32", "2", "4", "64", "30", "fp32", "0"][len(sys.argv[5:]):])
+    device = torch.device(device)
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    batches = read_batches(path)
-    model = Classifier(n_features, n_classes)
+    batches = [tuple(t.to(device) for t in b) for b in read_batches(path)]
+    model = Classifier(n_features, n_classes, int(dim), int(layers), int(heads), int(ff_dim), int(max_bin),
+                       pool_expressed=full_length == "1").to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+
+    def autocast():
+        if precision == "bf16":
+            return torch.autocast(device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     def step(b):
         genes, bins, padding, y = b
         opt.zero_grad()
-        loss = F.cross_entropy(model(genes, bins, padding), y)
+        with autocast():
+            loss = F.cross_entropy(model(genes, bins, padding), y)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
     for b in batches[:3]:
         step(b)
+    sync()
     t0 = time.perf_counter()
     for b in batches:
         step(b)
+    sync()
     ms = 1000 * (time.perf_counter() - t0) / len(batches)
-    print(f"plain PyTorch {torch.__version__}: {ms:.2f} ms/step (batch 32, {len(batches)} steps, {threads} threads)")
+    B, L = batches[0][0].shape
+    print(f"plain PyTorch {torch.__version__}: {ms:.2f} ms/step (batch {B}, seq {L}, {len(batches)} steps, "
+          f"{device.type}, {precision}, {threads} threads)")
 
 
 if __name__ == "__main__":

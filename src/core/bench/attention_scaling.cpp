@@ -2,8 +2,10 @@
 // against sequence length, for full, Performer and Linformer attention. One (kind, L) per process,
 // so the peak RSS belongs to that configuration alone (bench/attention_scaling.sh loops).
 //   sclm_bench_attention <full|performer|linformer> <L> [steps=3] [threads=2] [features_or_k=64]
+//                        [device=cpu] [precision=fp32] [dim=64] [heads=4]
 //   sclm_bench_attention version
 // Prints: kind L m_or_k median_step_wall_ms median_step_cpu_ms peak_step_mib
+// On CUDA the peak is the caching allocator's peak allocation during the steps (device memory).
 #include <sys/resource.h>
 #include <unistd.h>
 #include <torch/version.h>
@@ -16,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "bench_options.h"
 #include "model/attention.h"
+#include "util/backend.h"
 
 namespace {
 
@@ -59,8 +63,9 @@ int main(int argc, char** argv) {
   const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
   const int m_or_k = argc > 5 ? std::atoi(argv[5]) : 64;
   torch::set_num_threads(threads);
-
-  const int dim = 64, heads = 4;
+  const torch::Device device = sclm::resolve_device(argc > 6 ? argv[6] : "cpu");
+  const auto precision = sclm::parse_precision(argc > 7 ? argv[7] : "fp32");
+  const int dim = argc > 8 ? std::atoi(argv[8]) : 64, heads = argc > 9 ? std::atoi(argv[9]) : 4;
   sclm::AttentionConfig config;
   if (kind == "full") {
     config.kind = sclm::AttentionKind::kFull;
@@ -77,14 +82,23 @@ int main(int argc, char** argv) {
   }
   torch::manual_seed(1);
   sclm::SelfAttention layer(dim, heads, config);
-  const auto x = torch::randn({1, L, dim});
-  const auto padding = torch::zeros({1, L}, torch::kBool);
+  layer->to(device);
+  const auto x = torch::randn({1, L, dim}).to(device);
+  const auto padding = torch::zeros({1, L}, torch::kBool).to(device);
 
   auto step = [&] {
     for (auto& p : layer->parameters()) p.mutable_grad() = torch::Tensor();
-    layer->forward(x, padding).pow(2).mean().backward();
+    torch::Tensor y;
+    {
+      sclm::AutocastScope autocast(device, precision);
+      y = layer->forward(x, padding);
+    }
+    y.to(torch::kFloat).pow(2).mean().backward();
+    sclm_bench::synchronize(device);
   };
   // The first step allocates everything a step needs; its peak is the one measured.
+  sclm_bench::synchronize(device);
+  sclm_bench::reset_cuda_peak(device);
   const double before = rss_mib();
   std::vector<double> ms, cpu;
   for (int s = 0; s < steps + 1; ++s) {
@@ -97,7 +111,7 @@ int main(int argc, char** argv) {
       cpu.push_back(cpu_ms() - c0);
     }
   }
-  const double peak = peak_rss_mib() - before;
+  const double peak = device.is_cuda() ? sclm_bench::cuda_peak_mib(device) : peak_rss_mib() - before;
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0.0 : v[v.size() / 2];
