@@ -4,7 +4,7 @@
 #   bash bench/gpu.sh prepare          # here (Debian, with ../shared/data): fills bench/gpu_data/
 #   bash bench/gpu.sh [stages...]      # on the GPU machine; stages: build test step annotate attention
 # bench/gpu_data/ (ignored by git) holds the real pbmc3k cells and GoogleTest's sources, which the
-# GPU machine lacks; carry it there. With $OUT set, the results are also copied there.
+# GPU machine lacks; carry it there. GPU_RESULTS=<dir> writes the results there instead.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
@@ -17,12 +17,14 @@ if [ "${1:-}" = prepare ]; then
   exit 0
 fi
 stages="${*:-build test step annotate attention}"
+results="${GPU_RESULTS:-bench/results}"  # e.g. $OUT on the device machine, so partial results come back
+export PYTHONUNBUFFERED=1
 # pack: the built programs into $OUT/gpu_build.tgz; unpack: from bench/gpu_data/gpu_build.tgz, so
 # a later call on a fresh machine of the same image skips the build.
 has() { [[ " $stages " == *" $1 "* ]]; }
 build=build/gpu
 cells=/tmp/sclm_pbmc3k
-mkdir -p bench/results "$cells"
+mkdir -p "$results" build "$cells"
 # pbmc3k as the benchmarks read it: <stem>.mtx, <stem>_genes.txt, <stem>_labels.txt
 [ -f "$cells/pbmc3k.mtx" ] || zcat "$data_dir/counts.mtx.gz" > "$cells/pbmc3k.mtx"
 zcat "$data_dir/features.tsv.gz" | cut -f1 > "$cells/pbmc3k_genes.txt"
@@ -40,63 +42,67 @@ if has build; then
   /usr/bin/time -f "build: %e s" cmake --build "$build" -j"$(nproc)" 2>&1 | grep -E "error|warning: |build:" | head -60
 fi
 
+set +e  # past the build, every stage is best effort: what ran is written
 if has unpack; then tar xzf "$data_dir/gpu_build.tgz"; fi
 if has pack && [ -n "${OUT:-}" ]; then
-  tar czf "$OUT/gpu_build.tgz" "$build"/sclm_bench_step "$build"/sclm_bench_annotate "$build"/sclm_bench_attention
+  tar czf "$OUT/gpu_build.tgz" "$build"/sclm_tests "$build"/sclm_bench_step "$build"/sclm_bench_annotate "$build"/sclm_bench_attention
   ls -la "$OUT/gpu_build.tgz"
 fi
 
 if has test; then
   # Each test process uses 2 threads; CUDA tests share the one GPU.
-  (cd "$build" && ctest -j"$(( $(nproc) / 2 ))" --output-on-failure 2>&1 | tail -25) | tee bench/results/gpu_core_tests.txt
+  { echo "$stamp"; (cd "$build" && ctest -j"$(( $(nproc) / 2 ))" --output-on-failure 2>&1 | grep -E "^\[  FAILED|Failure|Expected|Which is|tests passed|Total Test|FAILED" | head -60) || true; } |
+    tee "$results/gpu_core_tests.txt"
 fi
 
 if has step; then
   # Full attention, dim 512, 8 layers, sequence 2,048 (2,047 genes at full length + CLS), bf16
   # autocast: scLM's C++ step vs the same model in plain PyTorch on the same batches.
-  out=bench/results/gpu_train_step.txt
+  out="$results/gpu_train_step.txt"
   tmp="$(mktemp -d)"
   {
     echo "$stamp"
     echo "# one training step (forward, backward, gradient clipping, AdamW) on real pbmc3k batches; mean over the"
     echo "# timed steps after 3 warm-up steps; MFU = model FLOPs (matrix products, 3x forward) / time / 989 TFLOP/s"
     echo "# (H100 SXM dense bf16 peak)."
-    for cfg in "bf16 16" "bf16 32" "fp32 16"; do
+    for cfg in "bf16 16 1" "bf16 16 0" "fp32 16 1"; do
       set -- $cfg
-      line="$("$build/sclm_bench_step" out="$tmp" steps=30 threads=8 device=cuda precision="$1" dim=512 layers=8 heads=8 \
-        ff=2048 tokens=2047 genes=2047 full_length=1 batch="$2" data="$cells" stem=pbmc3k)"
+      line="$(timeout 120 "$build/sclm_bench_step" out="$tmp" steps=20 threads=8 device=cuda precision="$1" dim=512 layers=8 heads=8 \
+        ff=2048 tokens=2047 genes=2047 full_length=1 batch="$2" optimizer="$3" data="$cells" stem=pbmc3k)"
       flops="$(sed 's/.*flops\/step //' <<< "$line")"
-      py="$(python3 bench/train_step_pytorch.py "$tmp/batches.txt" 8 2047 "$n_classes" cuda 512 8 8 2048 30 "$1" 1)"
+      py="$(timeout 120 python3 bench/train_step_pytorch.py "$tmp/batches.txt" 8 2047 "$n_classes" cuda 512 8 8 2048 30 "$1" 1 "$3")"
       ms_c="$(sed -E 's/.*: ([0-9.]+) ms\/step.*/\1/' <<< "$line")"; ms_p="$(sed -E 's/.*: ([0-9.]+) ms\/step.*/\1/' <<< "$py")"
       echo "$line"
       echo "$py"
       awk -v f="$flops" -v c="$ms_c" -v p="$ms_p" 'BEGIN { printf "  MFU scLM %.1f%%, PyTorch %.1f%%; PyTorch time / scLM time = %.3f\n", 100 * f / (c / 1000) / 989e12, 100 * f / (p / 1000) / 989e12, p / c }'
     done
     # The demo model (dim 32, 2 layers, 256 tokens): small steps, where per-step overheads show.
-    line="$("$build/sclm_bench_step" out="$tmp" steps=60 threads=8 device=cuda precision=fp32 genes=2000 batch=32 data="$cells" stem=pbmc3k)"
+    line="$(timeout 60 "$build/sclm_bench_step" out="$tmp" steps=40 threads=8 device=cuda precision=fp32 genes=2000 batch=32 data="$cells" stem=pbmc3k)"
     echo "$line"
-    python3 bench/train_step_pytorch.py "$tmp/batches.txt" 8 2000 "$n_classes" cuda 32 2 4 64 30 fp32 0
+    timeout 60 python3 bench/train_step_pytorch.py "$tmp/batches.txt" 8 2000 "$n_classes" cuda 32 2 4 64 30 fp32 0
+    line="$(timeout 60 "$build/sclm_bench_step" out="$tmp" steps=40 threads=8 device=cuda precision=fp32 genes=2000 batch=32 optimizer=0 data="$cells" stem=pbmc3k)"
+    echo "$line"
+    timeout 60 python3 bench/train_step_pytorch.py "$tmp/batches.txt" 8 2000 "$n_classes" cuda 32 2 4 64 30 fp32 0 0
   } 2>&1 | tee "$out"
   rm -rf "$tmp"
 fi
 
 if has annotate; then
-  out=bench/results/gpu_annotate.txt
+  out="$results/gpu_annotate.txt"
   {
     echo "$stamp"
     echo "# classify_cells (host tokenization, copy, forward, logits back) on pbmc3k cells replicated; best of 3 passes."
     for p in fp32 bf16; do
-      for b in 256 1024 4096; do "$build/sclm_bench_annotate" model=demo device=cuda precision=$p batch=$b copies=20 threads=8 data="$cells" stem=pbmc3k; done
-      "$build/sclm_bench_annotate" model=scbert device=cuda precision=$p batch=16 copies=1 threads=8 repeats=1 data="$cells" stem=pbmc3k
-      "$build/sclm_bench_annotate" model=scbert device=cuda precision=$p batch=64 copies=1 threads=8 repeats=1 data="$cells" stem=pbmc3k
+      for b in 1024 4096; do timeout 60 "$build/sclm_bench_annotate" model=demo device=cuda precision=$p batch=$b copies=10 repeats=2 threads=8 data="$cells" stem=pbmc3k || echo "demo $p $b: stopped"; done
+      timeout 60 "$build/sclm_bench_annotate" model=scbert device=cuda precision=$p batch=32 cells=512 threads=8 repeats=1 data="$cells" stem=pbmc3k || echo "scbert $p: stopped"
     done
     echo "# the same demo model on this machine's CPU ($(nproc) cores) for scale:"
-    "$build/sclm_bench_annotate" model=demo device=cpu batch=256 copies=4 threads="$(nproc)" repeats=1 data="$cells" stem=pbmc3k
+    timeout 60 "$build/sclm_bench_annotate" model=demo device=cpu batch=256 copies=1 threads="$(nproc)" repeats=1 data="$cells" stem=pbmc3k || true
   } 2>&1 | tee "$out"
 fi
 
 if has attention; then
-  out=bench/results/gpu_attention_scaling.txt
+  out="$results/gpu_attention_scaling.txt"
   {
     echo "$stamp"
     echo "# one SelfAttention layer (dim 512, 8 heads, batch 1), one training step (forward + backward), bf16 autocast;"
@@ -105,10 +111,8 @@ if has attention; then
     printf "%-10s %6s %5s %12s %12s %12s\n" kind L m_or_k wall_ms cpu_ms peak_mib
     for config in full:0 performer:256 linformer:256; do
       for L in 2048 4096 8192 16384; do
-        "$build/sclm_bench_attention" "${config%%:*}" "$L" 5 8 "${config##*:}" cuda bf16 512 8 || echo "${config%%:*} $L failed"
+        timeout 30 "$build/sclm_bench_attention" "${config%%:*}" "$L" 5 8 "${config##*:}" cuda bf16 512 8 || echo "${config%%:*} $L failed"
       done
     done
   } 2>&1 | tee "$out"
 fi
-
-if [ -n "${OUT:-}" ]; then cp bench/results/gpu_*.txt "$OUT"/ 2>/dev/null || true; fi

@@ -1,8 +1,11 @@
 """The scLM classifier written in plain PyTorch, timed on the exact batches scLM's C++ benchmark
 used (real pbmc3k cells). Run through bench/train_step.sh (CPU) or bench/gpu.sh (CUDA).
   train_step_pytorch.py <batches.txt> <threads> <n_features> <n_classes>
-                        [device dim layers heads ff max_bin precision full_length]"""
+                        [device dim layers heads ff max_bin precision full_length optimizer]
+optimizer 0 times forward + backward alone. SCLM_BENCH_SDP=cudnn|efficient|flash|math restricts
+PyTorch 2.x's fused attention to one kernel (to see which one a run used)."""
 import contextlib
+import os
 import sys
 import time
 
@@ -78,9 +81,13 @@ def read_batches(path):
 
 def main():
     path, threads, n_features, n_classes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    device, dim, layers, heads, ff_dim, max_bin, precision, full_length = (
-        sys.argv[5:] + ["cpu", "32", "2", "4", "64", "30", "fp32", "0"][len(sys.argv[5:]):])
+    device, dim, layers, heads, ff_dim, max_bin, precision, full_length, optimize = (
+        sys.argv[5:] + ["cpu", "32", "2", "4", "64", "30", "fp32", "0", "1"][len(sys.argv[5:]):])
     device = torch.device(device)
+    only = os.environ.get("SCLM_BENCH_SDP")
+    if only:
+        for name in ("cudnn", "flash", "mem_efficient", "math"):
+            getattr(torch.backends.cuda, f"enable_{name}_sdp")(name.startswith(only))
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     batches = [tuple(t.to(device) for t in b) for b in read_batches(path)]
@@ -103,6 +110,8 @@ def main():
         with autocast():
             loss = F.cross_entropy(model(genes, bins, padding), y)
         loss.backward()
+        if optimize == "0":
+            return
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
@@ -116,7 +125,7 @@ def main():
     ms = 1000 * (time.perf_counter() - t0) / len(batches)
     B, L = batches[0][0].shape
     print(f"plain PyTorch {torch.__version__}: {ms:.2f} ms/step (batch {B}, seq {L}, {len(batches)} steps, "
-          f"{device.type}, {precision}, {threads} threads)")
+          f"{device.type}, {precision}, {threads} threads{'' if optimize != '0' else ', forward + backward only'})")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 // bench/train_step_pytorch.py can time an identical plain-PyTorch model on identical inputs.
 //   sclm_bench_step [out=.] [steps=30] [threads=2] [device=cpu] [precision=fp32] [dim=32] [layers=2]
 //                   [heads=4] [ff=64] [tokens=256] [batch=32] [genes=0] [full_length=0] [max_bin=30]
-//                   [data=<tests/data>] [stem=pbmc_subset]
+//                   [data=<tests/data>] [stem=pbmc_subset] [optimizer=1]
+// optimizer=0 times forward + backward alone (no clipping, no AdamW step), to split the step.
 // genes > 0 keeps the genes detected in most cells; full_length=1 gives every cell all of them
 // (sequence length genes + 1), as scBERT does.
 #include <torch/version.h>
@@ -17,6 +18,7 @@
 #include "bench_options.h"
 #include "data/batch.h"
 #include "model/classifier.h"
+#include "train/adamw.h"
 #include "train/loop.h"
 #include "util/backend.h"
 
@@ -25,7 +27,8 @@ int main(int argc, char** argv) {
                                            {"precision", "fp32"}, {"dim", "32"}, {"layers", "2"}, {"heads", "4"},
                                            {"ff", "64"}, {"tokens", "256"}, {"batch", "32"}, {"genes", "0"},
                                            {"full_length", "0"}, {"max_bin", "30"}, {"data", SCLM_TEST_DATA},
-                                           {"stem", "pbmc_subset"}});
+                                           {"stem", "pbmc_subset"}, {"optimizer", "1"}});
+  const bool optimize = o.integer("optimizer") != 0;
   const int steps = o.integer("steps"), batch_size = o.integer("batch");
   sclm::configure_runtime(o.integer("threads"));
   const auto device = sclm::resolve_device(o.str("device"));
@@ -80,7 +83,7 @@ int main(int argc, char** argv) {
   torch::manual_seed(1);
   sclm::CellClassifier model(config);
   model->to(device);
-  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
+  sclm::ForeachAdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
   auto step = [&](int s) {
     optimizer.zero_grad();
     torch::Tensor loss;
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
       loss = torch::nn::functional::cross_entropy(model->forward(batches[s]), targets[s]);
     }
     loss.backward();
+    if (!optimize) return;
     sclm::clip_gradient_norm(model->parameters(), 1.0);
     optimizer.step();
   };
@@ -98,8 +102,8 @@ int main(int argc, char** argv) {
   for (int s = 0; s < steps; ++s) step(s);
   sclm_bench::synchronize(device);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / steps;
-  std::printf("scLM LibTorch C++ %s: %.2f ms/step (batch %d, seq %ld, %d steps, %s, %s, %d threads) flops/step %.4g\n",
+  std::printf("scLM LibTorch C++ %s: %.2f ms/step (batch %d, seq %ld, %d steps, %s, %s, %d threads%s) flops/step %.4g\n",
               TORCH_VERSION, ms, batch_size, static_cast<long>(batches[0].genes.size(1)), steps, o.str("device").c_str(),
-              o.str("precision").c_str(), o.integer("threads"), flops);
+              o.str("precision").c_str(), o.integer("threads"), optimize ? "" : ", forward + backward only", flops);
   return 0;
 }

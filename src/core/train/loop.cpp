@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "model/encoder.h"
+#include "train/adamw.h"
 #include "train/data_parallel.h"
 #include "util/backend.h"
 #include "train/schedule.h"
@@ -211,11 +212,11 @@ std::vector<int> bucket_by_length(const std::vector<int>& order, const std::vect
 
 void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads, norms;
+  std::vector<torch::Tensor> grads;
   for (const auto& p : parameters)
     if (p.grad().defined()) grads.push_back(p.grad());
   if (grads.empty()) return;
-  for (const auto& g : grads) norms.push_back(g.norm(2));
+  const auto norms = at::_foreach_norm(grads, 2);
   const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
   const auto coefficient = torch::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
   for (auto& g : grads) g.mul_(coefficient);
@@ -247,7 +248,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
   if (task.parameters.empty()) throw std::invalid_argument("no parameters to train");
   const bool validate = !task.validation_cells.empty();
   task.module->train();
-  torch::optim::AdamW optimizer(task.parameters,
+  ForeachAdamW optimizer(task.parameters,
                                 torch::optim::AdamWOptions(train.learning_rate).weight_decay(train.weight_decay));
   const int steps_per_epoch = static_cast<int>((task.train_cells.size() + train.batch_size - 1) / train.batch_size);
   const long total_steps = static_cast<long>(steps_per_epoch) * train.epochs;
