@@ -40,6 +40,7 @@ if has build; then
     { tail -40 "$build.configure.log"; exit 1; }
   grep -E "scLM|Torch|CUDA" "$build.configure.log" | head -20 || true
   /usr/bin/time -f "build: %e s" cmake --build "$build" -j"$(nproc)" 2>&1 | grep -E "error|warning: |build:" | head -60
+  [ -x "$build/sclm_bench_step" ] || { echo "build failed" >&2; exit 1; }
 fi
 
 set +e  # past the build, every stage is best effort: what ran is written

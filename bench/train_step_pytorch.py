@@ -87,7 +87,7 @@ def main():
     only = os.environ.get("SCLM_BENCH_SDP")
     if only:
         for name in ("cudnn", "flash", "mem_efficient", "math"):
-            getattr(torch.backends.cuda, f"enable_{name}_sdp")(name.startswith(only))
+            getattr(torch.backends.cuda, f"enable_{name}_sdp")(name in (only, "mem_" + only))
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     batches = [tuple(t.to(device) for t in b) for b in read_batches(path)]

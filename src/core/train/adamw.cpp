@@ -1,6 +1,7 @@
 #include "train/adamw.h"
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -11,7 +12,9 @@ namespace {
 template <typename Key>
 Key state_key(const torch::Tensor& p) {
   if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
+    std::ostringstream s;  // as c10::guts::to_string, which LibTorch 2.x no longer has
+    s << p.unsafeGetTensorImpl();
+    return s.str();
   } else {
     return static_cast<Key>(p.unsafeGetTensorImpl());
   }
