@@ -42,7 +42,7 @@
 annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
                            unknown_method = c("max_prob", "mahalanobis", "energy"), assay = NULL, layer = NULL,
                            batch_size = 256L, min_overlap = 0.25, prefix = "scLM_",
-                           num_threads = default_threads(), device = "auto", verbose = TRUE) {
+                           num_threads = default_threads(), device = "auto", precision = "fp32", verbose = TRUE) {
   check_classifier(model)
   check_number(threshold, 0, 1, "threshold")
   check_unknown(unknown)
@@ -52,7 +52,7 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
     cli::cli_abort(c("{.arg model} has no calibration for {.code unknown_method = \"{unknown_method}\"}.",
                      "i" = "Fine-tune with {.code validation_fraction > 0} (the default) to calibrate it, or use {.code \"max_prob\"}."))
   }
-  run <- run_settings(batch_size, num_threads, device)
+  run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer)
   started <- proc.time()[["elapsed"]]
   with_embeddings <- unknown_method == "mahalanobis"
@@ -91,7 +91,8 @@ check_unknown <- function(unknown, call = parent.frame()) {
   unknown
 }
 
-run_settings <- function(batch_size, num_threads, device, call = parent.frame()) {
+run_settings <- function(batch_size, num_threads, device, precision = "fp32", call = parent.frame()) {
   list(batch_size = check_count(batch_size, 1L, 1e6, call = call),
-       num_threads = check_threads(num_threads, call = call), device = check_device(device, call = call))
+       num_threads = check_threads(num_threads, call = call), device = check_device(device, call = call),
+       precision = check_choice(precision, c("fp32", "bf16"), "precision", call = call))
 }

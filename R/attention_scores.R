@@ -23,14 +23,14 @@
 #' head(sort(scores[, "B"], decreasing = TRUE))
 #' @export
 attention_scores <- function(model, x, group_by = NULL, assay = NULL, layer = NULL, batch_size = 256L,
-                             min_overlap = 0.25, num_threads = default_threads(), device = "auto",
+                             min_overlap = 0.25, num_threads = default_threads(), device = "auto", precision = "fp32",
                              verbose = TRUE) {
   check_model(model)
   if (is_sctrans(model$config)) {
     cli::cli_abort(c("SCTrans models attend over gene sub-vectors, not single genes.",
                      "i" = "Use {.fn salient_features} for the selected sub-vectors and their genes per cell type."))
   }
-  run <- run_settings(batch_size, num_threads, device)
+  run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer)
   groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))
   scores <- run_on_cells(model, x, source, assay, sclm_gene_attention, run, min_overlap, verbose, combine = cbind,

@@ -25,7 +25,8 @@
 #' dim(emb)
 #' @export
 embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L, min_overlap = 0.25,
-                        pooling = c("cls_mean", "cls", "mean"), name = "scLM", num_threads = default_threads(), device = "auto", verbose = TRUE) {
+                        pooling = c("cls_mean", "cls", "mean"), name = "scLM", num_threads = default_threads(),
+                        device = "auto", precision = "fp32", verbose = TRUE) {
   check_model(model)
   check_string(name, "name")
   pooling <- check_choice(pooling, c("cls_mean", "cls", "mean"), "pooling")
@@ -33,7 +34,7 @@ embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L,
     cli::cli_abort(c("SCTrans models have no CLS token; {.arg pooling} applies to token models.",
                      "i" = "Leave {.arg pooling} out: the embedding joins one pooled vector per sub-vector scale."))
   }
-  run <- run_settings(batch_size, num_threads, device)
+  run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer)
   embedding <- run_on_cells(model, x, source, assay, sclm_embed, run, min_overlap, verbose)$result
   dim <- model$config$dim

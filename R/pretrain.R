@@ -51,13 +51,14 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
                      mask_fraction = if (is_sctrans(config)) 0.75 else 0.15, mask_replace = 0.9,
                      balanced_masking = FALSE, contrastive_weight = if (is_sctrans(config)) 0 else 1,
                      length_bucketing = FALSE, checkpoint = NULL, resume = FALSE, seed = 1L, num_threads = default_threads(),
-                     device = "auto", distributed = distributed_config(), verbose = TRUE) {
+                     device = "auto", precision = "fp32", distributed = distributed_config(), verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
   if (!inherits(config, "scLM_config")) {
     cli::cli_abort(c("{.arg config} must be an {.fn scLMConfig}.", "i" = "Use {.code pretrain(x, scLMConfig())}."))
   }
   train <- train_settings(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
-                          num_threads, device, checkpoint, resume, distributed, length_bucketing)
+                          num_threads, device, checkpoint, resume, distributed, length_bucketing,
+                          precision)
   masking <- list(mask_fraction = check_number(mask_fraction, 0.01, 0.9, "mask_fraction"),
                   mask_replace = check_number(mask_replace, 0, 1, "mask_replace"),
                   balanced_masking = check_flag(balanced_masking, "balanced_masking"),

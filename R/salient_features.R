@@ -27,14 +27,14 @@
 #' head(salient)
 #' @export
 salient_features <- function(model, x, group_by = NULL, top_n = 10L, assay = NULL, layer = NULL, batch_size = 256L,
-                             min_overlap = 0.25, num_threads = default_threads(), device = "auto", verbose = TRUE) {
+                             min_overlap = 0.25, num_threads = default_threads(), device = "auto", precision = "fp32", verbose = TRUE) {
   check_classifier(model)
   if (!is_sctrans(model$config)) {
     cli::cli_abort(c("{.fn salient_features} needs an SCTrans model ({.fn sctrans_config}).",
                      "i" = "For token models, {.fn attention_scores} ranks genes by attention."))
   }
   if (!identical(top_n, Inf)) top_n <- check_count(top_n, 1L)
-  run <- run_settings(batch_size, num_threads, device)
+  run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer)
   groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))
   salience <- run_on_cells(model, x, source, assay, sclm_salience, run, min_overlap, verbose, combine = rbind_fields,

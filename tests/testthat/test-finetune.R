@@ -36,6 +36,7 @@ test_that("training settings are validated", {
   expect_error(finetune(tiny_config(), m, lab, batch_size = 0, verbose = FALSE), "batch_size")
   expect_error(finetune(tiny_config(), m, lab, num_threads = 10000, verbose = FALSE), "num_threads")
   expect_error(finetune(tiny_config(), m, lab, device = "tpu", verbose = FALSE), "device")
+  expect_error(finetune(tiny_config(), m, lab, precision = "fp16", verbose = FALSE), "precision")
   expect_error(finetune("config", m, lab, verbose = FALSE), "model_or_config")
 })
 
@@ -46,12 +47,31 @@ test_that("a trained model can be retrained with its vocabulary, with balanced c
   expect_identical(model$features, small_model()$features)
 })
 
+test_that("bf16 training keeps float32 weights that annotate as an fp32 model does", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  fp32 <- finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 2, seed = 3, verbose = FALSE)
+  bf16 <- finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 2, seed = 3,
+                   precision = "bf16", verbose = FALSE)
+  expect_identical(bf16$training$precision, "bf16")
+  expect_true(all(is.finite(bf16$history$train_loss)))
+  # Training in bf16 follows the fp32 run closely but not exactly.
+  expect_false(identical(bf16$history$train_loss, fp32$history$train_loss))
+  expect_equal(bf16$history$train_loss, fp32$history$train_loss, tolerance = 0.05)
+  # Its weights are ordinary float32 weights: an fp32 pass and a bf16 pass agree on the labels.
+  q <- query_counts(100)
+  exact <- annotate_cells(bf16, q, verbose = FALSE)
+  fast <- annotate_cells(bf16, q, precision = "bf16", verbose = FALSE)
+  expect_gte(mean(exact$labels == fast$labels), 0.95)
+  expect_lt(max(abs(exact$probabilities - fast$probabilities)), 0.05)
+  expect_error(annotate_cells(bf16, q, precision = "half", verbose = FALSE), "precision")
+})
+
 test_that("CUDA training runs when a GPU is present", {
   skip_if_not(scLM_backend()$cuda_available, "no CUDA device")
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
   model <- finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1,
-                    device = "cuda", verbose = FALSE)
-  expect_equal(nrow(annotate_cells(model, query_counts(20), device = "cuda", verbose = FALSE)), 20)
+                    device = "cuda", precision = "bf16", verbose = FALSE)
+  expect_equal(nrow(annotate_cells(model, query_counts(20), device = "cuda", precision = "bf16", verbose = FALSE)), 20)
 })
 
 test_that("progress reporting survives a run that uses every step", {
