@@ -92,7 +92,7 @@ if has annotate; then
   out="$results/gpu_annotate.txt"
   {
     echo "$stamp"
-    echo "# classify_cells (host tokenization, copy, forward, logits back) on pbmc3k cells replicated; best of 3 passes."
+    echo "# classify_cells (host tokenization, copy, forward, logits back) on pbmc3k cells replicated; demo: best of 2 passes after a warm-up pass; scbert: 1 pass after a warm-up pass."
     for p in fp32 bf16; do
       for b in 1024 4096; do timeout 60 "$build/sclm_bench_annotate" model=demo device=cuda precision=$p batch=$b copies=10 repeats=2 threads=8 data="$cells" stem=pbmc3k || echo "demo $p $b: stopped"; done
       timeout 60 "$build/sclm_bench_annotate" model=scbert device=cuda precision=$p batch=32 cells=512 threads=8 repeats=1 data="$cells" stem=pbmc3k || echo "scbert $p: stopped"

@@ -5,13 +5,13 @@
 set -euo pipefail
 steps="${1:-40}"; threads="${2:-$(nproc)}"
 dpkg -s python3-torch >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
-cmake -S src/core -B build/core -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S src/core -B build/core -DCMAKE_BUILD_TYPE=Release -DSCLM_BUILD_BENCH=ON >/dev/null
 cmake --build build/core -j"$(nproc)" --target sclm_bench_step >/dev/null
 tmp="$(mktemp -d)"
 out="bench/results/train_step.txt"
 {
   echo "# $(date -u +%F) $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"
-  build/core/sclm_bench_step "$tmp" "$steps" "$threads"
+  build/core/sclm_bench_step out="$tmp" steps="$steps" threads="$threads"
   n_genes="$(wc -l < src/core/tests/data/pbmc_subset_genes.txt)"
   echo -n "default glibc malloc: "
   /usr/bin/python3 bench/train_step_pytorch.py "$tmp/batches.txt" "$threads" "$n_genes" 9
