@@ -87,6 +87,7 @@ inline sclm::TrainConfig train_config(const Rcpp::List& l) {
   t.seed = static_cast<std::uint64_t>(Rcpp::as<double>(l["seed"]));
   t.num_threads = Rcpp::as<int>(l["num_threads"]);
   t.device = Rcpp::as<std::string>(l["device"]);
+  if (l.containsElementNamed("precision")) t.precision = Rcpp::as<std::string>(l["precision"]);
   if (l.containsElementNamed("label_smoothing")) t.label_smoothing = Rcpp::as<double>(l["label_smoothing"]);
   if (l.containsElementNamed("token_dropout")) t.token_dropout = Rcpp::as<double>(l["token_dropout"]);
   if (l.containsElementNamed("length_bucketing")) t.length_bucketing = Rcpp::as<bool>(l["length_bucketing"]);
@@ -155,6 +156,7 @@ inline sclm::RunConfig run_config(const Rcpp::List& l) {
   c.batch_size = Rcpp::as<int>(l["batch_size"]);
   c.num_threads = Rcpp::as<int>(l["num_threads"]);
   c.device = Rcpp::as<std::string>(l["device"]);
+  if (l.containsElementNamed("precision")) c.precision = Rcpp::as<std::string>(l["precision"]);
   return c;
 }
 
