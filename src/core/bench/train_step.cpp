@@ -5,6 +5,7 @@
 //                   [heads=4] [ff=64] [tokens=256] [batch=32] [genes=0] [full_length=0] [max_bin=30]
 //                   [data=<tests/data>] [stem=pbmc_subset] [optimizer=1]
 // optimizer=0 times forward + backward alone (no clipping, no AdamW step), to split the step.
+// sdp=cudnn|efficient|flash|math (LibTorch 2.x) leaves only that fused-attention kernel enabled.
 // genes > 0 keeps the genes detected in most cells; full_length=1 gives every cell all of them
 // (sequence length genes + 1), as scBERT does.
 #include <torch/version.h>
@@ -27,7 +28,16 @@ int main(int argc, char** argv) {
                                            {"precision", "fp32"}, {"dim", "32"}, {"layers", "2"}, {"heads", "4"},
                                            {"ff", "64"}, {"tokens", "256"}, {"batch", "32"}, {"genes", "0"},
                                            {"full_length", "0"}, {"max_bin", "30"}, {"data", SCLM_TEST_DATA},
-                                           {"stem", "pbmc_subset"}, {"optimizer", "1"}});
+                                           {"stem", "pbmc_subset"}, {"optimizer", "1"}, {"sdp", ""}});
+#if TORCH_VERSION_MAJOR >= 2
+  if (const auto only = o.str("sdp"); !only.empty()) {
+    auto& context = at::globalContext();
+    context.setSDPUseFlash(only == "flash");
+    context.setSDPUseMemEfficient(only == "efficient");
+    context.setSDPUseMath(only == "math");
+    context.setSDPUseCuDNN(only == "cudnn");
+  }
+#endif
   const bool optimize = o.integer("optimizer") != 0;
   const int steps = o.integer("steps"), batch_size = o.integer("batch");
   sclm::configure_runtime(o.integer("threads"));
