@@ -137,8 +137,7 @@ struct Totals {
   double loss = 0, items = 0, correct = 0;
 };
 
-// Sums of batch outcomes kept as device tensors and read back once (float64: the sums double
-// arithmetic on the host gave).
+// Sums of batch outcomes, kept on the device and read back once; float64, like the host's sums.
 class DeviceTotals {
  public:
   void add(const BatchOutcome& out) {
@@ -249,7 +248,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
   const bool validate = !task.validation_cells.empty();
   task.module->train();
   ForeachAdamW optimizer(task.parameters,
-                                torch::optim::AdamWOptions(train.learning_rate).weight_decay(train.weight_decay));
+                         torch::optim::AdamWOptions(train.learning_rate).weight_decay(train.weight_decay));
   const int steps_per_epoch = static_cast<int>((task.train_cells.size() + train.batch_size - 1) / train.batch_size);
   const long total_steps = static_cast<long>(steps_per_epoch) * train.epochs;
   const long warmup_steps = static_cast<long>(std::lround(train.warmup_fraction * total_steps));
@@ -274,6 +273,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
     std::shuffle(order.begin(), order.end(), rng);
     if (train.length_bucketing && !task.lengths.empty()) order = bucket_by_length(order, task.lengths, train.batch_size, rng);
     DeviceTotals totals;
+    const auto steps_start = std::chrono::steady_clock::now();
     for (int b = 0; b < steps_per_epoch; ++b) {
       if (parallel.any(callbacks.interrupted && callbacks.interrupted())) {  // all processes stop together
         result.interrupted = true;
@@ -285,7 +285,6 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
       const auto begin = order.begin() + static_cast<long>(b) * train.batch_size;
       const auto cells = parallel.shard(
           std::vector<int>(begin, order.begin() + std::min<long>(order.size(), static_cast<long>(b + 1) * train.batch_size)));
-      const auto t0 = std::chrono::steady_clock::now();
       optimizer.zero_grad();
       BatchOutcome out;
       if (!cells.empty()) {  // a short last batch may leave a process without cells
@@ -299,13 +298,13 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
       parallel.average_gradients(task.parameters, out.items);
       clip_gradient_norm(task.parameters, train.clip_norm);
       optimizer.step();
-      step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      ++timed_steps;
       ++state.step;
       if (callbacks.on_step) callbacks.on_step(static_cast<int>(state.step), static_cast<int>(total_steps));
     }
     if (result.interrupted) break;  // a partial epoch is neither reported nor checkpointed
-    const Totals local = totals.read();
+    const Totals local = totals.read();  // waits for the device, so the steps' time is complete
+    step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - steps_start).count();
+    timed_steps += steps_per_epoch;
     std::vector<double> sums{local.loss, local.items, local.correct};
     parallel.sum(sums);
     const Totals all{sums[0], sums[1], sums[2]};

@@ -46,8 +46,8 @@ std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& model, int bl
 std::vector<int> bucket_by_length(const std::vector<int>& order, const std::vector<int>& lengths, int batch_size,
                                   std::mt19937_64& rng);
 
-// torch::nn::utils::clip_grad_norm_ (L2) without its read-back of the norm, so a GPU step never
-// waits for the host; the same arithmetic, so the same weights.
+// torch::nn::utils::clip_grad_norm_ (L2, same formula) without its read-back of the norm, so a
+// GPU step never waits for the host.
 void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max_norm);
 
 // The device of a run, after setting the thread count and seeding torch from `config`.
