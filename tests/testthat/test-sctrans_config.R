@@ -51,7 +51,7 @@ test_that("an SCTrans classifier annotates held-out real cells, embeds them and 
   expect_output(print(model), "sub-vectors")
   expect_equal(model$training$objective, "classification")
   res <- annotate_cells(model, query_counts(300), verbose = FALSE)
-  expect_gt(mean(res$labels == query_labels(300)), 0.5)  # 9 types; measured 0.60
+  expect_gt(mean(res$labels == query_labels(300)), 0.5)  # 9 types; measured 0.86 (LC_COLLATE=C; 0.85 otherwise)
   emb <- embed_cells(model, query_counts(20), verbose = FALSE)
   expect_equal(dim(emb), c(20, 3 * model$config$dim))
   expect_error(embed_cells(model, query_counts(5), pooling = "cls", verbose = FALSE), "pooling")
