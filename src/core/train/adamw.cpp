@@ -48,9 +48,8 @@ torch::Tensor ForeachAdamW::step(LossClosure closure) {
       }
       auto* state = static_cast<torch::optim::AdamWParamState*>(slot.get());
       // Parameters that missed steps, or amsgrad: LibTorch's own loop (never in scLM's trainings).
-      if (options.amsgrad() || state->step() != static_cast<torch::optim::AdamWParamState*>(
-                                                    u.states.empty() ? state : u.states.front())->step())
-        return torch::optim::AdamW::step();
+      const auto* first = u.states.empty() ? state : u.states.front();
+      if (options.amsgrad() || state->step() != first->step()) return torch::optim::AdamW::step();
       u.params.push_back(p);
       u.grads.push_back(p.grad());
       u.exp_avgs.push_back(state->exp_avg());
@@ -61,23 +60,19 @@ torch::Tensor ForeachAdamW::step(LossClosure closure) {
   }
   for (auto& u : updates) {
     const auto& options = *u.options;
-    auto& params = u.params;
-    auto& grads = u.grads;
-    auto& exp_avgs = u.exp_avgs;
-    auto& exp_avg_sqs = u.exp_avg_sqs;
     for (auto* s : u.states) s->step(s->step() + 1);
     const auto [beta1, beta2] = options.betas();
     const double t = static_cast<double>(u.states.front()->step());
     const double bias_correction1 = 1 - std::pow(beta1, t), bias_correction2 = 1 - std::pow(beta2, t);
-    if (options.weight_decay() != 0) at::_foreach_mul_(params, 1 - options.lr() * options.weight_decay());
-    at::_foreach_mul_(exp_avgs, beta1);
-    at::_foreach_add_(exp_avgs, grads, 1 - beta1);
-    at::_foreach_mul_(exp_avg_sqs, beta2);
-    at::_foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2);
-    auto denom = at::_foreach_sqrt(exp_avg_sqs);
+    if (options.weight_decay() != 0) at::_foreach_mul_(u.params, 1 - options.lr() * options.weight_decay());
+    at::_foreach_mul_(u.exp_avgs, beta1);
+    at::_foreach_add_(u.exp_avgs, u.grads, 1 - beta1);
+    at::_foreach_mul_(u.exp_avg_sqs, beta2);
+    at::_foreach_addcmul_(u.exp_avg_sqs, u.grads, u.grads, 1 - beta2);
+    auto denom = at::_foreach_sqrt(u.exp_avg_sqs);
     at::_foreach_div_(denom, std::sqrt(bias_correction2));
     at::_foreach_add_(denom, options.eps());
-    at::_foreach_addcdiv_(params, exp_avgs, denom, -options.lr() / bias_correction1);
+    at::_foreach_addcdiv_(u.params, u.exp_avgs, denom, -options.lr() / bias_correction1);
   }
   return {};
 }
