@@ -3,6 +3,7 @@
 # runs the core's tests (CPU and CUDA) and the GPU benchmarks, and writes bench/results/gpu_*.txt.
 #   bash bench/gpu.sh prepare          # here (Debian, with ../shared/data): fills bench/gpu_data/
 #   bash bench/gpu.sh [stages...]      # on the GPU machine; stages: build test step annotate attention
+#                                      # (and pack / unpack, below)
 # bench/gpu_data/ (ignored by git) holds the real pbmc3k cells and GoogleTest's sources, which the
 # GPU machine lacks; carry it there. GPU_RESULTS=<dir> writes the results there instead.
 set -euo pipefail
@@ -76,6 +77,13 @@ if has step; then
       echo "$line"
       echo "$py"
       awk -v f="$flops" -v c="$ms_c" -v p="$ms_p" 'BEGIN { printf "  MFU scLM %.1f%%, PyTorch %.1f%%; PyTorch time / scLM time = %.3f\n", 100 * f / (c / 1000) / 989e12, 100 * f / (p / 1000) / 989e12, p / c }'
+    done
+    echo "# forward + backward, bf16, with only one fused-attention kernel enabled in both:"
+    for kernel in cudnn efficient; do
+      echo "sdp=$kernel"
+      timeout 120 "$build/sclm_bench_step" out="$tmp" steps=20 threads=8 device=cuda precision=bf16 dim=512 layers=8 heads=8 \
+        ff=2048 tokens=2047 genes=2047 full_length=1 batch=16 optimizer=0 sdp="$kernel" data="$cells" stem=pbmc3k
+      SCLM_BENCH_SDP="$kernel" timeout 120 python3 bench/train_step_pytorch.py "$tmp/batches.txt" 8 2047 "$n_classes" cuda 512 8 8 2048 30 bf16 1 0
     done
     # The demo model (dim 32, 2 layers, 256 tokens): small steps, where per-step overheads show.
     line="$(timeout 60 "$build/sclm_bench_step" out="$tmp" steps=40 threads=8 device=cuda precision=fp32 genes=2000 batch=32 data="$cells" stem=pbmc3k)"
