@@ -173,8 +173,12 @@ TEST(Pretraining, ResumeAfterInterruptionReproducesTheUninterruptedRun) {
   }
   EXPECT_TRUE(same_encoder(resumed.encoder_weights, full.encoder_weights, f.model, f.tokenizer));
 
-  // A checkpoint of other settings is refused.
+  // A checkpoint of other settings is refused, bf16 against fp32 included.
+  const auto seed = g.train.seed;
   g.train.seed = 8;
+  EXPECT_THROW(g.fit(), std::invalid_argument);
+  g.train.seed = seed;
+  g.train.precision = "bf16";
   EXPECT_THROW(g.fit(), std::invalid_argument);
   std::remove(f.train.checkpoint.c_str());
   std::remove(g.train.checkpoint.c_str());

@@ -29,7 +29,7 @@ inline std::string run_fingerprint(const std::string& kind, const ModelConfig& m
     << t.max_tokens << "," << t.max_bin << "," << t.bins_per_log2 << "," << t.full_length << "," << t.zero_share
     << ";e" << train.epochs << ";b" << train.batch_size << ";lr" << train.learning_rate << ";wd" << train.weight_decay
     << ";v" << train.validation_fraction << ";p" << train.patience << ";s" << train.seed << ";ls"
-    << train.label_smoothing << ";td" << train.token_dropout << ";lb" << train.length_bucketing << ";w" << train.distributed.world_size << ";tb" << train.trainable_blocks << ";cw"
+    << train.label_smoothing << ";td" << train.token_dropout << ";lb" << train.length_bucketing << ";pr" << train.precision << ";w" << train.distributed.world_size << ";tb" << train.trainable_blocks << ";cw"
     << vector_hash(train.class_weights) << ";init" << fnv1a64_hex(reinterpret_cast<const unsigned char*>(train.init_encoder.data()), train.init_encoder.size())
     << ";fv" << vector_hash(train.feature_vectors) << "," << train.freeze_features
     << ";sv" << vector_hash(sv.scales) << "," << sv.light_layers << "," << sv.sharpness << "," << sv.keep_share << ","
