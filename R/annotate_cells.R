@@ -91,8 +91,8 @@ check_unknown <- function(unknown, call = parent.frame()) {
   unknown
 }
 
-run_settings <- function(batch_size, num_threads, device, precision = "fp32", call = parent.frame()) {
+run_settings <- function(batch_size, num_threads, device, precision, call = parent.frame()) {
   list(batch_size = check_count(batch_size, 1L, 1e6, call = call),
        num_threads = check_threads(num_threads, call = call), device = check_device(device, call = call),
-       precision = check_choice(precision, c("fp32", "bf16"), "precision", call = call))
+       precision = check_precision(precision, call = call))
 }

@@ -72,6 +72,11 @@ check_device <- function(device, call = parent.frame()) {
   device
 }
 
+# "fp32", or "bf16" (mixed precision; see finetune()).
+check_precision <- function(precision, call = parent.frame()) {
+  check_choice(precision, c("fp32", "bf16"), "precision", call = call)
+}
+
 # The device "auto" stands for on this machine.
 resolved_device <- function(device) {
   if (device == "auto") if (sclm_backend_info()$cuda_available) "cuda" else "cpu" else device

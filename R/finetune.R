@@ -165,8 +165,8 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
 
 # Settings every training run checks the same way.
 train_settings <- function(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
-                           num_threads, device, checkpoint, resume, distributed, length_bucketing,
-                           precision = "fp32", call = parent.frame()) {
+                           num_threads, device, checkpoint, resume, distributed, length_bucketing, precision,
+                           call = parent.frame()) {
   if (!is.null(checkpoint)) {
     check_string(checkpoint, "checkpoint", call = call)
     if (!dir.exists(dirname(checkpoint))) {
@@ -185,7 +185,8 @@ train_settings <- function(epochs, batch_size, learning_rate, weight_decay, vali
        validation_fraction = check_number(validation_fraction, 0, 0.5, "validation_fraction", call),
        patience = check_count(patience, 1L, call = call), seed = check_count(seed, 0L, call = call),
        num_threads = check_threads(num_threads, call), device = check_device(device, call),
-       precision = check_choice(precision, c("fp32", "bf16"), "precision", call = call), checkpoint = checkpoint, resume = resume, distributed = check_distributed(distributed, call),
+       precision = check_precision(precision, call), checkpoint = checkpoint, resume = resume,
+       distributed = check_distributed(distributed, call),
        length_bucketing = check_flag(length_bucketing, "length_bucketing", call = call))
 }
 

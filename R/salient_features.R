@@ -27,7 +27,8 @@
 #' head(salient)
 #' @export
 salient_features <- function(model, x, group_by = NULL, top_n = 10L, assay = NULL, layer = NULL, batch_size = 256L,
-                             min_overlap = 0.25, num_threads = default_threads(), device = "auto", precision = "fp32", verbose = TRUE) {
+                             min_overlap = 0.25, num_threads = default_threads(), device = "auto", precision = "fp32",
+                             verbose = TRUE) {
   check_classifier(model)
   if (!is_sctrans(model$config)) {
     cli::cli_abort(c("{.fn salient_features} needs an SCTrans model ({.fn sctrans_config}).",

@@ -19,6 +19,7 @@ void for_each_batch(Module model, const std::string& weights, const CscView& cou
                     const std::function<bool()>& interrupted, const MakeInput& input, const Consumer& consume) {
   counts.validate();
   if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
+  const auto precision = parse_precision(run.precision);
   const auto device = resolve_device(run.device);
   configure_runtime(run.num_threads);
   deserialize_module(*model, weights, device);
@@ -26,7 +27,6 @@ void for_each_batch(Module model, const std::string& weights, const CscView& cou
   model->eval();
   torch::NoGradGuard no_grad;
   torch::InferenceMode inference_mode;
-  const auto precision = parse_precision(run.precision);
   for (int start = 0; start < counts.n_cols; start += run.batch_size) {
     if (interrupted && interrupted()) throw Interrupted();
     auto batch = input(start, std::min(counts.n_cols, start + run.batch_size), device);
