@@ -25,7 +25,7 @@ load0="$(cut -d' ' -f1-3 /proc/loadavg)"
 for config in $configs; do
   kind="${config%%:*}"; mk="${config##*:}"
   for L in $lengths; do
-    for _ in $(seq "$repeats"); do "$bin" "$kind" "$L" "$steps" "$threads" "$mk"; done |
+    for _ in $(seq "$repeats"); do "$bin" kind="$kind" length="$L" steps="$steps" threads="$threads" m_or_k="$mk"; done |
       sort -g -k4,4 | head -n 1 | tee -a "$tmp"
   done
 done

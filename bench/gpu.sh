@@ -120,7 +120,8 @@ if has attention; then
     printf "%-10s %6s %5s %12s %12s %12s\n" kind L m_or_k wall_ms cpu_ms peak_mib
     for config in full:0 performer:256 linformer:256; do
       for L in 2048 4096 8192 16384; do
-        timeout 30 "$build/sclm_bench_attention" "${config%%:*}" "$L" 5 8 "${config##*:}" cuda bf16 512 8 || echo "${config%%:*} $L failed"
+        timeout 30 "$build/sclm_bench_attention" kind="${config%%:*}" length="$L" steps=5 threads=8 m_or_k="${config##*:}" \
+          device=cuda precision=bf16 dim=512 heads=8 || echo "${config%%:*} $L failed"
       done
     done
   } 2>&1 | tee "$out"

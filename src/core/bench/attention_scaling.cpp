@@ -1,8 +1,8 @@
 // Time and memory of one training step (forward + backward) of a single SelfAttention layer
 // against sequence length, for full, Performer and Linformer attention. One (kind, L) per process,
 // so the peak RSS belongs to that configuration alone (bench/attention_scaling.sh loops).
-//   sclm_bench_attention <full|performer|linformer> <L> [steps=3] [threads=2] [features_or_k=64]
-//                        [device=cpu] [precision=fp32] [dim=64] [heads=4]
+//   sclm_bench_attention kind=<full|performer|linformer> length=<L> [steps=3] [threads=2]
+//                        [m_or_k=64] [device=cpu] [precision=fp32] [dim=64] [heads=4]
 //   sclm_bench_attention version
 // Prints: kind L m_or_k median_step_wall_ms median_step_cpu_ms peak_step_mib
 // On CUDA the peak is the caching allocator's peak allocation during the steps (device memory).
@@ -53,19 +53,15 @@ int main(int argc, char** argv) {
     std::printf("%s\n", TORCH_VERSION);
     return 0;
   }
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: %s <full|performer|linformer> <L> [steps] [threads] [features_or_k]\n", argv[0]);
-    return 2;
-  }
-  const std::string kind = argv[1];
-  const int L = std::atoi(argv[2]);
-  const int steps = argc > 3 ? std::atoi(argv[3]) : 3;
-  const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
-  const int m_or_k = argc > 5 ? std::atoi(argv[5]) : 64;
-  torch::set_num_threads(threads);
-  const torch::Device device = sclm::resolve_device(argc > 6 ? argv[6] : "cpu");
-  const auto precision = sclm::parse_precision(argc > 7 ? argv[7] : "fp32");
-  const int dim = argc > 8 ? std::atoi(argv[8]) : 64, heads = argc > 9 ? std::atoi(argv[9]) : 4;
+  const sclm_bench::Options o(argc, argv, {{"kind", "full"}, {"length", "1000"}, {"steps", "3"}, {"threads", "2"},
+                                           {"m_or_k", "64"}, {"device", "cpu"}, {"precision", "fp32"}, {"dim", "64"},
+                                           {"heads", "4"}});
+  const std::string kind = o.str("kind");
+  const int L = o.integer("length"), steps = o.integer("steps"), m_or_k = o.integer("m_or_k");
+  torch::set_num_threads(o.integer("threads"));
+  const torch::Device device = sclm::resolve_device(o.str("device"));
+  const auto precision = sclm::parse_precision(o.str("precision"));
+  const int dim = o.integer("dim"), heads = o.integer("heads");
   sclm::AttentionConfig config;
   if (kind == "full") {
     config.kind = sclm::AttentionKind::kFull;
