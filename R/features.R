@@ -5,13 +5,14 @@
 # of their standardized (clipped) counts. Only genes detected in >= 3 cells are candidates.
 select_features <- function(source, config) {
   if (!is.null(config$features)) return(config$features)
-  # Both passes read the cells in blocks (on-disk input is never realised whole); the per-gene
-  # sums of the blocks add up to those of all cells.
-  add <- function(...) Reduce(function(a, b) Map(`+`, a, b), list(...))
-  sums <- map_cell_blocks(source, function(counts) {
-    s <- sclm_feature_stats(counts, config$scale_factor, TRUE)
-    list(sum = s$sum, sum_sq = s$sum_sq, n_cells = s$n_cells)
-  }, combine = add)
+  # Both passes read the cells in blocks (on-disk input is never realised whole); each block's cells
+  # are added to the running sums in cell order, which gives the sums of all cells bit for bit.
+  fold <- function(add_block) {
+    running <- NULL
+    map_cell_blocks(source, function(counts) running <<- add_block(counts, running), combine = function(...) NULL)
+    running
+  }
+  sums <- fold(function(counts, running) sclm_feature_stats(counts, config$scale_factor, TRUE, running))
   n <- ncol(source)
   mean <- sums$sum / n
   variance <- if (n > 1) pmax(0, (sums$sum_sq - n * mean * mean) / (n - 1)) else numeric(length(mean))
@@ -26,9 +27,9 @@ select_features <- function(source, config) {
                                          data = data.frame(mean = mean, variance = variance)[candidates, ], span = 0.3))
   expected_sd <- numeric(length(mean))
   expected_sd[candidates] <- sqrt(10^stats::fitted(trend))
-  vst <- map_cell_blocks(source, function(counts) sclm_standardized_sums(counts, mean, expected_sd, sqrt(n)),
-                         combine = add)
-  score <- sclm_standardized_variance(vst$sum, vst$sum_sq, expected_sd, n)
+  clip <- sqrt(n)
+  vst <- fold(function(counts, running) sclm_standardized_sums(counts, mean, expected_sd, clip, running))
+  score <- sclm_standardized_variance(vst, mean, expected_sd, clip, n)
   keep <- candidates[order(score[candidates], decreasing = TRUE)[seq_len(n_features)]]
   rownames(source)[sort(keep)]
 }

@@ -13,8 +13,9 @@
 #' @param x Reference cells: a Seurat object, a SingleCellExperiment (or other
 #'   SummarizedExperiment), or a genes x cells matrix of raw counts (dgCMatrix, dense, or an
 #'   on-disk DelayedArray such as `HDF5Array::TENxMatrix()`) with gene names as rownames.
-#'   On-disk cells are read in blocks (`options(scLM.block_cells = 20000)`) and only their
-#'   tokens are kept, for scRNA token models; SCTrans and scATAC models read the cells into memory.
+#'   On-disk cells are read in blocks (`options(scLM.block_cells = 20000)`) and only what the
+#'   model reads is kept (tokens; sparse expression levels for SCTrans models); scATAC models read
+#'   the cells into memory.
 #'   For scATAC models ([annatac_config()]): a Signac object, or any of these with peaks as rows
 #'   (named `chr-start-end` or `chr:start-end`).
 #' @param labels One label per cell, or the name of a `colData` / `meta.data` column of `x`.
@@ -132,16 +133,9 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
                                 balanced = 1 / sqrt(n_per_class) / mean(1 / sqrt(n_per_class)),
                                 annatac = (1 - n_per_class / sum(n_per_class))^2)
 
-  core_model <- core_model_config(config, nlevels(labels))
-  tokens <- if (!is_sctrans(config)) cell_tokens(list(source), list(mapping$index), config)
+  cells <- cell_store(list(source), list(mapping$index), config)
   progress <- training_progress(verbose, train$epochs)
-  fit <- call_core(if (is.null(tokens)) {
-    sclm_train_classifier(source, mapping$index, codes, core_model, core_tokenizer_config(config), train,
-                          progress$on_step, progress$on_epoch)
-  } else {
-    sclm_train_classifier_tokens(tokens, codes, core_model, core_tokenizer_config(config), train,
-                                 progress$on_step, progress$on_epoch)
-  })
+  fit <- call_core(train_on_cells(cells, config, train, progress, labels = codes, n_classes = nlevels(labels)))
   progress$done()
   report_interrupt(fit)
   unknown <- NULL
@@ -149,7 +143,8 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
     # One more pass over the reference calibrates the unknown-cell scores on its held-out cells.
     run <- run_settings(256L, train$num_threads, train$device, train$precision)
     seen <- map_cell_blocks(source, function(counts) {
-      call_core(sclm_classify(fit$weights, core_model, core_tokenizer_config(config), counts, mapping$index, run, TRUE))
+      call_core(sclm_classify(fit$weights, core_model_config(config, nlevels(labels)), core_tokenizer_config(config), counts,
+                              mapping$index, run, TRUE))
     }, combine = rbind_fields)
     unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes, fit$validation_cells, ood_quantile)
   }

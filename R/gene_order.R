@@ -48,10 +48,17 @@ chromosome_order <- function(features, positions) {
   order(is.na(at), rank, chrom, positions$start[at], seq_along(features))
 }
 
-# Average-linkage clustering of the genes' correlation over up to 2,000 cells.
+# Average-linkage clustering of the genes' correlation over up to 2,000 cells (of all datasets,
+# sampled with `seed`; only those cells are read).
 coexpression_order <- function(features, counts, scale_factor, seed) {
-  blocks <- lapply(counts, function(m) {
-    m <- methods::as(m, "CsparseMatrix")
+  n_cells <- vapply(counts, ncol, integer(1))
+  keep <- seq_len(sum(n_cells))
+  if (length(keep) > 2000L) keep <- with_seed(seed, sort(sample.int(length(keep), 2000L)))
+  first <- cumsum(c(0L, n_cells))
+  blocks <- lapply(seq_along(counts), function(k) {
+    cols <- keep[keep > first[k] & keep <= first[k + 1L]] - first[k]
+    if (length(cols) == 0L) return(NULL)
+    m <- read_cells(counts[[k]], cols)
     m <- Matrix::t(Matrix::t(m) / pmax(Matrix::colSums(m), 1e-12)) * scale_factor
     rows <- match(features, rownames(m))
     present <- which(!is.na(rows))
@@ -59,8 +66,7 @@ coexpression_order <- function(features, counts, scale_factor, seed) {
     Matrix::sparseMatrix(i = present[entries@i + 1L], j = entries@j + 1L, x = log1p(entries@x),
                          dims = c(length(features), ncol(m)))
   })
-  x <- do.call(cbind, blocks)
-  if (ncol(x) > 2000L) x <- x[, with_seed(seed, sort(sample.int(ncol(x), 2000L))), drop = FALSE]
+  x <- do.call(cbind, Filter(Negate(is.null), blocks))
   n <- ncol(x)
   means <- Matrix::rowMeans(x)
   covariance <- (as.matrix(Matrix::tcrossprod(x)) - n * tcrossprod(means)) / (n - 1)

@@ -14,6 +14,19 @@ map_cell_blocks <- function(m, fn, combine = rbind, block_cells = getOption("scL
   }))
 }
 
+# Columns `cols` (increasing) of `m` as a sparse matrix, unchecked; on-disk input larger than a
+# block is read a block of cells at a time, so it is never realised whole.
+read_cells <- function(m, cols) {
+  block_cells <- getOption("scLM.block_cells", 20000L)
+  if (is(m, "dgCMatrix") || ncol(m) <= block_cells) return(methods::as(m[, cols, drop = FALSE], "CsparseMatrix"))
+  parts <- lapply(seq.int(1L, ncol(m), by = block_cells), function(s) {
+    last <- min(ncol(m), s + block_cells - 1L)
+    wanted <- cols[cols >= s & cols <= last]
+    if (length(wanted)) read_cell_block(m, s, last)[, wanted - s + 1L, drop = FALSE]
+  })
+  do.call(cbind, Filter(Negate(is.null), parts))
+}
+
 # Cells first..last of `m`. A sparse DelayedArray (e.g. HDF5Array::TENxMatrix) is read as a
 # sparse block: subsetting and coercing it instead passes through dense blocks (on 5,000 pbmc3k
 # cells from a 10x HDF5 file: 324 MB more peak memory than reading the sparse block).

@@ -16,7 +16,7 @@
 #'
 #' @param x Unlabeled cells: one Seurat object, SingleCellExperiment or genes x cells count
 #'   matrix, or a list of them (several datasets; labels are not used). On-disk matrices
-#'   (DelayedArray / HDF5Array) are read in blocks of cells and only their tokens kept, as in
+#'   (DelayedArray / HDF5Array) are read in blocks of cells and only what the model reads kept, as in
 #'   [finetune()]; the rank tokenizer's gene medians then come from 20 evenly spaced runs of
 #'   cells, one block in all.
 #' @param config An [scLMConfig()].
@@ -95,15 +95,9 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   }
   if (config$tokenizer == "rank") config$gene_scale <- gene_scale(counts, maps, config)
 
-  tokens <- if (!is_sctrans(config)) cell_tokens(counts, maps, config)
+  cells <- cell_store(counts, maps, config)
   progress <- training_progress(verbose, train$epochs)
-  fit <- call_core(if (is.null(tokens)) {
-    sclm_pretrain(counts, maps, core_model_config(config, 0L), core_tokenizer_config(config), train, masking,
-                  progress$on_step, progress$on_epoch)
-  } else {
-    sclm_pretrain_tokens(tokens, core_model_config(config, 0L), core_tokenizer_config(config), train, masking,
-                         progress$on_step, progress$on_epoch)
-  })
+  fit <- call_core(train_on_cells(cells, config, train, progress, masking = masking))
   progress$done()
   report_interrupt(fit)
   new_scLM_model(config = config, labels = character(0), fit = fit,

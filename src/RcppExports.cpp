@@ -11,40 +11,43 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // sclm_feature_stats
-Rcpp::DataFrame sclm_feature_stats(Rcpp::S4 counts, double scale_factor, bool raw);
-RcppExport SEXP _scLM_sclm_feature_stats(SEXP countsSEXP, SEXP scale_factorSEXP, SEXP rawSEXP) {
+Rcpp::List sclm_feature_stats(Rcpp::S4 counts, double scale_factor, bool raw, Rcpp::Nullable<Rcpp::List> running);
+RcppExport SEXP _scLM_sclm_feature_stats(SEXP countsSEXP, SEXP scale_factorSEXP, SEXP rawSEXP, SEXP runningSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
     Rcpp::traits::input_parameter< double >::type scale_factor(scale_factorSEXP);
     Rcpp::traits::input_parameter< bool >::type raw(rawSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_feature_stats(counts, scale_factor, raw));
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::List> >::type running(runningSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_feature_stats(counts, scale_factor, raw, running));
     return rcpp_result_gen;
 END_RCPP
 }
 // sclm_standardized_sums
-Rcpp::List sclm_standardized_sums(Rcpp::S4 counts, std::vector<double> mean, std::vector<double> expected_sd, double clip);
-RcppExport SEXP _scLM_sclm_standardized_sums(SEXP countsSEXP, SEXP meanSEXP, SEXP expected_sdSEXP, SEXP clipSEXP) {
+Rcpp::List sclm_standardized_sums(Rcpp::S4 counts, std::vector<double> mean, std::vector<double> expected_sd, double clip, Rcpp::Nullable<Rcpp::List> running);
+RcppExport SEXP _scLM_sclm_standardized_sums(SEXP countsSEXP, SEXP meanSEXP, SEXP expected_sdSEXP, SEXP clipSEXP, SEXP runningSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
     Rcpp::traits::input_parameter< std::vector<double> >::type mean(meanSEXP);
     Rcpp::traits::input_parameter< std::vector<double> >::type expected_sd(expected_sdSEXP);
     Rcpp::traits::input_parameter< double >::type clip(clipSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_standardized_sums(counts, mean, expected_sd, clip));
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::List> >::type running(runningSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_standardized_sums(counts, mean, expected_sd, clip, running));
     return rcpp_result_gen;
 END_RCPP
 }
 // sclm_standardized_variance
-Rcpp::NumericVector sclm_standardized_variance(std::vector<double> sum, std::vector<double> sum_sq, std::vector<double> expected_sd, double n_cells);
-RcppExport SEXP _scLM_sclm_standardized_variance(SEXP sumSEXP, SEXP sum_sqSEXP, SEXP expected_sdSEXP, SEXP n_cellsSEXP) {
+Rcpp::NumericVector sclm_standardized_variance(Rcpp::List sums, std::vector<double> mean, std::vector<double> expected_sd, double clip, double n_cells);
+RcppExport SEXP _scLM_sclm_standardized_variance(SEXP sumsSEXP, SEXP meanSEXP, SEXP expected_sdSEXP, SEXP clipSEXP, SEXP n_cellsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< std::vector<double> >::type sum(sumSEXP);
-    Rcpp::traits::input_parameter< std::vector<double> >::type sum_sq(sum_sqSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type sums(sumsSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type mean(meanSEXP);
     Rcpp::traits::input_parameter< std::vector<double> >::type expected_sd(expected_sdSEXP);
+    Rcpp::traits::input_parameter< double >::type clip(clipSEXP);
     Rcpp::traits::input_parameter< double >::type n_cells(n_cellsSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_standardized_variance(sum, sum_sq, expected_sd, n_cells));
+    rcpp_result_gen = Rcpp::wrap(sclm_standardized_variance(sums, mean, expected_sd, clip, n_cells));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -247,6 +250,29 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_level_store
+SEXP sclm_level_store();
+RcppExport SEXP _scLM_sclm_level_store() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(sclm_level_store());
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_store_levels
+int sclm_store_levels(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features, double scale_factor);
+RcppExport SEXP _scLM_sclm_store_levels(SEXP storeSEXP, SEXP countsSEXP, SEXP feature_mapSEXP, SEXP n_featuresSEXP, SEXP scale_factorSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type store(storeSEXP);
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type feature_map(feature_mapSEXP);
+    Rcpp::traits::input_parameter< int >::type n_features(n_featuresSEXP);
+    Rcpp::traits::input_parameter< double >::type scale_factor(scale_factorSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_store_levels(store, counts, feature_map, n_features, scale_factor));
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_gene_medians
 Rcpp::NumericVector sclm_gene_medians(Rcpp::List counts_list, Rcpp::List feature_maps, int n_features, double scale_factor);
 RcppExport SEXP _scLM_sclm_gene_medians(SEXP counts_listSEXP, SEXP feature_mapsSEXP, SEXP n_featuresSEXP, SEXP scale_factorSEXP) {
@@ -257,23 +283,6 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type n_features(n_featuresSEXP);
     Rcpp::traits::input_parameter< double >::type scale_factor(scale_factorSEXP);
     rcpp_result_gen = Rcpp::wrap(sclm_gene_medians(counts_list, feature_maps, n_features, scale_factor));
-    return rcpp_result_gen;
-END_RCPP
-}
-// sclm_train_classifier
-Rcpp::List sclm_train_classifier(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch);
-RcppExport SEXP _scLM_sclm_train_classifier(SEXP countsSEXP, SEXP feature_mapSEXP, SEXP labelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type feature_map(feature_mapSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type labels(labelsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_train_classifier(counts, feature_map, labels, model, tokenizer, train, on_step, on_epoch));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -293,23 +302,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// sclm_pretrain
-Rcpp::List sclm_pretrain(Rcpp::List counts, Rcpp::List feature_maps, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
-RcppExport SEXP _scLM_sclm_pretrain(SEXP countsSEXP, SEXP feature_mapsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< Rcpp::List >::type counts(countsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type feature_maps(feature_mapsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type pretrain(pretrainSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_pretrain(counts, feature_maps, model, tokenizer, train, pretrain, on_step, on_epoch));
-    return rcpp_result_gen;
-END_RCPP
-}
 // sclm_pretrain_tokens
 Rcpp::List sclm_pretrain_tokens(SEXP tokens, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
 RcppExport SEXP _scLM_sclm_pretrain_tokens(SEXP tokensSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
@@ -326,11 +318,43 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_train_classifier_levels
+Rcpp::List sclm_train_classifier_levels(SEXP levels, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch);
+RcppExport SEXP _scLM_sclm_train_classifier_levels(SEXP levelsSEXP, SEXP labelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type levels(levelsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type labels(labelsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_train_classifier_levels(levels, labels, model, tokenizer, train, on_step, on_epoch));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_pretrain_levels
+Rcpp::List sclm_pretrain_levels(SEXP levels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
+RcppExport SEXP _scLM_sclm_pretrain_levels(SEXP levelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type levels(levelsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pretrain(pretrainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_pretrain_levels(levels, model, tokenizer, train, pretrain, on_step, on_epoch));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_scLM_sclm_feature_stats", (DL_FUNC) &_scLM_sclm_feature_stats, 3},
-    {"_scLM_sclm_standardized_sums", (DL_FUNC) &_scLM_sclm_standardized_sums, 4},
-    {"_scLM_sclm_standardized_variance", (DL_FUNC) &_scLM_sclm_standardized_variance, 4},
+    {"_scLM_sclm_feature_stats", (DL_FUNC) &_scLM_sclm_feature_stats, 4},
+    {"_scLM_sclm_standardized_sums", (DL_FUNC) &_scLM_sclm_standardized_sums, 5},
+    {"_scLM_sclm_standardized_variance", (DL_FUNC) &_scLM_sclm_standardized_variance, 5},
     {"_scLM_sclm_backend_info", (DL_FUNC) &_scLM_sclm_backend_info, 0},
     {"_scLM_sclm_classify", (DL_FUNC) &_scLM_sclm_classify, 7},
     {"_scLM_sclm_embed", (DL_FUNC) &_scLM_sclm_embed, 6},
@@ -347,11 +371,13 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_tokenize", (DL_FUNC) &_scLM_sclm_tokenize, 5},
     {"_scLM_sclm_token_store", (DL_FUNC) &_scLM_sclm_token_store, 0},
     {"_scLM_sclm_store_tokens", (DL_FUNC) &_scLM_sclm_store_tokens, 6},
+    {"_scLM_sclm_level_store", (DL_FUNC) &_scLM_sclm_level_store, 0},
+    {"_scLM_sclm_store_levels", (DL_FUNC) &_scLM_sclm_store_levels, 5},
     {"_scLM_sclm_gene_medians", (DL_FUNC) &_scLM_sclm_gene_medians, 4},
-    {"_scLM_sclm_train_classifier", (DL_FUNC) &_scLM_sclm_train_classifier, 8},
     {"_scLM_sclm_train_classifier_tokens", (DL_FUNC) &_scLM_sclm_train_classifier_tokens, 7},
-    {"_scLM_sclm_pretrain", (DL_FUNC) &_scLM_sclm_pretrain, 8},
     {"_scLM_sclm_pretrain_tokens", (DL_FUNC) &_scLM_sclm_pretrain_tokens, 7},
+    {"_scLM_sclm_train_classifier_levels", (DL_FUNC) &_scLM_sclm_train_classifier_levels, 7},
+    {"_scLM_sclm_pretrain_levels", (DL_FUNC) &_scLM_sclm_pretrain_levels, 7},
     {NULL, NULL, 0}
 };
 

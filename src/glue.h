@@ -21,12 +21,15 @@ inline sclm::CscView csc_view(const Rcpp::S4& m) {
   return {INTEGER(p), INTEGER(i), REAL(x), dim[0], dim[1]};
 }
 
-// The token store behind an external pointer from sclm_token_store().
-inline sclm::TokenStore& token_store(SEXP store) {
-  Rcpp::XPtr<sclm::TokenStore> p(store);
-  if (p.get() == nullptr) Rcpp::stop("the token store is no longer valid (it does not survive saving the R session)");
+// The store behind an external pointer from sclm_token_store() or sclm_level_store().
+template <typename Store>
+Store& cell_store(SEXP store) {
+  Rcpp::XPtr<Store> p(store);
+  if (p.get() == nullptr) Rcpp::stop("the cell store is no longer valid (it does not survive saving the R session)");
   return *p;
 }
+inline sclm::TokenStore& token_store(SEXP store) { return cell_store<sclm::TokenStore>(store); }
+inline sclm::LevelStore& level_store(SEXP store) { return cell_store<sclm::LevelStore>(store); }
 
 inline std::string bytes(const Rcpp::RawVector& v) {
   return std::string(reinterpret_cast<const char*>(RAW(v)), v.size());

@@ -2,34 +2,53 @@
 #include "data/normalize.h"
 #include "glue.h"
 
-// Per-row statistics of a block of cells; the sums of several blocks add up (R/features.R).
+// Per-row sums of a block of cells added to `running` (the result for the blocks before it, or
+// NULL): folding the blocks in cell order gives the sums of all cells bit for bit (R/features.R).
 // [[Rcpp::export(rng = false)]]
-Rcpp::DataFrame sclm_feature_stats(Rcpp::S4 counts, double scale_factor, bool raw) {
+Rcpp::List sclm_feature_stats(Rcpp::S4 counts, double scale_factor, bool raw, Rcpp::Nullable<Rcpp::List> running = R_NilValue) {
   const auto view = glue::csc_view(counts);
   view.validate();
-  const auto s = raw ? sclm::count_stats(view) : sclm::feature_stats(view, scale_factor);
-  return Rcpp::DataFrame::create(Rcpp::_["mean"] = s.mean, Rcpp::_["variance"] = s.variance,
-                                 Rcpp::_["n_cells"] = s.n_cells, Rcpp::_["sum"] = s.sum, Rcpp::_["sum_sq"] = s.sum_sq);
+  sclm::FeatureStats before;
+  if (running.isNotNull()) {
+    const Rcpp::List r(running.get());
+    before.sum = Rcpp::as<std::vector<double>>(r["sum"]);
+    before.sum_sq = Rcpp::as<std::vector<double>>(r["sum_sq"]);
+    before.n_cells = Rcpp::as<std::vector<int>>(r["n_cells"]);
+    before.n = Rcpp::as<int>(r["n"]);
+  }
+  const auto* from = running.isNotNull() ? &before : nullptr;
+  const auto s = raw ? sclm::count_stats(view, from) : sclm::feature_stats(view, scale_factor, from);
+  return Rcpp::List::create(Rcpp::_["mean"] = s.mean, Rcpp::_["variance"] = s.variance, Rcpp::_["n_cells"] = s.n_cells,
+                            Rcpp::_["sum"] = s.sum, Rcpp::_["sum_sq"] = s.sum_sq, Rcpp::_["n"] = s.n);
 }
 
-// Seurat's vst sums of a block of cells (clip: sqrt of the cells in all blocks).
+// Seurat's vst sums of a block of cells (clip: sqrt of the cells in all blocks), added to `running`
+// as sclm_feature_stats does.
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_standardized_sums(Rcpp::S4 counts, std::vector<double> mean, std::vector<double> expected_sd,
-                                  double clip) {
+                                  double clip, Rcpp::Nullable<Rcpp::List> running = R_NilValue) {
   const auto view = glue::csc_view(counts);
-  if (static_cast<int>(mean.size()) != view.n_rows || static_cast<int>(expected_sd.size()) != view.n_rows)
-    Rcpp::stop("internal: one mean and expected sd per feature are needed");
-  const auto s = sclm::standardized_sums(view, mean, expected_sd, clip);
-  return Rcpp::List::create(Rcpp::_["sum"] = s.sum, Rcpp::_["sum_sq"] = s.sum_sq);
+  view.validate();
+  sclm::StandardizedSums before;
+  if (running.isNotNull()) {
+    const Rcpp::List r(running.get());
+    before = {Rcpp::as<std::vector<double>>(r["sum"]), Rcpp::as<std::vector<double>>(r["sum_sq"]),
+              Rcpp::as<std::vector<int>>(r["n_nonzero"])};
+  }
+  const auto s = sclm::standardized_sums(view, mean, expected_sd, clip, running.isNotNull() ? &before : nullptr);
+  return Rcpp::List::create(Rcpp::_["sum"] = s.sum, Rcpp::_["sum_sq"] = s.sum_sq, Rcpp::_["n_nonzero"] = s.n_nonzero);
 }
 
 // The vst score from the sums of all blocks of n_cells cells.
 // [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector sclm_standardized_variance(std::vector<double> sum, std::vector<double> sum_sq,
-                                               std::vector<double> expected_sd, double n_cells) {
-  if (sum.size() != expected_sd.size() || sum_sq.size() != expected_sd.size())
-    Rcpp::stop("internal: one sum and expected sd per feature are needed");
-  return Rcpp::wrap(sclm::standardized_variance_from_sums({sum, sum_sq}, expected_sd, n_cells));
+Rcpp::NumericVector sclm_standardized_variance(Rcpp::List sums, std::vector<double> mean,
+                                               std::vector<double> expected_sd, double clip, double n_cells) {
+  sclm::StandardizedSums s{Rcpp::as<std::vector<double>>(sums["sum"]), Rcpp::as<std::vector<double>>(sums["sum_sq"]),
+                           Rcpp::as<std::vector<int>>(sums["n_nonzero"])};
+  if (s.sum.size() != expected_sd.size() || s.sum_sq.size() != expected_sd.size() ||
+      s.n_nonzero.size() != expected_sd.size() || mean.size() != expected_sd.size())
+    Rcpp::stop("internal: one sum, mean and expected sd per feature are needed");
+  return Rcpp::wrap(sclm::standardized_variance_from_sums(std::move(s), mean, expected_sd, clip, n_cells));
 }
 
 // [[Rcpp::export(rng = false)]]

@@ -1,5 +1,5 @@
-// Rcpp entry points exposing the tokenizers and Geneformer's gene medians (used by the tests and by
-// the R side to inspect what the model sees).
+// Rcpp entry points exposing the tokenizers, the stores of training cells (tokens, SCTrans's
+// expression levels) and Geneformer's gene medians.
 #include "glue.h"
 
 namespace {
@@ -62,6 +62,23 @@ int sclm_store_tokens(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_m
   const auto first = static_cast<long>(first_cell_id);
   for (int j = 0; j < view.n_cols; ++j) tok.tokenize(view, j, tokens, first + j);
   return tokens.n_cells();
+}
+
+// The same for SCTrans models, whose input is a cell's expression levels rather than tokens:
+// sclm_train_classifier_levels and sclm_pretrain_levels train on the store.
+// [[Rcpp::export(rng = false)]]
+SEXP sclm_level_store() { return Rcpp::XPtr<sclm::LevelStore>(new sclm::LevelStore(), true); }
+
+// Appends the levels of the cells of `counts`; returns the number of cells in the store.
+// [[Rcpp::export(rng = false)]]
+int sclm_store_levels(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features,
+                      double scale_factor) {
+  auto& levels = glue::level_store(store);
+  const auto view = glue::csc_view(counts);
+  view.validate();
+  check_feature_map(feature_map, view);
+  sclm::append_levels(view, glue::int_vector(feature_map), n_features, scale_factor, 0, view.n_cols, levels);
+  return levels.n_cells();
 }
 
 // Per vocabulary gene, the median of its non-zero CP10k values over all cells of all matrices

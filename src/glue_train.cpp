@@ -54,16 +54,6 @@ sclm::PretrainConfig pretrain_config(const Rcpp::List& pretrain) {
 
 }  // namespace
 
-// [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_train_classifier(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, Rcpp::IntegerVector labels,
-                                 Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
-                                 Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  return train_result(sclm::train_classifier(glue::csc_view(counts), glue::int_vector(feature_map),
-                                             glue::int_vector(labels), glue::model_config(model),
-                                             glue::tokenizer_config(tokenizer), glue::train_config(train),
-                                             callbacks(on_step, on_epoch)));
-}
-
 // Tokens: a store filled by sclm_store_tokens().
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_train_classifier_tokens(SEXP tokens, Rcpp::IntegerVector labels, Rcpp::List model,
@@ -74,24 +64,29 @@ Rcpp::List sclm_train_classifier_tokens(SEXP tokens, Rcpp::IntegerVector labels,
                                              glue::train_config(train), callbacks(on_step, on_epoch)));
 }
 
-// counts: a list of dgCMatrix; feature_maps: the vocabulary index of each one's rows.
-// [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_pretrain(Rcpp::List counts, Rcpp::List feature_maps, Rcpp::List model, Rcpp::List tokenizer,
-                         Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  std::vector<std::vector<int>> maps;
-  for (R_xlen_t k = 0; k < feature_maps.size(); ++k) maps.push_back(glue::int_vector(feature_maps[k]));
-  std::vector<sclm::MappedMatrix> data;
-  for (R_xlen_t k = 0; k < counts.size(); ++k) data.push_back({glue::csc_view(counts[k]), &maps[k]});
-  return train_result(sclm::pretrain_encoder(data, glue::model_config(model), glue::tokenizer_config(tokenizer),
-                                             glue::train_config(train), pretrain_config(pretrain),
-                                             callbacks(on_step, on_epoch)));
-}
-
 // Tokens: a store filled by sclm_store_tokens().
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_pretrain_tokens(SEXP tokens, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
                                 Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
   return train_result(sclm::pretrain_encoder(glue::token_store(tokens), glue::model_config(model),
+                                             glue::tokenizer_config(tokenizer), glue::train_config(train),
+                                             pretrain_config(pretrain), callbacks(on_step, on_epoch)));
+}
+
+// SCTrans models: expression levels, a store filled by sclm_store_levels().
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_train_classifier_levels(SEXP levels, Rcpp::IntegerVector labels, Rcpp::List model,
+                                        Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step,
+                                        Rcpp::Function on_epoch) {
+  return train_result(sclm::train_classifier(glue::level_store(levels), glue::int_vector(labels),
+                                             glue::model_config(model), glue::tokenizer_config(tokenizer),
+                                             glue::train_config(train), callbacks(on_step, on_epoch)));
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_pretrain_levels(SEXP levels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
+                                Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
+  return train_result(sclm::pretrain_encoder(glue::level_store(levels), glue::model_config(model),
                                              glue::tokenizer_config(tokenizer), glue::train_config(train),
                                              pretrain_config(pretrain), callbacks(on_step, on_epoch)));
 }

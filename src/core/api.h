@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/csc.h"
+#include "data/levels.h"
 #include "data/tokenizer.h"
 #include "model/attention_config.h"
 
@@ -123,6 +124,7 @@ struct RunConfig {  // inference
   int num_threads = 0;
   std::string device = "cpu";
   std::string precision = "fp32";
+  bool length_bucketing = true;  // batches of cells of similar token counts; false: input order
 };
 
 struct EpochStats {
@@ -175,6 +177,15 @@ TrainResult train_classifier(const TokenStore& cells, const std::vector<int>& la
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const TrainCallbacks& callbacks);
 TrainResult pretrain_encoder(const TokenStore& cells, const ModelConfig& model, const TokenizerConfig& tokenizer,
+                             const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
+
+// SCTrans models' version of the same: their cells' expression levels (append_levels with the
+// tokenizer's scale_factor, cells of all matrices one after another), filled block by block.
+// Throws std::invalid_argument for token models and for a malformed store.
+TrainResult train_classifier(const LevelStore& cells, const std::vector<int>& labels, const ModelConfig& model,
+                             const TokenizerConfig& tokenizer, const TrainConfig& train,
+                             const TrainCallbacks& callbacks);
+TrainResult pretrain_encoder(const LevelStore& cells, const ModelConfig& model, const TokenizerConfig& tokenizer,
                              const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
 
 // SCTrans gene selection for cells: per cell and token (row-major n_cells x n_tokens), the

@@ -70,3 +70,24 @@ test_that("training reads DelayedArray input in blocks and gives the in-memory m
   bad <- m; bad[, 100] <- 0; bad <- Matrix::drop0(bad)
   expect_error(fit(DelayedArray::DelayedArray(bad)), "no counts")
 })
+
+test_that("SCTrans training reads DelayedArray input in blocks and gives the in-memory model", {
+  skip_if_not_installed("DelayedArray")
+  p <- pbmc3k()
+  cells <- small_split()$train[seq(1, length(small_split()$train), by = 2)]
+  m <- p$counts[, cells]
+  old <- options(scLM.block_cells = 70L)  # 4 blocks
+  on.exit(options(old))
+  # Co-expression order samples cells across the blocks; only the sampled cells are read.
+  cfg <- sctrans_config(n_features = 256, scales = c(16, 32), gene_order = "coexpression", dim = 16)
+  fit <- function(x) finetune(cfg, x, labels = p$cell_type[cells], epochs = 1, seed = 3, verbose = FALSE)
+  on_disk <- fit(DelayedArray::DelayedArray(m))
+  in_memory <- fit(m)
+  expect_identical(on_disk$config$features, in_memory$config$features)
+  expect_identical(on_disk$weights, in_memory$weights)
+  pre <- function(x) pretrain(x, cfg, epochs = 1, seed = 3, verbose = FALSE)
+  expect_identical(pre(DelayedArray::DelayedArray(m))$encoder_weights, pre(m)$encoder_weights)
+  # A different model: the test can tell models apart.
+  expect_false(identical(finetune(cfg, m, labels = p$cell_type[cells], epochs = 1, seed = 4, verbose = FALSE)$weights,
+                         in_memory$weights))
+})

@@ -1,6 +1,7 @@
 #include "data/batch.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace sclm {
 
@@ -49,6 +50,17 @@ TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells, st
     }
   }
   return {genes, values, padding};
+}
+
+std::vector<std::vector<int>> length_sorted_batches(const TokenStore& store, int batch_size) {
+  std::vector<int> order(store.n_cells());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return store.length(a) > store.length(b); });
+  std::vector<std::vector<int>> batches;
+  for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(batch_size))
+    batches.emplace_back(order.begin() + start,
+                         order.begin() + std::min(order.size(), start + static_cast<std::size_t>(batch_size)));
+  return batches;
 }
 
 }  // namespace sclm

@@ -26,4 +26,9 @@ struct TokenBatch {
 TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells, std::mt19937_64* rng = nullptr,
                       double drop = 0.0, bool keep_positions = false);
 
+// The store's cells in batches of at most `batch_size`, longest cells first, so that each batch
+// pads to about the length of all its cells (inference, where the order changes no cell's result).
+// Cells of equal length keep their order.
+std::vector<std::vector<int>> length_sorted_batches(const TokenStore& store, int batch_size);
+
 }  // namespace sclm

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace sclm {
 
@@ -17,10 +18,19 @@ double log2_cp(double value, double total, double scale) {
 
 namespace {
 template <typename Transform>
-FeatureStats accumulate_stats(const CscView& m, Transform transform) {
+FeatureStats accumulate_stats(const CscView& m, Transform transform, const FeatureStats* running) {
   FeatureStats s;
   std::vector<double> sum(m.n_rows, 0.0), sum_sq(m.n_rows, 0.0);
   s.n_cells.assign(m.n_rows, 0);
+  if (running != nullptr) {
+    if (running->sum.size() != sum.size() || running->sum_sq.size() != sum.size() || running->n_cells.size() != sum.size())
+      throw std::invalid_argument("the running statistics are of another number of features");
+    sum = running->sum;
+    sum_sq = running->sum_sq;
+    s.n_cells = running->n_cells;
+    s.n = running->n;
+  }
+  s.n += m.n_cols;
   for (int j = 0; j < m.n_cols; ++j) {
     const double total = column_total(m, j);
     if (total <= 0) continue;
@@ -33,7 +43,7 @@ FeatureStats accumulate_stats(const CscView& m, Transform transform) {
   }
   s.mean.resize(m.n_rows);
   s.variance.resize(m.n_rows);
-  const double n = m.n_cols;
+  const double n = s.n;
   for (int g = 0; g < m.n_rows; ++g) {
     s.mean[g] = n > 0 ? sum[g] / n : 0;
     s.variance[g] = n > 1 ? std::max(0.0, (sum_sq[g] - n * s.mean[g] * s.mean[g]) / (n - 1)) : 0;
@@ -44,18 +54,26 @@ FeatureStats accumulate_stats(const CscView& m, Transform transform) {
 }
 }  // namespace
 
-FeatureStats feature_stats(const CscView& m, double scale) {
-  return accumulate_stats(m, [scale](double x, double total) { return std::log1p(x / total * scale); });
+FeatureStats feature_stats(const CscView& m, double scale, const FeatureStats* running) {
+  return accumulate_stats(m, [scale](double x, double total) { return std::log1p(x / total * scale); }, running);
 }
 
-FeatureStats count_stats(const CscView& m) {
-  return accumulate_stats(m, [](double x, double) { return x; });
+FeatureStats count_stats(const CscView& m, const FeatureStats* running) {
+  return accumulate_stats(m, [](double x, double) { return x; }, running);
 }
 
 StandardizedSums standardized_sums(const CscView& m, const std::vector<double>& mean,
-                                   const std::vector<double>& expected_sd, double clip) {
-  StandardizedSums s{std::vector<double>(m.n_rows, 0.0), std::vector<double>(m.n_rows, 0.0)};
-  std::vector<int> nonzero(m.n_rows, 0);
+                                   const std::vector<double>& expected_sd, double clip,
+                                   const StandardizedSums* running) {
+  const auto rows = static_cast<std::size_t>(m.n_rows);
+  if (mean.size() != rows || expected_sd.size() != rows)
+    throw std::invalid_argument("one mean and expected sd per feature are needed");
+  StandardizedSums s{std::vector<double>(rows, 0.0), std::vector<double>(rows, 0.0), std::vector<int>(rows, 0)};
+  if (running != nullptr) {
+    if (running->sum.size() != rows || running->sum_sq.size() != rows || running->n_nonzero.size() != rows)
+      throw std::invalid_argument("the running sums are of another number of features");
+    s = *running;
+  }
   auto z = [&](int g, double x) { return std::min(clip, (x - mean[g]) / expected_sd[g]); };
   for (int j = 0; j < m.n_cols; ++j) {
     for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
@@ -64,24 +82,21 @@ StandardizedSums standardized_sums(const CscView& m, const std::vector<double>& 
       const double v = z(g, m.x[k]);
       s.sum[g] += v;
       s.sum_sq[g] += v * v;
-      ++nonzero[g];
+      ++s.n_nonzero[g];
     }
-  }
-  for (int g = 0; g < m.n_rows; ++g) {
-    if (expected_sd[g] <= 0) continue;
-    const double zero = z(g, 0.0), zeros = m.n_cols - nonzero[g];  // cells without an entry hold 0
-    s.sum[g] += zeros * zero;
-    s.sum_sq[g] += zeros * zero * zero;
   }
   return s;
 }
 
-std::vector<double> standardized_variance_from_sums(const StandardizedSums& sums, const std::vector<double>& expected_sd,
-                                                    double n) {
+std::vector<double> standardized_variance_from_sums(StandardizedSums sums, const std::vector<double>& mean,
+                                                    const std::vector<double>& expected_sd, double clip, double n) {
   std::vector<double> out(sums.sum.size(), 0.0);
   if (n < 2) return out;
   for (std::size_t g = 0; g < out.size(); ++g) {
     if (expected_sd[g] <= 0) continue;
+    const double zero = std::min(clip, -mean[g] / expected_sd[g]), zeros = n - sums.n_nonzero[g];  // cells without an entry hold 0
+    sums.sum[g] += zeros * zero;
+    sums.sum_sq[g] += zeros * zero * zero;
     out[g] = std::max(0.0, (sums.sum_sq[g] - sums.sum[g] * sums.sum[g] / n) / (n - 1));
   }
   return out;
@@ -89,8 +104,8 @@ std::vector<double> standardized_variance_from_sums(const StandardizedSums& sums
 
 std::vector<double> standardized_variance(const CscView& m, const std::vector<double>& mean,
                                           const std::vector<double>& expected_sd) {
-  const double n = m.n_cols;
-  return standardized_variance_from_sums(standardized_sums(m, mean, expected_sd, std::sqrt(n)), expected_sd, n);
+  const double n = m.n_cols, clip = std::sqrt(n);
+  return standardized_variance_from_sums(standardized_sums(m, mean, expected_sd, clip), mean, expected_sd, clip, n);
 }
 
 }  // namespace sclm

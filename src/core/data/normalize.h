@@ -14,32 +14,38 @@ double column_total(const CscView& m, int j);
 double log2_cp(double value, double total, double scale);
 
 // Per-feature mean and variance of log1p(CP10k) over all cells, in one pass over the non-zeros.
-// The sums let a host combine blocks of cells: mean = sum / n, variance = (sum_sq - n mean^2) / (n - 1).
+// With `running` (the statistics of the blocks of cells before `m`), the block's cells are added to
+// them, in cell order: a host reading blocks of cells gets the bitwise same statistics as from all
+// cells at once (floating-point sums of partial sums would not be, and could reorder near-ties).
 struct FeatureStats {
   std::vector<double> mean;
   std::vector<double> variance;
   std::vector<int> n_cells;  // cells with a non-zero value
   std::vector<double> sum, sum_sq;
+  int n = 0;  // cells counted
 };
-FeatureStats feature_stats(const CscView& m, double scale = 1e4);
+FeatureStats feature_stats(const CscView& m, double scale = 1e4, const FeatureStats* running = nullptr);
 
 // The same statistics of the raw values (no normalisation).
-FeatureStats count_stats(const CscView& m);
+FeatureStats count_stats(const CscView& m, const FeatureStats* running = nullptr);
 
 // Seurat's "vst" score: the variance over cells of (x - mean) / expected_sd, each value
 // clipped at sqrt(n_cells). Features with expected_sd <= 0 score 0.
 std::vector<double> standardized_variance(const CscView& m, const std::vector<double>& mean,
                                           const std::vector<double>& expected_sd);
 
-// The sums over the cells of `m` behind that score, each value clipped at `clip` (sqrt of the
-// number of cells in all blocks), zeros included: blocks of cells add up, and the score is
-// (sum_sq - sum^2 / n) / (n - 1) (standardized_variance_from_sums).
+// The sums over the non-zero entries of `m` behind that score, each value clipped at `clip` (sqrt
+// of the number of cells in all blocks), added to `running` in cell order as feature_stats does;
+// standardized_variance_from_sums adds the zeros of all n_cells cells and gives the score.
 struct StandardizedSums {
   std::vector<double> sum, sum_sq;
+  std::vector<int> n_nonzero;
 };
 StandardizedSums standardized_sums(const CscView& m, const std::vector<double>& mean,
-                                   const std::vector<double>& expected_sd, double clip);
-std::vector<double> standardized_variance_from_sums(const StandardizedSums& sums, const std::vector<double>& expected_sd,
+                                   const std::vector<double>& expected_sd, double clip,
+                                   const StandardizedSums* running = nullptr);
+std::vector<double> standardized_variance_from_sums(StandardizedSums sums, const std::vector<double>& mean,
+                                                    const std::vector<double>& expected_sd, double clip,
                                                     double n_cells);
 
 }  // namespace sclm

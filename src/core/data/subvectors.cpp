@@ -6,36 +6,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "data/normalize.h"
 
 namespace sclm {
-
-void append_levels(const CscView& m, const std::vector<int>& feature_map, int n_features, double scale_factor,
-                   int begin, int end, LevelStore& store) {
-  if (static_cast<int>(feature_map.size()) != m.n_rows)
-    throw std::invalid_argument("feature map length " + std::to_string(feature_map.size()) +
-                                " differs from the number of matrix rows " + std::to_string(m.n_rows));
-  for (int f : feature_map)
-    if (f < -1 || f >= n_features) throw std::invalid_argument("feature map entry outside the vocabulary");
-  std::vector<std::pair<int, double>> cell;
-  for (int j = begin; j < end; ++j) {
-    const double total = column_total(m, j);
-    cell.clear();
-    for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
-      const int f = feature_map[m.i[k]];
-      if (f >= 0 && m.x[k] > 0) cell.emplace_back(f, m.x[k]);
-    }
-    std::sort(cell.begin(), cell.end());
-    for (std::size_t k = 0; k < cell.size();) {
-      double value = 0;
-      const int f = cell[k].first;
-      for (; k < cell.size() && cell[k].first == f; ++k) value += cell[k].second;
-      store.features.push_back(f);
-      store.levels.push_back(total > 0 ? static_cast<float>(std::log1p(value / total * scale_factor)) : 0.0f);
-    }
-    store.offsets.push_back(static_cast<std::int64_t>(store.features.size()));
-  }
-}
 
 torch::Tensor dense_levels(const LevelStore& store, const std::vector<int>& cells, int n_features) {
   auto out = torch::zeros({static_cast<int64_t>(cells.size()), n_features}, torch::kFloat32);

@@ -13,22 +13,9 @@
 #include <vector>
 
 #include "data/csc.h"
+#include "data/levels.h"
 
 namespace sclm {
-
-// Sparse log1p(CP10k) of the vocabulary genes of many cells: cell c owns entries
-// offsets[c] .. offsets[c+1]-1 (vocabulary index, level), ascending by index. CP10k uses the
-// column total over all rows, as the tokenizers do; rows mapped to one gene are summed.
-struct LevelStore {
-  std::vector<std::int32_t> features;
-  std::vector<float> levels;
-  std::vector<std::int64_t> offsets{0};
-  int n_cells() const { return static_cast<int>(offsets.size()) - 1; }
-};
-
-// Appends columns [begin, end) of `m`. Throws std::invalid_argument on a bad feature map.
-void append_levels(const CscView& m, const std::vector<int>& feature_map, int n_features, double scale_factor,
-                   int begin, int end, LevelStore& store);
 
 // Dense levels [B, G] (float32) of cells `cells` of `store`.
 torch::Tensor dense_levels(const LevelStore& store, const std::vector<int>& cells, int n_features);

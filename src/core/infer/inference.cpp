@@ -1,7 +1,8 @@
 // Batched inference: tokenize a batch of cells, run the model, copy results out.
-// Only one batch of cells is ever tokenized or on the device at a time.
+// Cells are tokenized a window of batches at a time; one batch at a time is on the device.
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "api.h"
 #include "data/batch.h"
@@ -12,11 +13,22 @@
 namespace sclm {
 namespace {
 
-// Loads `weights` into `model` and feeds it one batch of cells at a time:
-// consume(model, input(first cell, end cell, device), first cell).
-template <typename Module, typename MakeInput, typename Consumer>
+// Cells tokenized ahead of the model, in batches: batches are formed within such a window of
+// cells, sorted by length, so host memory stays bounded while padding stays small.
+constexpr int kBucketWindowBatches = 16;
+
+// The cells of a batch: row i is cell first + local[i] of the input (local: within a window).
+struct BatchCells {
+  int first = 0;
+  std::vector<int> local;
+  int cell(std::size_t i) const { return first + local[i]; }
+};
+
+// Checks the run settings, loads `weights` into `model` and feeds it one batch at a time:
+// `batches(device, send)` calls send(input, cells) for each batch, which runs consume(model, input, cells).
+template <typename Module, typename MakeBatches, typename Consumer>
 void for_each_batch(Module model, const std::string& weights, const CscView& counts, const RunConfig& run,
-                    const std::function<bool()>& interrupted, const MakeInput& input, const Consumer& consume) {
+                    const std::function<bool()>& interrupted, const MakeBatches& batches, const Consumer& consume) {
   counts.validate();
   if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
   const auto precision = parse_precision(run.precision);
@@ -27,55 +39,58 @@ void for_each_batch(Module model, const std::string& weights, const CscView& cou
   model->eval();
   torch::NoGradGuard no_grad;
   torch::InferenceMode inference_mode;
-  for (int start = 0; start < counts.n_cols; start += run.batch_size) {
+  batches(device, [&](const auto& input, const BatchCells& cells) {
     if (interrupted && interrupted()) throw Interrupted();
-    auto batch = input(start, std::min(counts.n_cols, start + run.batch_size), device);
     AutocastScope autocast(device, precision);
-    consume(model, batch, start);
-  }
+    consume(model, input, cells);
+  });
 }
 
-struct TokenInput {
-  TokenStore store;
-  TokenBatch batch;
-};
-
-// Token models (CellClassifier or TokenEncoder): consume(module, batch, store, first cell).
+// Token models (CellClassifier or TokenEncoder): consume(module, batch, store, cells), where
+// cells.local are the batch's cells in `store`.
 template <typename Module, typename Consumer>
 void run_batches(const std::string& weights, const ModelConfig& model_config, const TokenizerConfig& tokenizer_config,
                  const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
                  const std::function<bool()>& interrupted, const Consumer& consume) {
   const ModelConfig config = complete_config(model_config, tokenizer_config);
   const Tokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
+  TokenStore store;
   for_each_batch(
       Module(config), weights, counts, run, interrupted,
-      [&](int start, int end, const torch::Device& device) {
-        TokenInput in;
-        std::vector<int> cells;
-        for (int j = start; j < end; ++j) {
-          tokenizer.tokenize(counts, j, in.store);
-          cells.push_back(j - start);
+      [&](const torch::Device& device, const auto& send) {
+        // A window of one batch keeps the input order (sorting within a batch changes no padding).
+        const int64_t window = static_cast<int64_t>(run.batch_size) * (run.length_bucketing ? kBucketWindowBatches : 1);
+        for (int64_t first = 0; first < counts.n_cols; first += window) {
+          store = TokenStore();
+          for (int64_t j = first; j < std::min<int64_t>(counts.n_cols, first + window); ++j)
+            tokenizer.tokenize(counts, static_cast<int>(j), store);
+          for (auto& local : length_sorted_batches(store, run.batch_size)) {
+            const auto batch = make_batch(store, local).to(device);
+            send(batch, BatchCells{static_cast<int>(first), std::move(local)});
+          }
         }
-        in.batch = make_batch(in.store, cells).to(device);
-        return in;
       },
-      [&](Module& m, const TokenInput& in, int start) { consume(m, in.batch, in.store, start); });
+      [&](Module& m, const TokenBatch& batch, const BatchCells& cells) { consume(m, batch, store, cells); });
 }
 
 // SCTrans models (`model` built by the caller): dense expression levels [B, G];
-// consume(module, levels, first cell).
+// consume(module, levels, cells).
 template <typename Module, typename Consumer>
 void run_level_batches(Module model, const std::string& weights, const ModelConfig& config,
                        const TokenizerConfig& tokenizer, const CscView& counts, const std::vector<int>& feature_map,
                        const RunConfig& run, const std::function<bool()>& interrupted, const Consumer& consume) {
   for_each_batch(
       model, weights, counts, run, interrupted,
-      [&](int start, int end, const torch::Device& device) {
-        LevelStore store;
-        append_levels(counts, feature_map, config.n_features, tokenizer.scale_factor, start, end, store);
-        std::vector<int> cells(end - start);
-        for (int c = 0; c < end - start; ++c) cells[c] = c;
-        return dense_levels(store, cells, config.n_features).to(device);
+      [&](const torch::Device& device, const auto& send) {
+        for (int64_t start = 0; start < counts.n_cols; start += run.batch_size) {
+          const auto end = std::min<int64_t>(counts.n_cols, start + run.batch_size);
+          LevelStore store;
+          append_levels(counts, feature_map, config.n_features, tokenizer.scale_factor, static_cast<int>(start),
+                        static_cast<int>(end), store);
+          BatchCells cells{static_cast<int>(start), std::vector<int>(end - start)};
+          std::iota(cells.local.begin(), cells.local.end(), 0);
+          send(dense_levels(store, cells.local, config.n_features).to(device), cells);
+        }
       },
       consume);
 }
@@ -87,11 +102,13 @@ ModelConfig subvector_config(const ModelConfig& model, const TokenizerConfig& to
   return config;
 }
 
-// Writes a batch's rows [B, width] into the row-major output that starts at cell `start`.
-void copy_rows(const torch::Tensor& rows, std::vector<float>& out, int start) {
+// Writes row i of a batch's rows [B, width] to row cells.cell(i) of the row-major `out`.
+void copy_rows(const torch::Tensor& rows, std::vector<float>& out, const BatchCells& cells) {
   const auto cpu = rows.to(torch::kCPU, torch::kFloat32).contiguous();
-  std::memcpy(out.data() + static_cast<std::size_t>(start) * cpu.size(1), cpu.data_ptr<float>(),
-              sizeof(float) * cpu.numel());
+  const auto width = static_cast<std::size_t>(cpu.size(1));
+  for (std::size_t i = 0; i < cells.local.size(); ++i)
+    std::memcpy(out.data() + static_cast<std::size_t>(cells.cell(i)) * width, cpu.data_ptr<float>() + i * width,
+                sizeof(float) * width);
 }
 
 }  // namespace
@@ -107,19 +124,19 @@ Classification classify_cells(const std::string& weights, const ModelConfig& mod
     if (is_subvector_model(model)) {
       const auto config = subvector_config(model, tokenizer);
       run_level_batches(SctransClassifier(config), weights, config, tokenizer, counts, feature_map, run, interrupted,
-                        [&](SctransClassifier& m, const torch::Tensor& levels, int start) {
+                        [&](SctransClassifier& m, const torch::Tensor& levels, const BatchCells& cells) {
                           torch::Tensor pooled;
-                          copy_rows(m->forward(levels, with_embeddings ? &pooled : nullptr), out.logits, start);
-                          if (with_embeddings) copy_rows(pooled, out.embeddings, start);
+                          copy_rows(m->forward(levels, with_embeddings ? &pooled : nullptr), out.logits, cells);
+                          if (with_embeddings) copy_rows(pooled, out.embeddings, cells);
                         });
       return out;
     }
     run_batches<CellClassifier>(weights, model, tokenizer, counts, feature_map, run, interrupted,
-                                [&](CellClassifier& m, const TokenBatch& batch, const TokenStore&, int start) {
+                                [&](CellClassifier& m, const TokenBatch& batch, const TokenStore&, const BatchCells& cells) {
                                   torch::Tensor pooled;
                                   const auto logits = m->forward(batch, with_embeddings ? &pooled : nullptr);
-                                  copy_rows(logits, out.logits, start);
-                                  if (with_embeddings) copy_rows(pooled, out.embeddings, start);
+                                  copy_rows(logits, out.logits, cells);
+                                  if (with_embeddings) copy_rows(pooled, out.embeddings, cells);
                                 });
     return out;
   });
@@ -134,14 +151,14 @@ std::vector<float> embed_cells(const std::string& encoder_weights, const ModelCo
     if (is_subvector_model(model)) {
       const auto config = subvector_config(model, tokenizer);
       run_level_batches(SubvectorEncoder(config, config.n_layers), encoder_weights, config, tokenizer, counts,
-                        feature_map, run, interrupted, [&](SubvectorEncoder& m, const torch::Tensor& levels, int start) {
-                          copy_rows(m->pool(m(levels)), out, start);
+                        feature_map, run, interrupted, [&](SubvectorEncoder& m, const torch::Tensor& levels, const BatchCells& cells) {
+                          copy_rows(m->pool(m(levels)), out, cells);
                         });
       return out;
     }
     run_batches<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted,
-                              [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore&, int start) {
-                                copy_rows(m->pool(m->forward(batch), batch), out, start);
+                              [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore&, const BatchCells& cells) {
+                                copy_rows(m->pool(m->forward(batch), batch), out, cells);
                               });
     return out;
   });
@@ -156,17 +173,19 @@ AttentionScores gene_attention(const std::string& encoder_weights, const ModelCo
       throw std::invalid_argument("SCTrans models score sub-vectors, not genes: use salient_subvectors");
     AttentionScores out;
     run_batches<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted,
-                              [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore& store, int start) {
+                              [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore& store, const BatchCells& cells) {
                                 torch::Tensor weights;
                                 m->forward(batch, &weights);
                                 const auto cpu = weights.to(torch::kCPU, torch::kFloat32).contiguous();
                                 auto a = cpu.accessor<float, 2>();
-                                for (int c = 0; c < store.n_cells(); ++c)
+                                for (std::size_t i = 0; i < cells.local.size(); ++i) {
+                                  const int c = cells.local[i];
                                   for (int t = 0; t < store.length(c); ++t) {  // position t + 1: after CLS
-                                    out.cell.push_back(start + c);
+                                    out.cell.push_back(cells.cell(i));
                                     out.feature.push_back(store.genes[store.offsets[c] + t] - kGeneTokenOffset);
-                                    out.score.push_back(a[c][t + 1]);
+                                    out.score.push_back(a[i][t + 1]);
                                   }
+                                }
                               });
     return out;
   });
@@ -183,11 +202,11 @@ Salience salient_subvectors(const std::string& weights, const ModelConfig& model
     out.mask.resize(out.scores.size());
     out.logits.resize(static_cast<std::size_t>(counts.n_cols) * config.n_classes);
     run_level_batches(SctransClassifier(config), weights, config, tokenizer, counts, feature_map, run, interrupted,
-                      [&](SctransClassifier& m, const torch::Tensor& levels, int start) {
+                      [&](SctransClassifier& m, const torch::Tensor& levels, const BatchCells& cells) {
                         const auto o = m->forward_all(levels);
-                        copy_rows(o.scores, out.scores, start);
-                        copy_rows(o.mask, out.mask, start);
-                        copy_rows(o.logits, out.logits, start);
+                        copy_rows(o.scores, out.scores, cells);
+                        copy_rows(o.mask, out.mask, cells);
+                        copy_rows(o.logits, out.logits, cells);
                       });
     return out;
   });

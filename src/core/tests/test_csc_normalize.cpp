@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "data/normalize.h"
@@ -75,3 +76,43 @@ TEST(Normalize, StandardizedVarianceMatchesDenseComputationOnRealCells) {
     EXPECT_NEAR(score[g], var, 1e-8 * std::max(1.0, var));
   }
 }
+
+TEST(Normalize, StatisticsOfBlocksFoldedInCellOrderEqualThoseOfAllCellsBitForBit) {
+  const auto d = sclm_test::load_pbmc_subset();
+  const auto all = d.view();
+  // Blocks of 70 cells: views of the same arrays with shifted column pointers.
+  std::vector<std::vector<int>> pointers;
+  std::vector<CscView> blocks;
+  for (int first = 0; first < d.n_cols; first += 70) {
+    const int last = std::min(d.n_cols, first + 70);
+    const int offset = d.p[first];
+    std::vector<int> p(d.p.begin() + first, d.p.begin() + last + 1);
+    for (auto& v : p) v -= offset;
+    pointers.push_back(std::move(p));
+    blocks.push_back({pointers.back().data(), d.i.data() + offset, d.x.data() + offset, d.n_rows, last - first});
+  }
+  ASSERT_GT(blocks.size(), 2u);
+  sclm::FeatureStats folded;
+  // log1p(CP10k): sums of non-integers, where the order of the additions shows in the last bits
+  for (std::size_t b = 0; b < blocks.size(); ++b)
+    folded = sclm::feature_stats(blocks[b], 1e4, b == 0 ? nullptr : &folded);
+  const auto whole = sclm::feature_stats(all);
+  EXPECT_EQ(folded.n, d.n_cols);
+  EXPECT_EQ(folded.sum, whole.sum);
+  EXPECT_EQ(folded.sum_sq, whole.sum_sq);
+  EXPECT_EQ(folded.mean, whole.mean);
+  EXPECT_EQ(folded.variance, whole.variance);
+  EXPECT_EQ(folded.n_cells, whole.n_cells);
+
+  std::vector<double> sd(d.n_rows);
+  for (int g = 0; g < d.n_rows; ++g) sd[g] = std::sqrt(whole.variance[g]) * 0.5;
+  const double clip = std::sqrt(static_cast<double>(d.n_cols));
+  sclm::StandardizedSums sums;
+  for (std::size_t b = 0; b < blocks.size(); ++b)
+    sums = sclm::standardized_sums(blocks[b], whole.mean, sd, clip, b == 0 ? nullptr : &sums);
+  EXPECT_EQ(sclm::standardized_variance_from_sums(sums, whole.mean, sd, clip, d.n_cols),
+            sclm::standardized_variance(all, whole.mean, sd));
+  sums.sum.pop_back();
+  EXPECT_THROW(sclm::standardized_sums(blocks[0], whole.mean, sd, clip, &sums), std::invalid_argument);
+}
+

@@ -2,6 +2,7 @@
 // gene selection, on real pbmc3k cells.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "api.h"
@@ -194,6 +195,35 @@ TEST(Sctrans, ClassifierLearnsAndSelectsWithAMaskInZeroOne) {
   for (std::size_t k = 0; k < embedded.size(); ++k) ASSERT_NEAR(embedded[k], classified.embeddings[k], 1e-4);
   EXPECT_NO_THROW(validate_weights(fit.weights, fit.encoder_weights, f.model, f.tokenizer));
   EXPECT_THROW(gene_attention(fit.encoder_weights, f.model, f.tokenizer, f.data.view(), f.map, run, {}), std::invalid_argument);
+}
+
+TEST(Sctrans, TrainingOnALevelStoreFilledInBlocksEqualsTrainingOnTheMatrix) {
+  SctransFixture f;
+  f.train.epochs = 1;
+  LevelStore store;  // as a host reading on-disk cells fills it: 100 cells at a time
+  for (int first = 0; first < f.data.n_cols; first += 100)
+    append_levels(f.data.view(), f.map, f.data.n_rows, f.tokenizer.scale_factor, first,
+                  std::min(f.data.n_cols, first + 100), store);
+  EXPECT_EQ(train_classifier(store, f.data.labels, f.model, f.tokenizer, f.train, {}).weights,
+            train_classifier(f.data.view(), f.map, f.data.labels, f.model, f.tokenizer, f.train, {}).weights);
+  ModelConfig encoder = f.model;
+  encoder.n_classes = 0;
+  PretrainConfig pretrain;
+  pretrain.mask_fraction = 0.75;
+  EXPECT_EQ(pretrain_encoder(store, encoder, f.tokenizer, f.train, pretrain, {}).encoder_weights,
+            pretrain_encoder({{f.data.view(), &f.map}}, encoder, f.tokenizer, f.train, pretrain, {}).encoder_weights);
+
+  // A store that is not well formed, or a token model, is refused before training.
+  auto bad = store;
+  bad.features[1] = f.data.n_rows;
+  EXPECT_THROW(train_classifier(bad, f.data.labels, f.model, f.tokenizer, f.train, {}), std::invalid_argument);
+  bad = store;
+  bad.offsets.back() += 1;
+  EXPECT_THROW(pretrain_encoder(bad, encoder, f.tokenizer, f.train, pretrain, {}), std::invalid_argument);
+  ModelConfig token_model = f.model;
+  token_model.subvectors.scales.clear();
+  TokenizerConfig bins;
+  EXPECT_THROW(train_classifier(store, f.data.labels, token_model, bins, f.train, {}), std::invalid_argument);
 }
 
 TEST(Sctrans, RejectsInconsistentSettings) {

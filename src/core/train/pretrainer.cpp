@@ -91,7 +91,16 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
   return with_torch_errors([&] {
     if (data.empty()) throw std::invalid_argument("pretraining needs at least one matrix");
     const ModelConfig config = pretraining_config(model_config, tokenizer_config, train, pretrain);
-    if (is_subvector_model(config)) return pretrain_sctrans(data, config, tokenizer_config, train, pretrain, callbacks);
+    if (is_subvector_model(config)) {
+      LevelStore levels;
+      for (const auto& m : data) {
+        m.counts.validate();
+        if (m.feature_map == nullptr) throw std::invalid_argument("a matrix has no feature map");
+        append_levels(m.counts, *m.feature_map, config.n_features, tokenizer_config.scale_factor, 0, m.counts.n_cols,
+                      levels);
+      }
+      return pretrain_sctrans(levels, config, tokenizer_config, train, pretrain, callbacks);
+    }
     // Cells of all matrices in one token store; cell ids continue across matrices so value-bin
     // zero sampling differs between them.
     TokenStore store;
@@ -113,6 +122,16 @@ TrainResult pretrain_encoder(const TokenStore& cells, const ModelConfig& model_c
     if (is_subvector_model(config)) throw std::invalid_argument("SCTrans models train on counts, not tokens");
     check_tokens(cells, config.n_features, config.n_values - 1);
     return pretrain_on_tokens(cells, config, tokenizer_config, train, pretrain, callbacks);
+  });
+}
+
+TrainResult pretrain_encoder(const LevelStore& cells, const ModelConfig& model_config, const TokenizerConfig& tokenizer_config,
+                             const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks) {
+  return with_torch_errors([&] {
+    const ModelConfig config = pretraining_config(model_config, tokenizer_config, train, pretrain);
+    if (!is_subvector_model(config)) throw std::invalid_argument("token models train on tokens, not expression levels");
+    check_levels(cells, config.n_features);
+    return pretrain_sctrans(cells, config, tokenizer_config, train, pretrain, callbacks);
   });
 }
 

@@ -35,16 +35,12 @@ torch::Tensor supervised_contrastive(const torch::Tensor& z, const torch::Tensor
   return per_cell.masked_select(anchors).mean();
 }
 
-TrainResult train_sctrans_classifier(const CscView& counts, const std::vector<int>& feature_map,
-                                     const std::vector<int>& labels, const ModelConfig& config,
+TrainResult train_sctrans_classifier(const LevelStore& store, const std::vector<int>& labels, const ModelConfig& config,
                                      const TokenizerConfig& tokenizer, const TrainConfig& train,
                                      const TrainCallbacks& callbacks) {
   check_subvector_config(config, tokenizer);
   const auto device = start_run(train);
   std::mt19937_64 rng(train.seed);
-
-  LevelStore store;
-  append_levels(counts, feature_map, config.n_features, tokenizer.scale_factor, 0, counts.n_cols, store);
   const Split split = stratified_split(labels, config.n_classes, train.validation_fraction, rng);
   auto targets = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()), torch::kInt64);
   torch::Tensor class_weights;
@@ -93,19 +89,12 @@ TrainResult train_sctrans_classifier(const CscView& counts, const std::vector<in
   return result;
 }
 
-TrainResult pretrain_sctrans(const std::vector<MappedMatrix>& data, const ModelConfig& config,
+TrainResult pretrain_sctrans(const LevelStore& store, const ModelConfig& config,
                              const TokenizerConfig& tokenizer, const TrainConfig& train, const PretrainConfig& pretrain,
                              const TrainCallbacks& callbacks) {
   check_subvector_config(config, tokenizer);
   const auto device = start_run(train);
   std::mt19937_64 rng(train.seed);
-
-  LevelStore store;
-  for (const auto& m : data) {
-    m.counts.validate();
-    if (m.feature_map == nullptr) throw std::invalid_argument("a matrix has no feature map");
-    append_levels(m.counts, *m.feature_map, config.n_features, tokenizer.scale_factor, 0, m.counts.n_cols, store);
-  }
   if (store.n_cells() < 2) throw std::invalid_argument("pretraining needs at least two cells");
   const Split split = stratified_split(std::vector<int>(store.n_cells(), 0), 1, train.validation_fraction, rng);
 

@@ -10,14 +10,13 @@ namespace sclm {
 // Fine-tuning: cross-entropy of the main and the second (selection-masked) encoder, supervised
 // contrastive term, KL mutual learning and the selection sparsity penalty (api.h). Validation
 // loss is the main classifier's cross-entropy alone, comparable with token models.
-TrainResult train_sctrans_classifier(const CscView& counts, const std::vector<int>& feature_map,
-                                     const std::vector<int>& labels, const ModelConfig& config,
+TrainResult train_sctrans_classifier(const LevelStore& store, const std::vector<int>& labels, const ModelConfig& config,
                                      const TokenizerConfig& tokenizer, const TrainConfig& train,
                                      const TrainCallbacks& callbacks);
 
 // Masked sub-vector completion: per cell, mask_fraction of the gene regions are hidden and the
 // decoder reconstructs their sub-vectors at every scale (mean squared error of log1p(CP10k)).
-TrainResult pretrain_sctrans(const std::vector<MappedMatrix>& data, const ModelConfig& config,
+TrainResult pretrain_sctrans(const LevelStore& store, const ModelConfig& config,
                              const TokenizerConfig& tokenizer, const TrainConfig& train, const PretrainConfig& pretrain,
                              const TrainCallbacks& callbacks);
 

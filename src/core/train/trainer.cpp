@@ -84,8 +84,11 @@ TrainResult train_classifier(const CscView& counts, const std::vector<int>& feat
   return with_torch_errors([&] {
     counts.validate();
     const ModelConfig config = classifier_config(counts.n_cols, labels, model_config, tokenizer_config, train);
-    if (is_subvector_model(config))
-      return train_sctrans_classifier(counts, feature_map, labels, config, tokenizer_config, train, callbacks);
+    if (is_subvector_model(config)) {
+      LevelStore levels;
+      append_levels(counts, feature_map, config.n_features, tokenizer_config.scale_factor, 0, counts.n_cols, levels);
+      return train_sctrans_classifier(levels, labels, config, tokenizer_config, train, callbacks);
+    }
     const Tokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
     return train_on_tokens(tokenizer.tokenize_all(counts), labels, config, tokenizer_config, train, callbacks);
   });
@@ -99,6 +102,17 @@ TrainResult train_classifier(const TokenStore& cells, const std::vector<int>& la
     if (is_subvector_model(config)) throw std::invalid_argument("SCTrans models train on counts, not tokens");
     check_tokens(cells, config.n_features, config.n_values - 1);
     return train_on_tokens(cells, labels, config, tokenizer_config, train, callbacks);
+  });
+}
+
+TrainResult train_classifier(const LevelStore& cells, const std::vector<int>& labels, const ModelConfig& model_config,
+                             const TokenizerConfig& tokenizer_config, const TrainConfig& train,
+                             const TrainCallbacks& callbacks) {
+  return with_torch_errors([&] {
+    const ModelConfig config = classifier_config(cells.n_cells(), labels, model_config, tokenizer_config, train);
+    if (!is_subvector_model(config)) throw std::invalid_argument("token models train on tokens, not expression levels");
+    check_levels(cells, config.n_features);
+    return train_sctrans_classifier(cells, labels, config, tokenizer_config, train, callbacks);
   });
 }
 

@@ -1,0 +1,77 @@
+// Batched inference on real pbmc3k cells: batches of cells of similar length (less padding) must
+// give every cell the result it gets alone, in the input's order.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "api.h"
+#include "data/batch.h"
+#include "model/classifier.h"
+#include "real_data.h"
+
+using namespace sclm;
+
+TEST(Inference, LengthSortedBatchesCoverEveryCellOnceLongestFirst) {
+  const auto data = sclm_test::load_pbmc_subset();
+  const Tokenizer tokenizer(TokenizerConfig{data.n_rows, 10, 1e4}, data.identity_map(), data.n_rows);
+  TokenStore store;
+  for (int c = 0; c < data.n_cols; ++c) tokenizer.tokenize(data.view(), c, store);
+  const auto batches = length_sorted_batches(store, 7);
+  ASSERT_EQ(batches.size(), static_cast<std::size_t>((data.n_cols + 6) / 7));
+  std::vector<int> seen(data.n_cols, 0);
+  int previous_length = store.length(batches[0][0]), previous_cell = -1;
+  for (const auto& batch : batches) {
+    EXPECT_LE(batch.size(), 7u);
+    for (int c : batch) {
+      ++seen[c];
+      EXPECT_LE(store.length(c), previous_length);
+      if (store.length(c) == previous_length) EXPECT_GT(c, previous_cell);  // ties keep their order
+      previous_length = store.length(c);
+      previous_cell = c;
+    }
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), data.n_cols);
+  EXPECT_GT(store.length(batches.front()[0]), store.length(batches.back()[0]));  // lengths differ in real cells
+}
+
+TEST(Inference, EachCellGetsItsOwnResultWhateverTheBatch) {
+  const auto data = sclm_test::load_pbmc_subset();
+  ModelConfig model;
+  model.n_features = data.n_rows;
+  model.n_classes = data.n_classes;
+  model.dim = 16;
+  model.ff_dim = 32;
+  const TokenizerConfig tokenizer{data.n_rows, 10, 1e4};  // every detected gene: lengths vary by cell
+  torch::manual_seed(5);
+  CellClassifier classifier(complete_config(model, tokenizer));
+  const auto weights = serialize_module(*classifier);
+  const auto encoder_weights = serialize_module(*classifier->encoder());
+  RunConfig alone, batched;
+  alone.batch_size = 1;  // no padding at all
+  batched.batch_size = 9;  // windows of 144 cells: the data spans three, the last one partial
+
+  const auto a = classify_cells(weights, model, tokenizer, data.view(), data.identity_map(), alone, nullptr, true);
+  const auto b = classify_cells(weights, model, tokenizer, data.view(), data.identity_map(), batched, nullptr, true);
+  ASSERT_EQ(a.logits.size(), b.logits.size());
+  ASSERT_EQ(a.embeddings.size(), b.embeddings.size());
+  for (std::size_t k = 0; k < a.logits.size(); ++k) ASSERT_NEAR(a.logits[k], b.logits[k], 1e-4) << k;
+  for (std::size_t k = 0; k < a.embeddings.size(); ++k) ASSERT_NEAR(a.embeddings[k], b.embeddings[k], 1e-4) << k;
+  const auto embedded = embed_cells(encoder_weights, model, tokenizer, data.view(), data.identity_map(), batched, nullptr);
+  for (std::size_t k = 0; k < embedded.size(); ++k) ASSERT_NEAR(embedded[k], a.embeddings[k], 1e-4) << k;
+
+  auto by_cell_and_gene = [](const AttentionScores& s) {
+    std::map<std::pair<int, int>, float> out;
+    for (std::size_t k = 0; k < s.cell.size(); ++k) out[{s.cell[k], s.feature[k]}] = s.score[k];
+    return out;
+  };
+  const auto att_a = by_cell_and_gene(gene_attention(encoder_weights, model, tokenizer, data.view(), data.identity_map(), alone, nullptr));
+  const auto att_b = by_cell_and_gene(gene_attention(encoder_weights, model, tokenizer, data.view(), data.identity_map(), batched, nullptr));
+  ASSERT_EQ(att_a.size(), att_b.size());
+  for (const auto& [key, score] : att_a) {
+    const auto found = att_b.find(key);
+    ASSERT_NE(found, att_b.end());
+    ASSERT_NEAR(found->second, score, 1e-5);
+  }
+}
