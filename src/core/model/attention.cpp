@@ -29,13 +29,30 @@ torch::Tensor full_attention(const torch::Tensor& q, const torch::Tensor& k, con
   return at::scaled_dot_product_attention(q, k, v, padding.logical_not().view({B, 1, 1, L}));
 #else
   const auto H = q.size(1), Dh = q.size(3);
-  // Padding enters as an additive -inf bias on the keys.
+  // Padding enters as an additive -inf bias on the keys, one row per (cell, head) that baddbmm
+  // broadcasts over the queries.
   const auto bias = torch::zeros({B, 1, 1, L}, q.options())
-                        .masked_fill_(padding.view({B, 1, 1, L}), -std::numeric_limits<float>::infinity());
-  auto scores = torch::baddbmm(bias.expand({B, H, L, L}).reshape({B * H, L, L}), q.reshape({B * H, L, Dh}),
-                               k.reshape({B * H, L, Dh}).transpose(1, 2),
-                               /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(static_cast<double>(Dh)));
-  return torch::bmm(torch::softmax(scores, -1), v.reshape({B * H, L, Dh})).view({B, H, L, Dh});
+                        .masked_fill_(padding.view({B, 1, 1, L}), -std::numeric_limits<float>::infinity())
+                        .expand({B, H, 1, L})
+                        .reshape({B * H, 1, L});
+  const auto queries = q.reshape({B * H, L, Dh});
+  const auto keys = k.reshape({B * H, L, Dh}).transpose(1, 2), values = v.reshape({B * H, L, Dh});
+  const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
+  // Queries in chunks of [B * H, chunk, L] scores (softmax is per query, so the result is the
+  // same): long sequences neither allocate B * H * L * L floats at once (4 GiB per layer at batch
+  // 64 and 2,049 tokens) nor leave the cache between the passes over them. Sizes as measured on 2
+  // cores: training steps are fastest with chunks near 16 MiB (1.26x at 257 tokens), inference
+  // with near 512 MiB (3.3x at 2,049 tokens; 16 MiB chunks made it 1.5x slower at 257 tokens).
+  const int64_t target = torch::GradMode::is_enabled() ? (int64_t{1} << 22) : (int64_t{1} << 27);
+  const int64_t most = std::max<int64_t>(1, target / std::max<int64_t>(1, B * H * L));
+  const int64_t n_chunks = (L + most - 1) / most, chunk = (L + n_chunks - 1) / n_chunks;  // even sizes
+  std::vector<torch::Tensor> context;
+  for (int64_t start = 0; start < L; start += chunk) {
+    const auto rows = std::min(chunk, L - start);
+    const auto scores = torch::baddbmm(bias, queries.narrow(1, start, rows), keys, /*beta=*/1.0, /*alpha=*/scale);
+    context.push_back(torch::bmm(torch::softmax(scores, -1), values));
+  }
+  return (context.size() == 1 ? context[0] : torch::cat(context, 1)).view({B, H, L, Dh});
 #endif
 }
 

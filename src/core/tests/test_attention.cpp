@@ -162,6 +162,24 @@ TEST(Attention, PaddingInvarianceAllKinds) {
   }
 }
 
+TEST(Attention, LongSequencesInQueryChunksGiveTheSameResult) {
+  // 2 cells x 2 heads x 1,500^2 scores: a training forward pass (grad on) takes the queries in
+  // several chunks, an inference pass in one; the second cell is padded from position 1,100.
+  const int D = 8, H = 2, L = 1500;
+  torch::manual_seed(6);
+  SelfAttention layer(D, H, config_of(AttentionKind::kFull, 32, 8, L));
+  const auto x = torch::randn({2, L, D});
+  auto padding = torch::zeros({2, L}, torch::kBool);
+  padding[1].narrow(0, 1100, L - 1100).fill_(true);
+  const auto chunked = layer->forward(x, padding, nullptr).detach();
+  torch::NoGradGuard no_grad;
+  const auto whole = layer->forward(x, padding, nullptr);
+  EXPECT_TRUE(torch::allclose(chunked, whole, 1e-5, 1e-6));
+  // And the padded cell's real positions are as without the padding.
+  const auto alone = layer->forward(x[1].narrow(0, 0, 1100).unsqueeze(0), torch::zeros({1, 1100}, torch::kBool), nullptr);
+  EXPECT_TRUE(torch::allclose(whole[1].narrow(0, 0, 1100), alone[0], 1e-5, 1e-6));
+}
+
 TEST(Attention, ClsWeightsValidAllKinds) {
   const int D = 16, H = 4, L = 12;
   const auto padding = make_padding(L);
