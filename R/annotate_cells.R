@@ -18,7 +18,9 @@
 #'   `unknown.score`; `threshold` is then not used. On pbmc3k with the B cells left out of
 #'   the reference, see the README for how many B cells each method flags.
 #' @param assay,layer Where the counts are (see [finetune()]).
-#' @param batch_size Cells per inference batch.
+#' @param batch_size Cells per inference batch. Token models batch cells of similar token
+#'   counts together (within windows of 16 batches), so little of a batch is padding; every cell's
+#'   result is the one it gets alone, in the input's order.
 #' @param min_overlap Smallest share of the model genes that must be present in `x`.
 #' @param prefix Prefix of the columns added to Seurat or SingleCellExperiment objects.
 #' @inheritParams finetune
