@@ -1,4 +1,11 @@
 # On-disk / DelayedArray input is read in blocks of cells; results equal the in-memory path.
+
+# Half the training cells of the test split (230 real pbmc3k cells) and their labels.
+training_cells <- function() {
+  p <- pbmc3k()
+  cells <- small_split()$train[seq(1, length(small_split()$train), by = 2)]
+  list(counts = p$counts[, cells], labels = p$cell_type[cells])
+}
 test_that("DelayedArray input is streamed in blocks with identical results", {
   skip_if_not_installed("DelayedArray")
   q <- query_counts(70)
@@ -43,16 +50,15 @@ test_that("10x HDF5 files (HDF5Array::TENxMatrix) are read in sparse blocks with
 
 test_that("training reads DelayedArray input in blocks and gives the in-memory model", {
   skip_if_not_installed("DelayedArray")
-  p <- pbmc3k()
-  cells <- small_split()$train[seq(1, length(small_split()$train), by = 2)]
-  m <- p$counts[, cells]
+  d <- training_cells()
+  m <- d$counts
   old <- options(scLM.block_cells = 70L)  # 4 blocks
   on.exit(options(old))
   cfg <- scLMConfig(n_features = 300, max_tokens = 64, dim = 32, ff_dim = 64, tokenizer = "value_bins")
-  fit <- function(x) finetune(cfg, x, labels = p$cell_type[cells], epochs = 2, seed = 3, verbose = FALSE)
+  fit <- function(x) finetune(cfg, x, labels = d$labels, epochs = 2, seed = 3, verbose = FALSE)
   on_disk <- fit(DelayedArray::DelayedArray(m))
   in_memory <- fit(m)
-  # The vocabulary (highly variable genes from per-block sums) and the trained weights are the same.
+  # The vocabulary (highly variable genes from running sums over the blocks) and the trained weights are the same.
   expect_identical(on_disk$config$features, in_memory$config$features)
   expect_identical(on_disk$weights, in_memory$weights)
   # Calibration runs inference in blocks: other batches, float rounding amplified by the inverse covariance.
@@ -73,14 +79,13 @@ test_that("training reads DelayedArray input in blocks and gives the in-memory m
 
 test_that("SCTrans training reads DelayedArray input in blocks and gives the in-memory model", {
   skip_if_not_installed("DelayedArray")
-  p <- pbmc3k()
-  cells <- small_split()$train[seq(1, length(small_split()$train), by = 2)]
-  m <- p$counts[, cells]
+  d <- training_cells()
+  m <- d$counts
   old <- options(scLM.block_cells = 70L)  # 4 blocks
   on.exit(options(old))
   # Co-expression order samples cells across the blocks; only the sampled cells are read.
   cfg <- sctrans_config(n_features = 256, scales = c(16, 32), gene_order = "coexpression", dim = 16)
-  fit <- function(x) finetune(cfg, x, labels = p$cell_type[cells], epochs = 1, seed = 3, verbose = FALSE)
+  fit <- function(x) finetune(cfg, x, labels = d$labels, epochs = 1, seed = 3, verbose = FALSE)
   on_disk <- fit(DelayedArray::DelayedArray(m))
   in_memory <- fit(m)
   expect_identical(on_disk$config$features, in_memory$config$features)
@@ -88,6 +93,6 @@ test_that("SCTrans training reads DelayedArray input in blocks and gives the in-
   pre <- function(x) pretrain(x, cfg, epochs = 1, seed = 3, verbose = FALSE)
   expect_identical(pre(DelayedArray::DelayedArray(m))$encoder_weights, pre(m)$encoder_weights)
   # A different model: the test can tell models apart.
-  expect_false(identical(finetune(cfg, m, labels = p$cell_type[cells], epochs = 1, seed = 4, verbose = FALSE)$weights,
+  expect_false(identical(finetune(cfg, m, labels = d$labels, epochs = 1, seed = 4, verbose = FALSE)$weights,
                          in_memory$weights))
 })
