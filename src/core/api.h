@@ -172,7 +172,7 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
 // (Tokenizer::tokenize, cell ids counting through all cells): a host reading on-disk data fills
 // the store block by block, so only the tokens of its cells are ever in memory. Gives the same
 // result as training on the matrices. Throws std::invalid_argument for SCTrans models (they train
-// on counts) and for tokens outside the model's vocabularies.
+// on expression levels, below) and for tokens outside the model's vocabularies.
 TrainResult train_classifier(const TokenStore& cells, const std::vector<int>& labels, const ModelConfig& model,
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const TrainCallbacks& callbacks);

@@ -119,7 +119,7 @@ TrainResult pretrain_encoder(const TokenStore& cells, const ModelConfig& model_c
                              const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
     const ModelConfig config = pretraining_config(model_config, tokenizer_config, train, pretrain);
-    if (is_subvector_model(config)) throw std::invalid_argument("SCTrans models train on counts, not tokens");
+    if (is_subvector_model(config)) throw std::invalid_argument("SCTrans models train on expression levels, not tokens");
     check_tokens(cells, config.n_features, config.n_values - 1);
     return pretrain_on_tokens(cells, config, tokenizer_config, train, pretrain, callbacks);
   });

@@ -99,7 +99,7 @@ TrainResult train_classifier(const TokenStore& cells, const std::vector<int>& la
                              const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
     const ModelConfig config = classifier_config(cells.n_cells(), labels, model_config, tokenizer_config, train);
-    if (is_subvector_model(config)) throw std::invalid_argument("SCTrans models train on counts, not tokens");
+    if (is_subvector_model(config)) throw std::invalid_argument("SCTrans models train on expression levels, not tokens");
     check_tokens(cells, config.n_features, config.n_values - 1);
     return train_on_tokens(cells, labels, config, tokenizer_config, train, callbacks);
   });
