@@ -21,15 +21,23 @@ inline sclm::CscView csc_view(const Rcpp::S4& m) {
   return {INTEGER(p), INTEGER(i), REAL(x), dim[0], dim[1]};
 }
 
-// The store behind an external pointer from sclm_token_store() or sclm_level_store().
+// Stores of training cells behind external pointers, tagged with their kind so that one kind is
+// never read as the other: sclm_token_store() ("tokens"), sclm_level_store() ("levels").
 template <typename Store>
-Store& cell_store(SEXP store) {
+SEXP new_cell_store(const char* kind) {
+  return Rcpp::XPtr<Store>(new Store(), true, Rcpp::wrap(kind));
+}
+template <typename Store>
+Store& cell_store(SEXP store, const char* kind) {
+  if (TYPEOF(store) != EXTPTRSXP || TYPEOF(R_ExternalPtrTag(store)) != STRSXP ||
+      Rcpp::as<std::string>(R_ExternalPtrTag(store)) != kind)
+    Rcpp::stop(std::string("internal: expected a store of ") + kind);
   Rcpp::XPtr<Store> p(store);
   if (p.get() == nullptr) Rcpp::stop("the cell store is no longer valid (it does not survive saving the R session)");
   return *p;
 }
-inline sclm::TokenStore& token_store(SEXP store) { return cell_store<sclm::TokenStore>(store); }
-inline sclm::LevelStore& level_store(SEXP store) { return cell_store<sclm::LevelStore>(store); }
+inline sclm::TokenStore& token_store(SEXP store) { return cell_store<sclm::TokenStore>(store, "tokens"); }
+inline sclm::LevelStore& level_store(SEXP store) { return cell_store<sclm::LevelStore>(store, "levels"); }
 
 inline std::string bytes(const Rcpp::RawVector& v) {
   return std::string(reinterpret_cast<const char*>(RAW(v)), v.size());

@@ -47,7 +47,7 @@ Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n
 // each block's tokens to one store, so only tokens are held; sclm_train_classifier_tokens and
 // sclm_pretrain_tokens train on it.
 // [[Rcpp::export(rng = false)]]
-SEXP sclm_token_store() { return Rcpp::XPtr<sclm::TokenStore>(new sclm::TokenStore(), true); }
+SEXP sclm_token_store() { return glue::new_cell_store<sclm::TokenStore>("tokens"); }
 
 // Appends the tokens of the cells of `counts` (cell ids first_cell_id, first_cell_id + 1, ...);
 // returns the number of cells in the store.
@@ -67,7 +67,7 @@ int sclm_store_tokens(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_m
 // The same for SCTrans models, whose input is a cell's expression levels rather than tokens:
 // sclm_train_classifier_levels and sclm_pretrain_levels train on the store.
 // [[Rcpp::export(rng = false)]]
-SEXP sclm_level_store() { return Rcpp::XPtr<sclm::LevelStore>(new sclm::LevelStore(), true); }
+SEXP sclm_level_store() { return glue::new_cell_store<sclm::LevelStore>("levels"); }
 
 // Appends the levels of the cells of `counts`; returns the number of cells in the store.
 // [[Rcpp::export(rng = false)]]
