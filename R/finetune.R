@@ -142,9 +142,10 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   if (length(fit$validation_cells)) {
     # One more pass over the reference calibrates the unknown-cell scores on its held-out cells.
     run <- run_settings(256L, train$num_threads, train$device, train$precision)
+    core_model <- core_model_config(config, nlevels(labels))
+    tokenizer <- core_tokenizer_config(config)
     seen <- map_cell_blocks(source, function(counts) {
-      call_core(sclm_classify(fit$weights, core_model_config(config, nlevels(labels)), core_tokenizer_config(config), counts,
-                              mapping$index, run, TRUE))
+      call_core(sclm_classify(fit$weights, core_model, tokenizer, counts, mapping$index, run, TRUE))
     }, combine = rbind_fields)
     unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes, fit$validation_cells, ood_quantile)
   }

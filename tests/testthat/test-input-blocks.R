@@ -6,6 +6,20 @@ training_cells <- function() {
   cells <- small_split()$train[seq(1, length(small_split()$train), by = 2)]
   list(counts = p$counts[, cells], labels = p$cell_type[cells])
 }
+
+# finetune() and pretrain() of `cfg` on the cells `d` give the same vocabulary and weights from a
+# DelayedArray read in blocks as from memory; returns both fine-tuned models and the fitting function.
+expect_same_training_on_disk <- function(cfg, d, epochs) {
+  fit <- function(x) finetune(cfg, x, labels = d$labels, epochs = epochs, seed = 3, verbose = FALSE)
+  on_disk <- fit(DelayedArray::DelayedArray(d$counts))
+  in_memory <- fit(d$counts)
+  # The vocabulary (highly variable genes from running sums over the blocks) and the trained weights are the same.
+  expect_identical(on_disk$config$features, in_memory$config$features)
+  expect_identical(on_disk$weights, in_memory$weights)
+  pre <- function(x) pretrain(x, cfg, epochs = 1, seed = 3, verbose = FALSE)
+  expect_identical(pre(DelayedArray::DelayedArray(d$counts))$encoder_weights, pre(d$counts)$encoder_weights)
+  list(on_disk = on_disk, in_memory = in_memory, fit = fit)
+}
 test_that("DelayedArray input is streamed in blocks with identical results", {
   skip_if_not_installed("DelayedArray")
   q <- query_counts(70)
@@ -55,17 +69,9 @@ test_that("training reads DelayedArray input in blocks and gives the in-memory m
   old <- options(scLM.block_cells = 70L)  # 4 blocks
   on.exit(options(old))
   cfg <- scLMConfig(n_features = 300, max_tokens = 64, dim = 32, ff_dim = 64, tokenizer = "value_bins")
-  fit <- function(x) finetune(cfg, x, labels = d$labels, epochs = 2, seed = 3, verbose = FALSE)
-  on_disk <- fit(DelayedArray::DelayedArray(m))
-  in_memory <- fit(m)
-  # The vocabulary (highly variable genes from running sums over the blocks) and the trained weights are the same.
-  expect_identical(on_disk$config$features, in_memory$config$features)
-  expect_identical(on_disk$weights, in_memory$weights)
+  fits <- expect_same_training_on_disk(cfg, d, epochs = 2)
   # Calibration runs inference in blocks: other batches, float rounding amplified by the inverse covariance.
-  expect_equal(on_disk$unknown, in_memory$unknown, tolerance = 1e-4)
-
-  pre <- function(x) pretrain(x, cfg, epochs = 1, seed = 3, verbose = FALSE)
-  expect_identical(pre(DelayedArray::DelayedArray(m))$encoder_weights, pre(m)$encoder_weights)
+  expect_equal(fits$on_disk$unknown, fits$in_memory$unknown, tolerance = 1e-4)
   # The rank tokenizer's gene medians come from a sample of runs of cells across the matrix.
   ranked <- pretrain(DelayedArray::DelayedArray(m), scLMConfig(n_features = 300, max_tokens = 64, dim = 32, ff_dim = 64,
                                                               tokenizer = "rank"),
@@ -74,7 +80,7 @@ test_that("training reads DelayedArray input in blocks and gives the in-memory m
   expect_true(all(ranked$config$gene_scale > 0))
 
   bad <- m; bad[, 100] <- 0; bad <- Matrix::drop0(bad)
-  expect_error(fit(DelayedArray::DelayedArray(bad)), "no counts")
+  expect_error(fits$fit(DelayedArray::DelayedArray(bad)), "no counts")
 })
 
 test_that("SCTrans training reads DelayedArray input in blocks and gives the in-memory model", {
@@ -85,16 +91,10 @@ test_that("SCTrans training reads DelayedArray input in blocks and gives the in-
   on.exit(options(old))
   # Co-expression order samples cells across the blocks; only the sampled cells are read.
   cfg <- sctrans_config(n_features = 256, scales = c(16, 32), gene_order = "coexpression", dim = 16)
-  fit <- function(x) finetune(cfg, x, labels = d$labels, epochs = 1, seed = 3, verbose = FALSE)
-  on_disk <- fit(DelayedArray::DelayedArray(m))
-  in_memory <- fit(m)
-  expect_identical(on_disk$config$features, in_memory$config$features)
-  expect_identical(on_disk$weights, in_memory$weights)
-  pre <- function(x) pretrain(x, cfg, epochs = 1, seed = 3, verbose = FALSE)
-  expect_identical(pre(DelayedArray::DelayedArray(m))$encoder_weights, pre(m)$encoder_weights)
+  fits <- expect_same_training_on_disk(cfg, d, epochs = 1)
   # A different model: the test can tell models apart.
   expect_false(identical(finetune(cfg, m, labels = d$labels, epochs = 1, seed = 4, verbose = FALSE)$weights,
-                         in_memory$weights))
+                         fits$in_memory$weights))
 })
 
 test_that("a store of training cells of one kind is never read as the other", {

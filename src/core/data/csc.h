@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace sclm {
 
@@ -32,5 +33,15 @@ struct CscView {
     }
   }
 };
+
+// Checks the cell offsets of a flattened store of `what` (cell c owns entries offsets[c] ..
+// offsets[c+1]-1; TokenStore, LevelStore): from 0 to n_entries, never decreasing.
+inline void check_cell_offsets(const std::vector<std::int64_t>& offsets, std::int64_t n_entries,
+                               const std::string& what) {
+  if (offsets.empty() || offsets.front() != 0 || offsets.back() != n_entries)
+    throw std::invalid_argument(what + ": cell offsets must run from 0 to the number of " + what);
+  for (std::size_t c = 1; c < offsets.size(); ++c)
+    if (offsets[c] < offsets[c - 1]) throw std::invalid_argument(what + ": cell offsets must not decrease");
+}
 
 }  // namespace sclm

@@ -40,10 +40,8 @@ void append_levels(const CscView& m, const std::vector<int>& feature_map, int n_
 void check_levels(const LevelStore& store, int n_features) {
   const auto n = static_cast<std::int64_t>(store.features.size());
   if (store.levels.size() != store.features.size()) throw std::invalid_argument("levels: one level per feature is needed");
-  if (store.offsets.empty() || store.offsets.front() != 0 || store.offsets.back() != n)
-    throw std::invalid_argument("levels: cell offsets must run from 0 to the number of entries");
+  check_cell_offsets(store.offsets, n, "levels");
   for (std::size_t c = 1; c < store.offsets.size(); ++c) {
-    if (store.offsets[c] < store.offsets[c - 1]) throw std::invalid_argument("levels: cell offsets must not decrease");
     for (auto k = store.offsets[c - 1]; k < store.offsets[c]; ++k) {
       if (store.features[k] < 0 || store.features[k] >= n_features)
         throw std::invalid_argument("levels: a feature is outside the vocabulary");

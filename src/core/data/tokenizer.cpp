@@ -314,10 +314,7 @@ void Tokenizer::tokenize(const CscView& m, int col, TokenStore& store, long cell
 void check_tokens(const TokenStore& store, int n_features, int max_value) {
   const auto n = static_cast<std::int64_t>(store.genes.size());
   if (store.values.size() != store.genes.size()) throw std::invalid_argument("tokens: one value per gene token is needed");
-  if (store.offsets.empty() || store.offsets.front() != 0 || store.offsets.back() != n)
-    throw std::invalid_argument("tokens: cell offsets must run from 0 to the number of tokens");
-  for (std::size_t c = 1; c < store.offsets.size(); ++c)
-    if (store.offsets[c] < store.offsets[c - 1]) throw std::invalid_argument("tokens: cell offsets must not decrease");
+  check_cell_offsets(store.offsets, n, "tokens");
   for (std::int64_t k = 0; k < n; ++k) {
     const int gene = store.genes[k] - kGeneTokenOffset, value = store.values[k] - kBinTokenOffset;
     if (gene < 0 || gene >= n_features) throw std::invalid_argument("tokens: a gene token is outside the vocabulary");

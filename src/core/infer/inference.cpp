@@ -1,4 +1,4 @@
-// Batched inference: tokenize a batch of cells, run the model, copy results out.
+// Batched inference: tokenize cells, run the model one batch at a time, copy results out.
 // Cells are tokenized a window of batches at a time; one batch at a time is on the device.
 #include <algorithm>
 #include <cstring>
