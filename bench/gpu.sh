@@ -2,7 +2,7 @@
 # scLM on a CUDA GPU: builds the core with CMake against the LibTorch inside the machine's PyTorch,
 # runs the core's tests (CPU and CUDA) and the GPU benchmarks, and writes bench/results/gpu_*.txt.
 #   bash bench/gpu.sh prepare          # here (Debian, with ../shared/data): fills bench/gpu_data/
-#   bash bench/gpu.sh [stages...]      # on the GPU machine; stages: build test step annotate attention
+#   bash bench/gpu.sh [stages...]      # on the GPU machine; stages: build test step profile annotate attention
 #                                      # (and pack / unpack, below)
 # bench/gpu_data/ (ignored by git) holds the real pbmc3k cells and GoogleTest's sources, which the
 # GPU machine lacks; carry it there. GPU_RESULTS=<dir> writes the results there instead.
@@ -78,6 +78,14 @@ if has step; then
       echo "$py"
       awk -v f="$flops" -v c="$ms_c" -v p="$ms_p" 'BEGIN { printf "  MFU scLM %.1f%%, PyTorch %.1f%%; PyTorch time / scLM time = %.3f\n", 100 * f / (c / 1000) / 989e12, 100 * f / (p / 1000) / 989e12, p / c }'
     done
+    # PyTorch variants on the same batches: scLM's bf16 residual stream written in PyTorch (recipe vs
+    # implementation), and no attention mask (none of these full-length batches has padding).
+    py_bf16=(timeout 120 python3 bench/train_step_pytorch.py "$tmp/batches.txt" 8 2047 "$n_classes" cuda 512 8 8 2048 30 bf16 1)
+    for opt in 1 0; do
+      echo "PyTorch with SCLM_BENCH_STREAM=bf16: $(SCLM_BENCH_STREAM=bf16 "${py_bf16[@]}" "$opt")"
+      echo "PyTorch with SCLM_BENCH_STREAM=bf16 SCLM_BENCH_MASK=none: $(SCLM_BENCH_STREAM=bf16 SCLM_BENCH_MASK=none "${py_bf16[@]}" "$opt")"
+    done
+    echo "PyTorch with SCLM_BENCH_MASK=none: $(SCLM_BENCH_MASK=none "${py_bf16[@]}" 0)"
     echo "# forward + backward, bf16, with only one fused-attention kernel enabled in both:"
     for kernel in cudnn efficient; do
       echo "sdp=$kernel"
@@ -94,6 +102,26 @@ if has step; then
     timeout 60 python3 bench/train_step_pytorch.py "$tmp/batches.txt" 8 2000 "$n_classes" cuda 32 2 4 64 30 fp32 0 0
   } 2>&1 | tee "$out"
   rm -rf "$tmp"
+fi
+
+if has profile; then
+  # Where the dim-512 bf16 step spends GPU time, kernel family by kernel family, in scLM and in
+  # PyTorch (forward + backward, 3 profiled steps each); traces stay in $PROFILE_DIR.
+  out="$results/gpu_kernel_profile.txt"
+  dir="${PROFILE_DIR:-$(mktemp -d)}"
+  mkdir -p "$dir"
+  common=(steps=10 threads=8 device=cuda precision=bf16 dim=512 layers=8 heads=8 ff=2048 tokens=2047 genes=2047
+          full_length=1 batch=16 optimizer=0 data="$cells" stem=pbmc3k)
+  {
+    echo "$stamp"
+    echo "# GPU time per training step (forward + backward, bf16, dim 512, 8 layers, seq 2048, batch 16) by kernel family"
+    timeout 120 "$build/sclm_bench_step" out="$dir" "${common[@]}" profile="$dir/sclm.json"
+    SCLM_BENCH_PROFILE="$dir/pytorch.json" timeout 120 python3 bench/train_step_pytorch.py "$dir/batches.txt" 8 2047 "$n_classes" cuda 512 8 8 2048 30 bf16 1 0
+    python3 bench/kernel_profile.py "$dir/sclm.json" "$dir/pytorch.json" 40
+    echo "# scLM against its own recipe written in PyTorch (SCLM_BENCH_STREAM=bf16):"
+    SCLM_BENCH_STREAM=bf16 SCLM_BENCH_PROFILE="$dir/pytorch_stream.json" timeout 120 python3 bench/train_step_pytorch.py "$dir/batches.txt" 8 2047 "$n_classes" cuda 512 8 8 2048 30 bf16 1 0
+    python3 bench/kernel_profile.py "$dir/sclm.json" "$dir/pytorch_stream.json" 15
+  } 2>&1 | tee "$out"
 fi
 
 if has annotate; then

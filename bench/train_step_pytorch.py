@@ -3,7 +3,9 @@ used (real pbmc3k cells). Run through bench/train_step.sh (CPU) or bench/gpu.sh 
   train_step_pytorch.py <batches.txt> <threads> <n_features> <n_classes>
                         [device dim layers heads ff max_bin precision full_length optimizer]
 optimizer 0 times forward + backward alone. SCLM_BENCH_SDP=cudnn|efficient|flash|math restricts
-PyTorch 2.x's fused attention to one kernel (to see which one a run used)."""
+PyTorch 2.x's fused attention to one kernel (to see which one a run used). SCLM_BENCH_PROFILE=<file.json>
+then records 3 more steps with torch.profiler (as sclm_bench_step profile=...) for bench/kernel_profile.py.
+SCLM_BENCH_QKV=select, SCLM_BENCH_STREAM=bf16 and SCLM_BENCH_MASK=none: variants, see below."""
 import contextlib
 import os
 import sys
@@ -14,6 +16,20 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 PAD, GENE_OFFSET, BIN_OFFSET = 0, 3, 2
+# SCLM_BENCH_QKV=select splits q, k, v with three selects (scLM before it switched to unbind).
+SELECT_QKV = os.environ.get("SCLM_BENCH_QKV") == "select"
+# SCLM_BENCH_STREAM=bf16 carries the residual stream and the block norms in bf16 under autocast, as
+# scLM does (model/layers.h): scLM's recipe written in PyTorch, to tell recipe from implementation.
+BF16_STREAM = os.environ.get("SCLM_BENCH_STREAM") == "bf16"
+# SCLM_BENCH_MASK=none passes no attention mask (right only for batches without padding).
+NO_MASK = os.environ.get("SCLM_BENCH_MASK") == "none"
+
+
+def stream_norm(layer, x):
+    if x.dtype != torch.bfloat16:
+        return layer(x)
+    with torch.autocast(x.device.type, enabled=False):
+        return F.layer_norm(x, layer.normalized_shape, layer.weight.to(x.dtype), layer.bias.to(x.dtype), layer.eps)
 
 
 class Block(nn.Module):
@@ -26,17 +42,18 @@ class Block(nn.Module):
 
     def attention(self, x, padding):
         B, L, D = x.shape
-        q, k, v = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
+        qkv = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = (qkv[0], qkv[1], qkv[2]) if SELECT_QKV else qkv.unbind(0)
         if hasattr(F, "scaled_dot_product_attention"):  # PyTorch 2.x: fused kernels, as scLM uses there
-            context = F.scaled_dot_product_attention(q, k, v, ~padding.view(B, 1, 1, L))
+            context = F.scaled_dot_product_attention(q, k, v, None if NO_MASK else ~padding.view(B, 1, 1, L))
             return self.out(context.transpose(1, 2).reshape(B, L, D))
         bias = torch.zeros(B, 1, 1, L).masked_fill_(padding.view(B, 1, 1, L), float("-inf"))
         probs = torch.softmax(q @ k.transpose(-2, -1) / (D // self.heads) ** 0.5 + bias, -1)
         return self.out((probs @ v).transpose(1, 2).reshape(B, L, D))
 
     def forward(self, x, padding):
-        x = x + F.dropout(self.attention(self.norm_attention(x), padding), self.dropout, self.training)
-        h = self.ff_out(F.dropout(F.gelu(self.ff_in(self.norm_ff(x))), self.dropout, self.training))
+        x = x + F.dropout(self.attention(stream_norm(self.norm_attention, x), padding), self.dropout, self.training)
+        h = self.ff_out(F.dropout(F.gelu(self.ff_in(stream_norm(self.norm_ff, x))), self.dropout, self.training))
         return x + F.dropout(h, self.dropout, self.training)
 
 
@@ -53,9 +70,11 @@ class Classifier(nn.Module):
 
     def forward(self, genes, bins, padding):
         x = self.genes(genes) + self.bins(bins)
+        if BF16_STREAM and torch.is_autocast_enabled(x.device.type):
+            x = x.to(torch.bfloat16)
         for block in self.blocks:
             x = block(x, padding)
-        x = self.norm(x)
+        x = self.norm(x.float())
         mask = ~padding
         if self.pool_expressed:  # full length: the mean covers expressed genes only
             mask = mask & (bins != BIN_OFFSET)
@@ -123,6 +142,15 @@ def main():
         step(b)
     sync()
     ms = 1000 * (time.perf_counter() - t0) / len(batches)
+    profile = os.environ.get("SCLM_BENCH_PROFILE")
+    if profile:
+        activities = [torch.profiler.ProfilerActivity.CPU] + (
+            [torch.profiler.ProfilerActivity.CUDA] if device.type == "cuda" else [])
+        with torch.profiler.profile(activities=activities) as prof:
+            for b in batches[:3]:
+                step(b)
+            sync()
+        prof.export_chrome_trace(profile)
     B, L = batches[0][0].shape
     print(f"plain PyTorch {torch.__version__}: {ms:.2f} ms/step (batch {B}, seq {L}, {len(batches)} steps, "
           f"{device.type}, {precision}, {threads} threads{'' if optimize != '0' else ', forward + backward only'})")

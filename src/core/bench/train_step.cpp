@@ -6,14 +6,20 @@
 //                   [data=<tests/data>] [stem=pbmc_subset] [optimizer=1]
 // optimizer=0 times forward + backward alone (no clipping, no AdamW step), to split the step.
 // sdp=cudnn|efficient|flash|math (LibTorch 2.x) leaves only that fused-attention kernel enabled.
+// profile=<file.json> (LibTorch 2.x) then records 3 more steps with the Kineto profiler (host ops and
+// CUDA kernels) as a Chrome trace; bench/kernel_profile.py compares it with PyTorch's.
 // genes > 0 keeps the genes detected in most cells; full_length=1 gives every cell all of them
 // (sequence length genes + 1), as scBERT does.
 #include <torch/version.h>
+#if TORCH_VERSION_MAJOR >= 2
+#include <torch/csrc/autograd/profiler_kineto.h>
+#endif
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "api.h"
 #include "bench_options.h"
@@ -28,7 +34,7 @@ int main(int argc, char** argv) {
                                            {"precision", "fp32"}, {"dim", "32"}, {"layers", "2"}, {"heads", "4"},
                                            {"ff", "64"}, {"tokens", "256"}, {"batch", "32"}, {"genes", "0"},
                                            {"full_length", "0"}, {"max_bin", "30"}, {"data", SCLM_TEST_DATA},
-                                           {"stem", "pbmc_subset"}, {"optimizer", "1"}, {"sdp", ""}});
+                                           {"stem", "pbmc_subset"}, {"optimizer", "1"}, {"sdp", ""}, {"profile", ""}});
 #if TORCH_VERSION_MAJOR >= 2
   if (const auto only = o.str("sdp"); !only.empty()) {
     auto& context = at::globalContext();
@@ -115,5 +121,18 @@ int main(int argc, char** argv) {
   std::printf("scLM LibTorch C++ %s: %.2f ms/step (batch %d, seq %ld, %d steps, %s, %s, %d threads%s) flops/step %.4g\n",
               TORCH_VERSION, ms, batch_size, static_cast<long>(batches[0].genes.size(1)), steps, o.str("device").c_str(),
               o.str("precision").c_str(), o.integer("threads"), optimize ? "" : ", forward + backward only", flops);
+#if TORCH_VERSION_MAJOR >= 2
+  if (const auto path = o.str("profile"); !path.empty()) {
+    namespace profiler = torch::autograd::profiler;
+    const torch::profiler::impl::ProfilerConfig profile_config(torch::profiler::impl::ProfilerState::KINETO);
+    const std::set<torch::profiler::impl::ActivityType> activities{torch::profiler::impl::ActivityType::CPU,
+                                                                   torch::profiler::impl::ActivityType::CUDA};
+    profiler::prepareProfiler(profile_config, activities);
+    profiler::enableProfiler(profile_config, activities);
+    for (int s = 0; s < 3; ++s) step(s);
+    sclm_bench::synchronize(device);
+    profiler::disableProfiler()->save(path);
+  }
+#endif
   return 0;
 }

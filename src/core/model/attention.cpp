@@ -1,5 +1,7 @@
 #include "model/attention.h"
 
+#include "model/layers.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -81,9 +83,11 @@ SelfAttentionImpl::SelfAttentionImpl(int dim, int n_heads, const AttentionConfig
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& padding, torch::Tensor* cls_weights,
                                          const torch::Tensor& projection) {
   const auto B = x.size(0), L = x.size(1), D = x.size(2), Dh = D / n_heads_;
-  // [B, L, 3, H, Dh] -> three [B, H, L, Dh]
-  auto qkv = qkv_(x).view({B, L, 3, n_heads_, Dh}).permute({2, 0, 3, 1, 4});
-  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  // [B, L, 3, H, Dh] -> three [B, H, L, Dh]. unbind, not three selects: its backward stacks the
+  // three gradients in one copy, where each select's backward would write a zero-filled
+  // gradient of the whole qkv tensor and the engine would add the three.
+  const auto qkv = linear(qkv_, x).view({B, L, 3, n_heads_, Dh}).permute({2, 0, 3, 1, 4}).unbind(0);
+  const auto &q = qkv[0], &k = qkv[1], &v = qkv[2];
   torch::Tensor context;
   switch (config_.kind) {
     case AttentionKind::kFull:
@@ -97,7 +101,7 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
       context = linformer_attention(q, k, v, padding, projection.defined() ? projection : projection_, cls_weights);
       break;
   }
-  return out_(context.transpose(1, 2).reshape({B, L, D}));
+  return linear(out_, context.transpose(1, 2).reshape({B, L, D}));
 }
 
 }  // namespace sclm

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "model/layers.h"
+
 namespace sclm {
 
 CellClassifierImpl::CellClassifierImpl(const ModelConfig& c)
@@ -33,8 +35,8 @@ torch::Tensor CellClassifierImpl::forward(const TokenBatch& batch, torch::Tensor
   } else {
     features = pooled != nullptr ? *pooled : encoder_->pool(hidden, batch);
   }
-  auto h = torch::gelu(hidden_(features));
-  return output_(torch::dropout(h, dropout_, is_training()));
+  auto h = torch::gelu(linear(hidden_, features));
+  return linear(output_, torch::dropout(h, dropout_, is_training()));
 }
 
 MaskedModelImpl::MaskedModelImpl(const ModelConfig& c, int n_targets) {
@@ -49,11 +51,11 @@ MaskedModelImpl::MaskedModelImpl(const ModelConfig& c, int n_targets) {
 torch::Tensor MaskedModelImpl::forward(const TokenBatch& batch, torch::Tensor* pooled) {
   auto hidden = encoder_(batch);
   if (pooled != nullptr) *pooled = encoder_->pool(hidden, batch);
-  return output_(norm_(torch::gelu(transform_(hidden))));
+  return linear(output_, norm_(torch::gelu(linear(transform_, hidden))));
 }
 
 torch::Tensor MaskedModelImpl::project(const torch::Tensor& pooled) {
-  return torch::nn::functional::normalize(project_out_(torch::gelu(project_hidden_(pooled))),
+  return torch::nn::functional::normalize(linear(project_out_, torch::gelu(linear(project_hidden_, pooled))),
                                           torch::nn::functional::NormalizeFuncOptions().dim(1));
 }
 

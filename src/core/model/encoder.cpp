@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "model/layers.h"
 #include "util/tensor_bundle.h"
 
 namespace sclm {
@@ -45,8 +46,8 @@ EncoderBlockImpl::EncoderBlockImpl(const ModelConfig& c, bool own_projection) : 
 torch::Tensor EncoderBlockImpl::forward(torch::Tensor x, const torch::Tensor& padding, torch::Tensor* cls_weights,
                                         const torch::Tensor& projection) {
   const bool train = is_training();
-  x = x + torch::dropout(attention_(norm_attention_(x), padding, cls_weights, projection), dropout_, train);
-  auto h = ff_out_(torch::dropout(torch::gelu(ff_in_(norm_ff_(x))), dropout_, train));
+  x = x + torch::dropout(attention_(stream_norm(norm_attention_, x), padding, cls_weights, projection), dropout_, train);
+  auto h = linear(ff_out_, torch::dropout(torch::gelu(linear(ff_in_, stream_norm(norm_ff_, x))), dropout_, train));
   return x + torch::dropout(h, dropout_, train);
 }
 
@@ -72,10 +73,10 @@ TokenEncoderImpl::TokenEncoderImpl(const ModelConfig& c) : pool_expressed_(c.poo
 }
 
 torch::Tensor TokenEncoderImpl::forward(const TokenBatch& batch, torch::Tensor* cls_weights) {
-  auto x = gene_embedding_(batch.genes) + value_embedding_(batch.values);
+  auto x = to_stream(gene_embedding_(batch.genes) + value_embedding_(batch.values));
   for (std::size_t l = 0; l < blocks_.size(); ++l)
     x = blocks_[l](x, batch.padding, l + 1 == blocks_.size() ? cls_weights : nullptr, shared_projection_);
-  return final_norm_(x);
+  return final_norm_(x.to(torch::kFloat32));  // the stream may be bf16 (to_stream); outputs are float32
 }
 
 void TokenEncoderImpl::set_feature_embedding(const std::vector<float>& vectors, bool freeze) {

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/layers.h"
+
 namespace sclm {
 
 void check_subvector_config(const ModelConfig& c, const TokenizerConfig& tokenizer) {
@@ -40,15 +42,16 @@ SubvectorEncoderImpl::SubvectorEncoderImpl(const ModelConfig& c, int n_layers)
 torch::Tensor SubvectorEncoderImpl::embed(const torch::Tensor& levels, const torch::Tensor& token_weights) {
   const auto parts = layout_.partition(levels);
   std::vector<torch::Tensor> tokens;
-  for (int s = 0; s < layout_.n_scales(); ++s) tokens.push_back(projections_[s](parts[s]));
+  for (int s = 0; s < layout_.n_scales(); ++s) tokens.push_back(linear(projections_[s], parts[s]));
   auto x = torch::cat(tokens, 1);
   if (token_weights.defined()) x = x * token_weights.unsqueeze(-1);
   return x + position_;
 }
 
 torch::Tensor SubvectorEncoderImpl::encode(torch::Tensor x, const torch::Tensor& padding) {
+  x = to_stream(x);
   for (auto& block : blocks_) x = block(x, padding);
-  return final_norm_(x);
+  return final_norm_(x.to(torch::kFloat32));  // the stream may be bf16 (to_stream); outputs are float32
 }
 
 torch::Tensor SubvectorEncoderImpl::forward(const torch::Tensor& levels, const torch::Tensor& token_weights) {
@@ -60,7 +63,7 @@ torch::Tensor SubvectorEncoderImpl::pool(const torch::Tensor& hidden) {
   std::vector<torch::Tensor> scales;
   for (int s = 0; s < layout_.n_scales(); ++s) {
     const auto states = hidden.narrow(1, layout_.first_token(s), layout_.count(s));
-    scales.push_back(states.mean(1) + readouts_[s](states.flatten(1)));
+    scales.push_back(states.mean(1) + linear(readouts_[s], states.flatten(1)));
   }
   return torch::cat(scales, 1);
 }
@@ -81,7 +84,7 @@ SctransClassifierImpl::SctransClassifierImpl(const ModelConfig& c) : dropout_(c.
 }
 
 torch::Tensor SctransClassifierImpl::logits_of(const torch::Tensor& pooled) {
-  return head_output_(torch::dropout(torch::gelu(head_hidden_(pooled)), dropout_, is_training()));
+  return linear(head_output_, torch::dropout(torch::gelu(linear(head_hidden_, pooled)), dropout_, is_training()));
 }
 
 torch::Tensor SctransClassifierImpl::forward(const torch::Tensor& levels, torch::Tensor* pooled) {
@@ -96,18 +99,18 @@ SctransOutput SctransClassifierImpl::forward_all(const torch::Tensor& levels) {
   out.pooled = encoder_->pool(hidden);
   out.logits = logits_of(out.pooled);
   // S = Q K^T / sqrt(D): the cell's mean state queries every token's key.
-  const auto q = query_(hidden.mean(1)).unsqueeze(-1);  // [B, D, 1]
-  const auto s = torch::matmul(key_(hidden), q).squeeze(-1) / std::sqrt(static_cast<double>(hidden.size(2)));
+  const auto q = linear(query_, hidden.mean(1)).unsqueeze(-1);  // [B, D, 1]
+  const auto s = torch::matmul(linear(key_, hidden), q).squeeze(-1) / std::sqrt(static_cast<double>(hidden.size(2)));
   const auto centred = s - s.mean({1}, true);
   out.scores = centred / (centred.pow(2).mean({1}, true).sqrt() + 1e-6);
   out.mask = torch::sigmoid(sharpness_ * (out.scores - theta_));
   const auto light_hidden = light_(levels, out.mask);
-  out.light_logits = light_output_(light_->pool(light_hidden));
+  out.light_logits = linear(light_output_, light_->pool(light_hidden));
   return out;
 }
 
 torch::Tensor SctransClassifierImpl::project(const torch::Tensor& pooled) {
-  return torch::nn::functional::normalize(project_out_(torch::gelu(project_hidden_(pooled))),
+  return torch::nn::functional::normalize(linear(project_out_, torch::gelu(linear(project_hidden_, pooled))),
                                           torch::nn::functional::NormalizeFuncOptions().dim(1));
 }
 
@@ -135,12 +138,12 @@ std::vector<torch::Tensor> SubvectorAutoencoderImpl::forward(const torch::Tensor
   auto tokens = encoder_->embed(levels);
   const int64_t D = tokens.size(2);
   auto x = tokens.gather(1, index.unsqueeze(-1).expand({B, visible, D})).masked_fill(padding.unsqueeze(-1), 0.0);
-  auto h = decoder_in_(encoder_->encode(x, padding));
+  auto h = linear(decoder_in_, encoder_->encode(x, padding));
   h = torch::where(padding.unsqueeze(-1), mask_token_.expand_as(h), h);
   auto full = mask_token_.expand({B, T, D}).clone().scatter(1, index.unsqueeze(-1).expand({B, visible, D}), h);
   auto decoded = decoder_norm_(decoder_(full + decoder_position_, torch::zeros({B, T}, hidden.options())));
   std::vector<torch::Tensor> out;
-  for (int s = 0; s < layout.n_scales(); ++s) out.push_back(outputs_[s](decoded.narrow(1, layout.first_token(s), layout.count(s))));
+  for (int s = 0; s < layout.n_scales(); ++s) out.push_back(linear(outputs_[s], decoded.narrow(1, layout.first_token(s), layout.count(s))));
   return out;
 }
 

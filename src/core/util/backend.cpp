@@ -83,6 +83,14 @@ Precision parse_precision(const std::string& name) {
 #define SCLM_AUTOCAST_BY_DEVICE_TYPE 1
 #endif
 
+bool autocast_enabled(c10::DeviceType device_type) {
+#ifdef SCLM_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::is_autocast_enabled(device_type);
+#else
+  return device_type == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
+}
+
 AutocastScope::AutocastScope(const torch::Device& device, Precision precision) {
   if (precision == Precision::kFloat32) return;
   active_ = true;

@@ -34,6 +34,9 @@ class AutocastScope {
   at::ScalarType previous_dtype_ = at::kFloat;
 };
 
+// Whether this thread's ops on `device_type` run under autocast (an AutocastScope is alive).
+bool autocast_enabled(c10::DeviceType device_type);
+
 // Applies num_threads (> 0) to LibTorch's intra-op pool and, once per process, keeps glibc
 // from returning every large tensor buffer to the OS (see backend.cpp).
 void configure_runtime(int num_threads);
