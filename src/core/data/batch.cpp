@@ -10,7 +10,7 @@ TokenBatch TokenBatch::to(const torch::Device& device) const {
   // From page-locked memory the copies run asynchronously: the host goes on to the next batch
   // while the device copies and computes.
   auto copy = [&](const torch::Tensor& t) { return t.pin_memory().to(device, /*non_blocking=*/true); };
-  return {copy(genes), copy(values), copy(padding)};
+  return {copy(genes), copy(values), copy(padding), padded};
 }
 
 TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells, std::mt19937_64* rng, double drop,
@@ -39,17 +39,20 @@ TokenBatch make_batch(const TokenStore& store, const std::vector<int>& cells, st
   auto g = genes.accessor<int64_t, 2>();
   auto b = values.accessor<int64_t, 2>();
   auto pad = padding.accessor<bool, 2>();
+  int64_t filled = 0;
   for (int64_t r = 0; r < rows; ++r) {
     g[r][0] = kClsToken;
     pad[r][0] = false;
+    ++filled;
     for (std::size_t t = 0; t < kept[r].size(); ++t) {
       if (kept[r][t] < 0) continue;
       g[r][t + 1] = store.genes[kept[r][t]];
       b[r][t + 1] = store.values[kept[r][t]];
       pad[r][t + 1] = false;
+      ++filled;
     }
   }
-  return {genes, values, padding};
+  return {genes, values, padding, filled < rows * cols};
 }
 
 std::vector<std::vector<int>> length_sorted_batches(const TokenStore& store, int batch_size) {

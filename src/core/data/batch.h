@@ -14,6 +14,7 @@ struct TokenBatch {
   torch::Tensor genes;    // [B, L] int64 gene token ids
   torch::Tensor values;   // [B, L] int64 value token ids
   torch::Tensor padding;  // [B, L] bool, true at padding positions
+  bool padded = true;     // whether any position is padding, known on the host without a device sync
 
   TokenBatch to(const torch::Device& device) const;
 };

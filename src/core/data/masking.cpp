@@ -41,7 +41,7 @@ MaskedBatch mask_batch(const TokenBatch& batch, MaskTarget target, const Pretrai
       }
     }
   }
-  return {{genes, values, batch.padding}, targets};
+  return {{genes, values, batch.padding, batch.padded}, targets};
 }
 
 }  // namespace sclm

@@ -21,22 +21,23 @@ torch::Tensor cls_softmax_weights(const torch::Tensor& q, const torch::Tensor& k
   return torch::softmax(scores, -1).mean(1);
 }
 
+// padding undefined: no position is padding, and no mask is made.
 torch::Tensor full_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& padding) {
   const auto B = q.size(0), L = q.size(2);
 #if TORCH_VERSION_MAJOR >= 2
-  // Fused kernels (flash / memory-efficient) where LibTorch has them. Attention probabilities
-  // get no dropout on any path: on CPU, drawing a mask for every B x H x L x L entry cost more
-  // than the matrix products.
+  // Fused kernels (cuDNN / flash / memory-efficient) where LibTorch has them. Attention
+  // probabilities get no dropout on any path: on CPU, drawing a mask for every B x H x L x L entry
+  // cost more than the matrix products.
+  if (!padding.defined()) return at::scaled_dot_product_attention(q, k, v);
   return at::scaled_dot_product_attention(q, k, v, padding.logical_not().view({B, 1, 1, L}));
 #else
   const auto H = q.size(1), Dh = q.size(3);
   // Padding enters as an additive -inf bias on the keys, one row per (cell, head) that baddbmm
   // broadcasts over the queries.
-  const auto bias = torch::zeros({B, 1, 1, L}, q.options())
-                        .masked_fill_(padding.view({B, 1, 1, L}), -std::numeric_limits<float>::infinity())
-                        .expand({B, H, 1, L})
-                        .reshape({B * H, 1, L});
+  auto bias = torch::zeros({B, 1, 1, L}, q.options());
+  if (padding.defined()) bias.masked_fill_(padding.view({B, 1, 1, L}), -std::numeric_limits<float>::infinity());
+  bias = bias.expand({B, H, 1, L}).reshape({B * H, 1, L});
   const auto queries = q.reshape({B * H, L, Dh});
   const auto keys = k.reshape({B * H, L, Dh}).transpose(1, 2), values = v.reshape({B * H, L, Dh});
   const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
@@ -80,9 +81,12 @@ SelfAttentionImpl::SelfAttentionImpl(int dim, int n_heads, const AttentionConfig
   }
 }
 
-torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& padding, torch::Tensor* cls_weights,
-                                         const torch::Tensor& projection) {
+torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& padding_or_none,
+                                         torch::Tensor* cls_weights, const torch::Tensor& projection) {
   const auto B = x.size(0), L = x.size(1), D = x.size(2), Dh = D / n_heads_;
+  const auto padding = padding_or_none.defined()
+                           ? padding_or_none
+                           : torch::zeros({B, L}, torch::TensorOptions().dtype(torch::kBool).device(x.device()));
   // [B, L, 3, H, Dh] -> three [B, H, L, Dh]. unbind, not three selects: its backward stacks the
   // three gradients in one copy, where each select's backward would write a zero-filled
   // gradient of the whole qkv tensor and the engine would add the three.
@@ -91,7 +95,7 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   torch::Tensor context;
   switch (config_.kind) {
     case AttentionKind::kFull:
-      context = full_attention(q, k, v, padding);
+      context = full_attention(q, k, v, padding_or_none);
       if (cls_weights != nullptr) *cls_weights = cls_softmax_weights(q, k, padding).detach();
       break;
     case AttentionKind::kPerformer:

@@ -15,7 +15,7 @@ namespace sclm {
 // for Performer (phi(q_cls) . phi(k_j), normalised) and Linformer (the softmax over projected
 // slots mapped back through the projection). Rows sum to 1 over non-padding positions.
 // `projection`, when defined, is a Linformer projection [k, max_length] shared with other
-// layers; otherwise the layer uses its own.
+// layers; otherwise the layer uses its own. An undefined `padding` means no position is padding.
 class SelfAttentionImpl : public torch::nn::Module {
  public:
   SelfAttentionImpl(int dim, int n_heads, const AttentionConfig& config, bool own_projection = true);

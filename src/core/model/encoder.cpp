@@ -74,8 +74,11 @@ TokenEncoderImpl::TokenEncoderImpl(const ModelConfig& c) : pool_expressed_(c.poo
 
 torch::Tensor TokenEncoderImpl::forward(const TokenBatch& batch, torch::Tensor* cls_weights) {
   auto x = to_stream(gene_embedding_(batch.genes) + value_embedding_(batch.values));
+  // A batch without padding (full-length cells) attends without a mask, which the fused attention
+  // kernels run faster.
+  const auto padding = batch.padded ? batch.padding : torch::Tensor();
   for (std::size_t l = 0; l < blocks_.size(); ++l)
-    x = blocks_[l](x, batch.padding, l + 1 == blocks_.size() ? cls_weights : nullptr, shared_projection_);
+    x = blocks_[l](x, padding, l + 1 == blocks_.size() ? cls_weights : nullptr, shared_projection_);
   return final_norm_(x.to(torch::kFloat32));  // the stream may be bf16 (to_stream); outputs are float32
 }
 

@@ -162,6 +162,21 @@ TEST(Attention, PaddingInvarianceAllKinds) {
   }
 }
 
+TEST(Attention, NoPaddingTensorMeansNoPadding) {
+  const int D = 16, H = 4, L = 10;
+  for (auto kind : {AttentionKind::kFull, AttentionKind::kPerformer, AttentionKind::kLinformer}) {
+    torch::manual_seed(7);
+    SelfAttention layer(D, H, config_of(kind, 32, 8, L));
+    torch::NoGradGuard no_grad;
+    const auto x = torch::randn({2, L, D});
+    torch::Tensor w_masked, w_none;
+    const auto masked = layer->forward(x, torch::zeros({2, L}, torch::kBool), &w_masked);
+    const auto none = layer->forward(x, torch::Tensor(), &w_none);
+    EXPECT_TRUE(torch::allclose(none, masked, 1e-5, 1e-6)) << "kind " << static_cast<int>(kind);
+    EXPECT_TRUE(torch::allclose(w_none, w_masked, 1e-5, 1e-6)) << "kind " << static_cast<int>(kind);
+  }
+}
+
 TEST(Attention, LongSequencesInQueryChunksGiveTheSameResult) {
   // 2 cells x 2 heads x 1,500^2 scores: a training forward pass (grad on) takes the queries in
   // several chunks, an inference pass in one; the second cell is padded from position 1,100.

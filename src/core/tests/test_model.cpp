@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "api.h"
 #include "data/batch.h"
 #include "model/classifier.h"
@@ -33,7 +35,7 @@ TEST(Model, RejectsInconsistentConfig) {
 
 TEST(Model, PaddingDoesNotChangeOutputs) {
   const auto d = sclm_test::load_pbmc_subset();
-  Tokenizer tok({32, 10, 1e4}, d.identity_map(), d.n_rows);
+  Tokenizer tok({512, 10, 1e4}, d.identity_map(), d.n_rows);  // long enough that cells differ in length
   const auto store = tok.tokenize_all(d.view());
   torch::manual_seed(1);
   CellClassifier model(small_config(d.n_rows, d.n_classes));
@@ -43,9 +45,18 @@ TEST(Model, PaddingDoesNotChangeOutputs) {
   int other = 0;
   for (int c = 1; c < store.n_cells(); ++c)
     if (store.length(c) != store.length(0)) { other = c; break; }
-  auto alone = model->forward(make_batch(store, {0}));
-  auto together = model->forward(make_batch(store, {0, other}));
+  ASSERT_NE(other, 0);
+  // Alone, the cell has no padding and attends without a mask; together, with one.
+  const auto single = make_batch(store, {0}), pair = make_batch(store, {0, other});
+  EXPECT_FALSE(single.padded);
+  EXPECT_TRUE(pair.padded);
+  EXPECT_FALSE(make_batch(store, {0, 0}).padded);
+  auto alone = model->forward(single);
+  auto together = model->forward(pair);
   EXPECT_TRUE(torch::allclose(alone[0], together[0], 1e-4, 1e-5));
+  // A token left out in place (keep_positions) pads the batch.
+  std::mt19937_64 rng(3);
+  EXPECT_TRUE(make_batch(store, {0, 0}, &rng, 0.5, /*keep_positions=*/true).padded);
 }
 
 TEST(Model, SerializationRoundTrip) {
