@@ -60,10 +60,11 @@
 #' @param num_threads CPU threads for LibTorch (default: all cores).
 #' @param device `"auto"` (CUDA when available), `"cpu"` or `"cuda"`.
 #' @param precision `"fp32"` (default) or `"bf16"`: mixed precision, for GPUs. Forward passes run
-#'   under autocast, matrix products and attention in bfloat16, while weights, optimiser state,
-#'   norms, softmax and losses stay float32, so the model saved is the same kind either way. On an
-#'   H100, bf16 made a dim-512, 8-layer training step 4.9x faster than fp32 (`bench/gpu.sh`). On CPUs
-#'   without native bfloat16 it is much slower than fp32.
+#'   under autocast: matrix products, attention, and the residual stream between transformer blocks
+#'   with its layer norms (float32 statistics inside each norm, as Megatron-LM does) in bfloat16,
+#'   while weights, optimiser state, the output norm, softmax and losses stay float32, so the model
+#'   saved is the same kind either way. On an H100, bf16 made a dim-512, 8-layer training step 6.6x
+#'   faster than fp32 (`bench/gpu.sh`). On CPUs without native bfloat16 it is much slower than fp32.
 #' @param distributed Data-parallel training over several processes: [distributed_config()]
 #'   (by default read from `RANK` / `WORLD_SIZE` / `MASTER_ADDR` / `MASTER_PORT`; one process
 #'   when they are unset).

@@ -13,6 +13,7 @@ STEPS = 3
 
 def family(name):
     # Template arguments and launch parameters differ between builds; the family is what matters.
+    name = name.replace("(anonymous namespace)::", "")
     name = re.sub(r"<.*", "", name)
     name = re.sub(r"\(.*", "", name)
     return name[:90]

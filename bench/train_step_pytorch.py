@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import time
+import warnings
 
 import torch
 import torch.nn as nn
@@ -146,6 +147,7 @@ def main():
     if profile:
         activities = [torch.profiler.ProfilerActivity.CPU] + (
             [torch.profiler.ProfilerActivity.CUDA] if device.type == "cuda" else [])
+        warnings.filterwarnings("ignore", message=".*Profiler clears events")
         with torch.profiler.profile(activities=activities) as prof:
             for b in batches[:3]:
                 step(b)

@@ -55,8 +55,7 @@ torch::Tensor SubvectorEncoderImpl::encode(torch::Tensor x, const torch::Tensor&
 }
 
 torch::Tensor SubvectorEncoderImpl::forward(const torch::Tensor& levels, const torch::Tensor& token_weights) {
-  auto x = embed(levels, token_weights);
-  return encode(x, torch::zeros({x.size(0), x.size(1)}, torch::TensorOptions().dtype(torch::kBool).device(x.device())));
+  return encode(embed(levels, token_weights), torch::Tensor());  // every token is real: no padding
 }
 
 torch::Tensor SubvectorEncoderImpl::pool(const torch::Tensor& hidden) {
@@ -141,7 +140,7 @@ std::vector<torch::Tensor> SubvectorAutoencoderImpl::forward(const torch::Tensor
   auto h = linear(decoder_in_, encoder_->encode(x, padding));
   h = torch::where(padding.unsqueeze(-1), mask_token_.expand_as(h), h);
   auto full = mask_token_.expand({B, T, D}).clone().scatter(1, index.unsqueeze(-1).expand({B, visible, D}), h);
-  auto decoded = decoder_norm_(decoder_(full + decoder_position_, torch::zeros({B, T}, hidden.options())));
+  auto decoded = decoder_norm_(decoder_(full + decoder_position_, torch::Tensor()));  // all T tokens: no padding
   std::vector<torch::Tensor> out;
   for (int s = 0; s < layout.n_scales(); ++s) out.push_back(linear(outputs_[s], decoded.narrow(1, layout.first_token(s), layout.count(s))));
   return out;

@@ -29,7 +29,7 @@ class SubvectorEncoderImpl : public torch::nn::Module {
   // Token embeddings [B, T, D] from levels [B, G]; token_weights [B, T], when given, scale each
   // sub-vector's projection (the selection mask of the second encoder).
   torch::Tensor embed(const torch::Tensor& levels, const torch::Tensor& token_weights = {});
-  // Hidden states of token embeddings x [B, T', D]; padding [B, T'] (true: ignored).
+  // Hidden states of token embeddings x [B, T', D]; padding [B, T'] (true: ignored; undefined: none).
   torch::Tensor encode(torch::Tensor x, const torch::Tensor& padding);
   // Hidden states [B, T, D] of all tokens.
   torch::Tensor forward(const torch::Tensor& levels, const torch::Tensor& token_weights = {});

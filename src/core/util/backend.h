@@ -13,7 +13,8 @@ namespace sclm {
 torch::Device resolve_device(const std::string& name);
 
 // Mixed precision: "fp32" runs everything in float32; "bf16" runs matrix products and attention
-// under autocast in bfloat16 while weights, optimiser state, norms, softmax and losses stay
+// under autocast in bfloat16, and the models carry their residual stream and its block norms in
+// bfloat16 (model/layers.h), while weights, optimiser state, output norms, softmax and losses stay
 // float32. Throws std::invalid_argument for other names.
 enum class Precision { kFloat32, kBFloat16 };
 Precision parse_precision(const std::string& name);
