@@ -6,10 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <functional>
 #include <thread>
 
 #include "train/data_parallel.h"
+#include "train/loop.h"
 
 namespace {
 
@@ -100,3 +102,32 @@ TEST(DataParallel, WeightsStartFromRankZero) {
   });
 }
 #endif
+
+TEST(DataParallel, BackendFollowsTheDevice) {
+#ifdef SCLM_WITH_GLOO
+  EXPECT_EQ(sclm::data_parallel_backend(torch::kCPU), "gloo");
+#endif
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+#ifdef SCLM_WITH_NCCL
+  EXPECT_EQ(sclm::data_parallel_backend(torch::Device(torch::kCUDA, 0)), "nccl");
+#elif defined(SCLM_WITH_GLOO)
+  EXPECT_EQ(sclm::data_parallel_backend(torch::Device(torch::kCUDA, 0)), "gloo");
+#endif
+}
+
+TEST(DataParallel, EachProcessTakesItsOwnGpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const int n_gpus = static_cast<int>(torch::cuda::device_count());
+  sclm::TrainConfig train;
+  train.device = "cuda";
+  EXPECT_FALSE(sclm::start_run(train).has_index());  // one process: the current GPU
+  train.distributed.world_size = 4;
+  train.distributed.rank = 3;
+  unsetenv("LOCAL_RANK");
+  EXPECT_EQ(sclm::start_run(train), torch::Device(torch::kCUDA, 3 % n_gpus));  // by rank
+  setenv("LOCAL_RANK", "0", 1);  // torchrun's local rank wins (several nodes)
+  EXPECT_EQ(sclm::start_run(train), torch::Device(torch::kCUDA, 0));
+  unsetenv("LOCAL_RANK");
+  train.device = "cuda:0";  // an explicit GPU is kept
+  EXPECT_EQ(sclm::start_run(train), torch::Device(torch::kCUDA, 0));
+}

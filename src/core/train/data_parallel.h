@@ -1,23 +1,30 @@
-// Data parallelism on torch's c10d process groups (Gloo): the processes of a run split every
-// batch, average their gradients and so take identical optimiser steps. Kept out of the loop's
-// translation unit so that only one file sees the c10d headers.
+// Data parallelism on torch's c10d process groups (NCCL for CUDA parameters where the build has
+// it, Gloo otherwise): the processes of a run split every batch, average their gradients and so
+// take identical optimiser steps. Kept out of the loop's translation unit so that only one file
+// sees the c10d headers.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "api.h"
 
 namespace sclm {
 
+// "nccl" for parameters on a CUDA device in builds with NCCL, else "gloo" (CUDA parameters then
+// exchange gradients through host memory); "" in builds with neither.
+std::string data_parallel_backend(const torch::Device& device);
+
 class DataParallel {
  public:
-  // world_size 1 sets nothing up; otherwise connects to the others (rank 0 hosts the store).
-  // Throws std::invalid_argument for bad settings or a build without Gloo, std::runtime_error
-  // when the others cannot be reached in time.
-  explicit DataParallel(const DistributedConfig& config);
+  // world_size 1 sets nothing up; otherwise connects to the others (rank 0 hosts the store) over
+  // data_parallel_backend(device), where `device` holds this process's parameters. Throws
+  // std::invalid_argument for bad settings or a build without a backend, std::runtime_error when
+  // the others cannot be reached in time.
+  explicit DataParallel(const DistributedConfig& config, const torch::Device& device = torch::kCPU);
   ~DataParallel();
 
   bool active() const { return world_size_ > 1; }
@@ -34,8 +41,9 @@ class DataParallel {
   void sum(std::vector<double>& values);
   bool any(bool flag);
 
- private:
   struct Group;
+
+ private:
   std::unique_ptr<Group> group_;
   int rank_ = 0;
   int world_size_ = 1;

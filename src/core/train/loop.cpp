@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -222,7 +223,14 @@ void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max
 }
 
 torch::Device start_run(const TrainConfig& config) {
-  const auto device = resolve_device(config.device);
+  auto device = resolve_device(config.device);
+  const auto& distributed = config.distributed;
+  if (device.is_cuda() && !device.has_index() && distributed.world_size > 1) {
+    // One GPU per process: cuda:LOCAL_RANK as torchrun sets it, else the rank modulo the GPUs.
+    const char* local_rank = std::getenv("LOCAL_RANK");
+    const int index = local_rank != nullptr && *local_rank ? std::atoi(local_rank) : distributed.rank;
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index % torch::cuda::device_count()));
+  }
   configure_runtime(config.num_threads);
   torch::manual_seed(config.seed);
   return device;
@@ -259,7 +267,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
   if (train.resume) load_checkpoint(train.checkpoint, task.fingerprint, state, *task.module, optimizer, device);
   // Every process starts from rank 0's weights and draws the same batches (same seeds); each runs
   // its share of a batch, and the averaged gradients keep the processes' weights identical.
-  DataParallel parallel(train.distributed);
+  DataParallel parallel(train.distributed, device);
   parallel.broadcast(task.module->parameters());
 
   TrainResult result;
