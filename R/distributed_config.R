@@ -2,7 +2,9 @@
 #'
 #' Settings for training one model with several R processes at once, on one machine or many,
 #' as `torchrun` launches PyTorch: every process runs the same script with the same data and
-#' seed; scLM connects them through torch's c10d process group (Gloo), each process computes
+#' seed; scLM connects them through torch's c10d process groups (Gloo on CPUs; NCCL on GPUs in
+#' builds against a CUDA LibTorch with NCCL, each process on its own GPU: `cuda:LOCAL_RANK`, else
+#' the rank modulo the GPUs), each process computes
 #' its share of every batch (`batch_size` is the global batch, split across processes), and
 #' the averaged gradients keep all processes' weights identical. By default the settings come
 #' from the environment variables `torchrun` sets: `RANK`, `WORLD_SIZE`, `MASTER_ADDR`,
