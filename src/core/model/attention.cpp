@@ -1,7 +1,5 @@
 #include "model/attention.h"
 
-#include "model/layers.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -9,6 +7,8 @@
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "model/layers.h"
 
 namespace sclm {
 namespace {
@@ -84,9 +84,11 @@ SelfAttentionImpl::SelfAttentionImpl(int dim, int n_heads, const AttentionConfig
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& padding_or_none,
                                          torch::Tensor* cls_weights, const torch::Tensor& projection) {
   const auto B = x.size(0), L = x.size(1), D = x.size(2), Dh = D / n_heads_;
-  const auto padding = padding_or_none.defined()
-                           ? padding_or_none
-                           : torch::zeros({B, L}, torch::TensorOptions().dtype(torch::kBool).device(x.device()));
+  // Full attention takes no mask when nothing is padding; the others and the CLS weights need one.
+  const auto padding = [&] {
+    return padding_or_none.defined() ? padding_or_none
+                                     : torch::zeros({B, L}, torch::TensorOptions().dtype(torch::kBool).device(x.device()));
+  };
   // [B, L, 3, H, Dh] -> three [B, H, L, Dh]. unbind, not three selects: its backward stacks the
   // three gradients in one copy, where each select's backward would write a zero-filled
   // gradient of the whole qkv tensor and the engine would add the three.
@@ -96,13 +98,13 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   switch (config_.kind) {
     case AttentionKind::kFull:
       context = full_attention(q, k, v, padding_or_none);
-      if (cls_weights != nullptr) *cls_weights = cls_softmax_weights(q, k, padding).detach();
+      if (cls_weights != nullptr) *cls_weights = cls_softmax_weights(q, k, padding()).detach();
       break;
     case AttentionKind::kPerformer:
-      context = performer_attention(q, k, v, padding, cls_weights);
+      context = performer_attention(q, k, v, padding(), cls_weights);
       break;
     case AttentionKind::kLinformer:
-      context = linformer_attention(q, k, v, padding, projection.defined() ? projection : projection_, cls_weights);
+      context = linformer_attention(q, k, v, padding(), projection.defined() ? projection : projection_, cls_weights);
       break;
   }
   return linear(out_, context.transpose(1, 2).reshape({B, L, D}));

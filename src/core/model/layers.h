@@ -17,7 +17,7 @@ inline torch::Tensor linear(const torch::nn::Linear& layer, const torch::Tensor&
 // Under bf16 autocast, the residual stream between transformer blocks is carried in bf16, as
 // Megatron-LM does by default: autocast alone would keep it in float32, so that every residual
 // add, dropout and norm moves twice the bytes and each norm's output is cast again for the next
-// matrix product. x itself outside autocast.
+// matrix product. Outside autocast, x is returned as it is.
 inline torch::Tensor to_stream(const torch::Tensor& x) {
   return autocast_enabled(x.device().type()) ? x.to(torch::kBFloat16) : x;
 }
