@@ -13,6 +13,10 @@ PACKAGES=(
 if [ "${1:-}" = "--check" ]; then
   PACKAGES+=(qpdf devscripts texlive-latex-base texlive-fonts-recommended)
 fi
+# bench/annotation_tasks.R compares against SingleR.
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(r-bioc-singler)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
