@@ -22,5 +22,25 @@ test_that("plot_confusion takes an annotate_cells() result", {
   pruned <- plot_confusion(res, truth, column = "pruned.labels")$data
   expect_equal(sum(pruned$cells[pruned$predicted == "Unknown"]), sum(res$pruned.labels == "Unknown"))
   expect_error(plot_confusion(res$labels, truth[-1]), "same non-zero length")
-  expect_error(plot_confusion(c("a", NA), c("a", "b")), "NA")
+  expect_error(plot_confusion(c("a", "b"), c("a", NA)), "truth")
+})
+
+test_that("plot_confusion takes the NA labels of unknown = NA", {
+  res <- annotate_cells(small_model(), query_counts(100), threshold = 0.9, unknown = NA, verbose = FALSE)
+  truth <- query_labels(100)
+  expect_true(anyNA(res$pruned.labels))
+  d <- plot_confusion(res, truth, column = "pruned.labels")$data
+  expect_equal(sum(d$cells[d$predicted == "NA"]), sum(is.na(res$pruned.labels)))
+  expect_equal(sum(d$cells), 100)
+})
+
+test_that("plot_confusion's macro-F1 leaves out true types the model does not know, and says so", {
+  truth <- c("B", "B", "T", "T", "T", "NK")
+  predicted <- c("B", "B", "T", "T", "T", "T")
+  p <- plot_confusion(predicted, truth, known = c("B", "T"))
+  # F1 over B (1) and T (6/7); NK, unknown to the model, is named instead of scoring 0
+  expect_match(p$labels$subtitle, sprintf("macro-F1 %.3f over 2 known types", (1 + 6 / 7) / 2), fixed = TRUE)
+  expect_match(p$labels$subtitle, "not in the model: NK", fixed = TRUE)
+  expect_match(plot_confusion(predicted, truth)$labels$subtitle, "over 3 known types", fixed = TRUE)
+  expect_error(plot_confusion(predicted, truth, known = "X"), "known")
 })
