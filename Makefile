@@ -4,7 +4,7 @@ R_LIB ?=
 FUZZ_SECONDS ?= 60
 export MAKEFLAGS := -j$(JOBS)
 
-.PHONY: all deps install demo test test-cpp test-r core-tests r-tests vignettes sanitize fuzz check bench docs clean
+.PHONY: all deps deps-seurat5 install demo test test-cpp test-r test-seurat5 core-tests r-tests seurat5-tests vignettes sanitize fuzz check bench docs clean
 
 all: install
 
@@ -45,6 +45,20 @@ fuzz:
 
 test-r: install
 	@$(MAKE) --no-print-directory r-tests
+
+# The Seurat 5 / Signac world (tools/seurat5-packages.tsv) in a private library of the build tree:
+# SeuratObject 5 + Signac by default; SEURAT5_SET=seurat adds Seurat 5 itself (~17 min more).
+SEURAT5_LIB ?= $(CURDIR)/build/seurat5-lib
+SEURAT5_SET ?= core
+deps-seurat5: deps
+	@bash tools/install-seurat5.sh $(SEURAT5_LIB) $(SEURAT5_SET)
+
+# The host tests (Seurat, Signac) again with that library first on the library path.
+test-seurat5: install deps-seurat5
+	@$(MAKE) --no-print-directory seurat5-tests
+
+seurat5-tests:
+	@cd tests && R_LIBS=$(SEURAT5_LIB) NOT_CRAN=true Rscript -e 'stopifnot(packageVersion("SeuratObject") >= "5.0.0"); testthat::test_dir("testthat", package = "scLM", load_package = "installed", filter = "host_seurat|signac|seurat5", stop_on_failure = TRUE)'
 
 r-tests:
 	@cd tests && NOT_CRAN=true Rscript testthat.R
