@@ -1,0 +1,50 @@
+# Seurat 5 workflows (SeuratObject >= 5: Assay5 layers): run by `make test-seurat5` against the
+# pinned library of tools/seurat5-packages.tsv; skipped with Debian's SeuratObject 4.
+skip_if_no_seurat5 <- function() testthat::skip_if_not_installed("SeuratObject", "5.0.0")
+
+# Query cells as an Assay5 object whose cells alternate between batches "a" and "b".
+seurat5_query <- function(n = 60) {
+  so <- suppressWarnings(SeuratObject::CreateSeuratObject(query_counts(n)))
+  so$batch <- rep(c("a", "b"), length.out = n)
+  so
+}
+
+test_that("split counts layers are read in cell order without JoinLayers", {
+  skip_if_no_seurat5()
+  so <- seurat5_query()
+  expect_s4_class(so[["RNA"]], "Assay5")
+  split <- so
+  split[["RNA"]] <- split(split[["RNA"]], f = split$batch)
+  expect_setequal(SeuratObject::Layers(split[["RNA"]]), c("counts.a", "counts.b"))
+  whole <- annotate_cells(small_model(), so, verbose = FALSE)
+  parts <- annotate_cells(small_model(), split, verbose = FALSE)
+  expect_identical(parts$scLM_labels, whole$scLM_labels)
+  expect_identical(parts$scLM_max.prob, whole$scLM_max.prob)
+  expect_identical(colnames(parts), colnames(so))
+  # one batch's layer on its own
+  b <- annotate_cells(small_model(), split, layer = "counts.b", verbose = FALSE)
+  expect_identical(b$scLM_labels[split$batch == "b"], whole$scLM_labels[so$batch == "b"])
+  expect_error(annotate_cells(small_model(), split, layer = "spliced", verbose = FALSE), "counts.a")
+})
+
+test_that("a model trains on split layers with a meta.data label column", {
+  skip_if_no_seurat5()
+  p <- pbmc3k(); s <- small_split()
+  so <- suppressWarnings(SeuratObject::CreateSeuratObject(p$counts[, s$train[1:300]]))
+  so$cell_type <- p$cell_type[s$train[1:300]]
+  so$batch <- rep(c("a", "b", "c"), length.out = 300)
+  joined <- finetune(tiny_config(), so, labels = "cell_type", epochs = 1, seed = 3, verbose = FALSE)
+  so[["RNA"]] <- split(so[["RNA"]], f = so$batch)
+  split <- finetune(tiny_config(), so, labels = "cell_type", epochs = 1, seed = 3, verbose = FALSE)
+  expect_identical(split$weights, joined$weights)
+})
+
+test_that("embeddings become a DimReduc and probabilities an assay Seurat 5 accepts", {
+  skip_if_no_seurat5()
+  so <- embed_cells(small_model(), seurat5_query(), verbose = FALSE)
+  expect_s4_class(so[["scLM"]], "DimReduc")
+  expect_identical(rownames(SeuratObject::Embeddings(so, "scLM")), colnames(so))
+  so <- annotate_cells(small_model(), so, verbose = FALSE)
+  probs <- SeuratObject::FetchData(so, paste0("scLMprob_", probability_features(small_model()$labels[1])))
+  expect_equal(nrow(probs), ncol(so))
+})
