@@ -58,20 +58,17 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
   source <- cell_source(x, assay, layer)
   started <- proc.time()[["elapsed"]]
   with_embeddings <- unknown_method == "mahalanobis"
-  classify <- function(weights, model, tokenizer, counts, feature_map, run) {
-    sclm_classify(weights, model, tokenizer, counts, feature_map, run, with_embeddings)
-  }
-  predicted <- run_on_cells(model, x, source, assay, classify, run, min_overlap, verbose, weights = model$weights,
-                            combine = rbind_fields)
+  predicted <- run_on_cells(model, x, source, assay, engine_classify, model$weights, run, with_embeddings,
+                            min_overlap = min_overlap, verbose = verbose, combine = rbind_fields)
   logits <- predicted$result$logits
   probs <- softmax_rows(logits)
   seconds <- proc.time()[["elapsed"]] - started
   if (verbose) {
-    cli::cli_inform(c("v" = "Annotated {ncol(source)} cells in {round(seconds, 2)}s ({round(ncol(source) / max(seconds, 1e-3))} cells/s)."))
+    cli::cli_inform(c("v" = "Annotated {source$n_cells} cells in {round(seconds, 2)}s ({round(source$n_cells / max(seconds, 1e-3))} cells/s)."))
   }
-  dimnames(probs) <- list(colnames(source), model$labels)
+  dimnames(probs) <- list(source$cells, model$labels)
   best <- max.col(probs, ties.method = "first")
-  result <- S4Vectors::DataFrame(labels = model$labels[best], row.names = colnames(source))
+  result <- S4Vectors::DataFrame(labels = model$labels[best], row.names = source$cells)
   result$max.prob <- probs[cbind(seq_len(nrow(probs)), best)]
   flagged <- result$max.prob < threshold
   if (unknown_method != "max_prob") {
@@ -83,18 +80,5 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
   result <- result[, intersect(c("labels", "pruned.labels", "max.prob", "unknown.score", "probabilities"), names(result))]
   info <- list(model_id = model$id, threshold = threshold, unknown = unknown, unknown_method = unknown_method,
                feature_mapping = predicted$mapping)
-  add_annotation(x, result, info, prefix)
-}
-
-check_unknown <- function(unknown, call = parent.frame()) {
-  if (length(unknown) != 1L || !(is.character(unknown) || is.na(unknown))) {
-    cli::cli_abort("{.arg unknown} must be a single string or {.code NA}.", call = call)
-  }
-  unknown
-}
-
-run_settings <- function(batch_size, num_threads, device, precision, call = parent.frame()) {
-  list(batch_size = check_count(batch_size, 1L, 1e6, call = call),
-       num_threads = check_threads(num_threads, call = call), device = check_device(device, call = call),
-       precision = check_precision(precision, call = call))
+  host_add_annotation(x, result, info, prefix)
 }

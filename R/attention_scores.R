@@ -26,31 +26,21 @@ attention_scores <- function(model, x, group_by = NULL, assay = NULL, layer = NU
                              min_overlap = 0.25, num_threads = default_threads(), device = "auto", precision = "fp32",
                              verbose = TRUE) {
   check_model(model)
-  if (is_sctrans(model$config)) {
-    cli::cli_abort(c("SCTrans models attend over gene sub-vectors, not single genes.",
-                     "i" = "Use {.fn salient_features} for the selected sub-vectors and their genes per cell type."))
-  }
+  check_supports(model$config, "attention")
   run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer)
-  groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))
-  scores <- run_on_cells(model, x, source, assay, sclm_gene_attention, run, min_overlap, verbose, combine = cbind,
+  groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, source$n_cells)
+  scores <- run_on_cells(model, x, source, assay, engine_attention, model$encoder_weights, run,
+                         min_overlap = min_overlap, verbose = verbose, combine = cbind,
                          per_block = function(att, counts) {
                            Matrix::sparseMatrix(i = att$feature + 1L, j = att$cell + 1L, x = att$score,
                                                 dims = c(length(model$features), ncol(counts)))
                          })$result
-  dimnames(scores) <- list(model$features, colnames(source))
+  dimnames(scores) <- list(model$features, source$cells)
   if (is.null(groups)) return(scores)
   membership <- Matrix::sparseMatrix(i = seq_along(groups), j = as.integer(groups), x = 1,
                                      dims = c(length(groups), nlevels(groups)))
   means <- as.matrix(scores %*% membership) / rep(tabulate(as.integer(groups), nlevels(groups)), each = nrow(scores))
   dimnames(means) <- list(model$features, levels(groups))
   means
-}
-
-resolve_groups <- function(group_by, x, n_cells, call = parent.frame()) {
-  group_by <- metadata_column_or_value(group_by, x, n_cells, "group_by", call)
-  if (length(group_by) != n_cells || anyNA(group_by)) {
-    cli::cli_abort("{.arg group_by} must have one non-NA group per cell ({n_cells}).", call = call)
-  }
-  if (is.factor(group_by)) droplevels(group_by) else factor(as.character(group_by))
 }

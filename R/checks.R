@@ -64,7 +64,7 @@ check_device <- function(device, call = parent.frame()) {
   if (!grepl("^(auto|cpu|cuda(:[0-9]+)?)$", device)) {
     cli::cli_abort("{.arg device} must be {.val auto}, {.val cpu} or {.val cuda}, not {.val {device}}.", call = call)
   }
-  if (startsWith(device, "cuda") && !sclm_backend_info()$cuda_available) {
+  if (startsWith(device, "cuda") && !engine_backend_info()$cuda_available) {
     cli::cli_abort(c("{.arg device} is {.val {device}} but no CUDA device is available to LibTorch.",
                      "i" = "Use {.code device = \"cpu\"} or {.code \"auto\"}, or install scLM against a CUDA LibTorch (LIBTORCH_HOME)."),
                    call = call)
@@ -79,7 +79,7 @@ check_precision <- function(precision, call = parent.frame()) {
 
 # The device "auto" stands for on this machine.
 resolved_device <- function(device) {
-  if (device == "auto") if (sclm_backend_info()$cuda_available) "cuda" else "cpu" else device
+  if (device == "auto") if (engine_backend_info()$cuda_available) "cuda" else "cpu" else device
 }
 
 default_threads <- function() {
@@ -97,4 +97,12 @@ check_choice <- function(x, choices, arg, call = parent.frame()) {
     cli::cli_abort("{.arg {arg}} must be one of {.or {.val {choices}}}, not {.val {format(x)}}.", call = call)
   }
   x
+}
+
+# The label of cells called unknown: a single string or NA.
+check_unknown <- function(unknown, call = parent.frame()) {
+  if (length(unknown) != 1L || !(is.character(unknown) || is.na(unknown))) {
+    cli::cli_abort("{.arg unknown} must be a single string or {.code NA}.", call = call)
+  }
+  unknown
 }

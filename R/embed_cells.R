@@ -30,16 +30,14 @@ embed_cells <- function(model, x, assay = NULL, layer = NULL, batch_size = 256L,
   check_model(model)
   check_string(name, "name")
   pooling <- check_choice(pooling, c("cls_mean", "cls", "mean"), "pooling")
-  if (is_sctrans(model$config) && pooling != "cls_mean") {
-    cli::cli_abort(c("SCTrans models have no CLS token; {.arg pooling} applies to token models.",
-                     "i" = "Leave {.arg pooling} out: the embedding joins one pooled vector per sub-vector scale."))
-  }
+  if (pooling != "cls_mean") check_supports(model$config, "pooling")
   run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer)
-  embedding <- run_on_cells(model, x, source, assay, sclm_embed, run, min_overlap, verbose)$result
+  embedding <- run_on_cells(model, x, source, assay, engine_embed, model$encoder_weights, run,
+                            min_overlap = min_overlap, verbose = verbose)$result
   dim <- model$config$dim
   embedding <- switch(pooling, cls_mean = embedding, cls = embedding[, seq_len(dim), drop = FALSE],
                       mean = embedding[, dim + seq_len(dim), drop = FALSE])
-  dimnames(embedding) <- list(colnames(source), paste0(name, "_", seq_len(ncol(embedding))))
-  add_embedding(x, embedding, model, name)
+  dimnames(embedding) <- list(source$cells, paste0(name, "_", seq_len(ncol(embedding))))
+  host_add_embedding(x, embedding, model$id, name)
 }

@@ -105,28 +105,22 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   train <- train_settings(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
                           num_threads, device, checkpoint, resume, distributed, length_bucketing, precision)
   train$label_smoothing <- check_number(label_smoothing, 0, 0.5, "label_smoothing")
-  train$token_dropout <- check_number(token_dropout %||% if (is_sctrans(config)) 0.1 else 0.5, 0, 0.9, "token_dropout")
+  train$token_dropout <- check_number(token_dropout %||% family_defaults(config)$token_dropout, 0, 0.9, "token_dropout")
   train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
   train$init_encoder <- init_encoder
   class_weights <- check_choice(class_weights, c("none", "balanced", "annatac"), "class_weights")
   check_number(ood_quantile, 0.5, 1, "ood_quantile")
   check_flag(verbose, "verbose")
 
-  source <- training_source(x, config, assay, layer)
-  labels <- resolve_labels(labels, x, ncol(source))
-  if (is_atac(config)) {
-    prepared <- atac_training_data(config, list(x), list(source), assay, verbose)
-    config <- prepared$config
-    source <- prepared$counts[[1]]
-    mapping <- list(index = prepared$maps[[1]])
-  } else {
-    config$features <- select_features(source, config)
-    config <- order_vocabulary(config, list(source), train$seed)
-    mapping <- map_features(rownames(source), config$features, verbose = verbose)
-  }
-  train <- with_positions(train, config, list(source), list(mapping$index), from_scratch = is.null(init_encoder))
+  source <- cell_source(x, assay, layer)
+  labels <- resolve_labels(labels, x, source$n_cells)
+  vocabulary <- fit_vocabulary(config, list(source), list(x), assay, train$seed, verbose, check = TRUE)
+  config <- vocabulary$config
+  source <- vocabulary$sources[[1]]
+  map <- vocabulary$maps[[1]]
+  train <- with_positions(train, config, list(source$matrix), list(map), from_scratch = is.null(init_encoder))
   if (config$tokenizer == "rank" && is.null(config$gene_scale)) {
-    config$gene_scale <- gene_scale(list(source), list(mapping$index), config)
+    config$gene_scale <- gene_scale(list(source), list(map), config)
   }
   codes <- as.integer(labels) - 1L
   n_per_class <- tabulate(codes + 1L, nlevels(labels))
@@ -134,57 +128,26 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
                                 balanced = 1 / sqrt(n_per_class) / mean(1 / sqrt(n_per_class)),
                                 annatac = (1 - n_per_class / sum(n_per_class))^2)
 
-  cells <- cell_store(list(source), list(mapping$index), config)
-  progress <- training_progress(verbose, train$epochs)
-  fit <- call_core(train_on_cells(cells, config, train, progress, labels = codes, n_classes = nlevels(labels)))
-  progress$done()
-  report_interrupt(fit)
+  store <- store_cells(list(source), list(map), config)
+  fit <- engine_train(store, config, codes, nlevels(labels), train, verbose)
   unknown <- NULL
   if (length(fit$validation_cells)) {
     # One more pass over the reference calibrates the unknown-cell scores on its held-out cells.
     run <- run_settings(256L, train$num_threads, train$device, train$precision)
-    core_model <- core_model_config(config, nlevels(labels))
-    tokenizer <- core_tokenizer_config(config)
-    seen <- map_cell_blocks(source, function(counts) {
-      call_core(sclm_classify(fit$weights, core_model, tokenizer, counts, mapping$index, run, TRUE))
+    verb <- environment()
+    seen <- source_blocks(source, function(counts) {
+      engine_classify(fit$weights, config, nlevels(labels), counts, map, run, TRUE, call = verb)
     }, combine = rbind_fields)
     unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes, fit$validation_cells, ood_quantile)
   }
   model <- new_scLM_model(config = config, labels = levels(labels), fit = fit,
-                 training = training_summary(fit, train, started, n_cells = ncol(source),
+                 training = training_summary(fit, train, started, n_cells = source$n_cells,
                                              objective = "classification",
                                              class_counts = table(labels, dnn = NULL), class_weights = class_weights,
                                              pretrained = !is.null(init_encoder),
                                              trainable_blocks = trainable_blocks))
   model$unknown <- unknown
   model
-}
-
-# Settings every training run checks the same way.
-train_settings <- function(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
-                           num_threads, device, checkpoint, resume, distributed, length_bucketing, precision,
-                           call = parent.frame()) {
-  if (!is.null(checkpoint)) {
-    check_string(checkpoint, "checkpoint", call = call)
-    if (!dir.exists(dirname(checkpoint))) {
-      cli::cli_abort("{.arg checkpoint}: folder {.path {dirname(checkpoint)}} does not exist.", call = call)
-    }
-    checkpoint <- normalizePath(checkpoint, mustWork = FALSE)
-  }
-  check_flag(resume, "resume", call = call)
-  if (resume && is.null(checkpoint)) {
-    cli::cli_abort(c("{.arg resume} needs a {.arg checkpoint} file.", "i" = "Pass the file the interrupted run wrote."),
-                   call = call)
-  }
-  list(epochs = check_count(epochs, 1L, 10000L, call = call), batch_size = check_count(batch_size, 1L, 1e6, call = call),
-       learning_rate = check_number(learning_rate, 1e-8, 1, "learning_rate", call),
-       weight_decay = check_number(weight_decay, 0, 1, "weight_decay", call), warmup_fraction = 0.1, clip_norm = 1,
-       validation_fraction = check_number(validation_fraction, 0, 0.5, "validation_fraction", call),
-       patience = check_count(patience, 1L, call = call), seed = check_count(seed, 0L, call = call),
-       num_threads = check_threads(num_threads, call), device = check_device(device, call),
-       precision = check_precision(precision, call), checkpoint = checkpoint, resume = resume,
-       distributed = check_distributed(distributed, call),
-       length_bucketing = check_flag(length_bucketing, "length_bucketing", call = call))
 }
 
 # "all" -> -1, "head" -> 0, n -> n (the top n blocks and the head).
@@ -197,62 +160,4 @@ check_trainable_blocks <- function(x, n_layers, from_scratch, call = parent.fram
                    call = call)
   }
   blocks
-}
-
-report_interrupt <- function(fit, call = parent.frame()) {
-  if (fit$interrupted) {
-    cli::cli_warn(c("Training was interrupted after {nrow(fit$history)} epoch{?s}.",
-                    "i" = "Returning the model with the best weights so far (epoch {fit$best_epoch})."), call = call)
-  }
-}
-
-training_summary <- function(fit, train, started, ...) {
-  c(list(...), list(best_epoch = fit$best_epoch, stopped_early = fit$stopped_early, interrupted = fit$interrupted,
-                    seconds_per_step = fit$seconds_per_step, n_parameters = fit$n_parameters, epochs = train$epochs,
-                    batch_size = train$batch_size, learning_rate = train$learning_rate, seed = train$seed,
-                    device = resolved_device(train$device), precision = train$precision,
-                    num_threads = train$num_threads,
-                    processes = train$distributed$world_size,
-                    wall_seconds = proc.time()[["elapsed"]] - started))
-}
-
-# cli progress for training: a bar over all steps and a line per epoch.
-training_progress <- function(verbose, epochs) {
-  if (!verbose) {
-    noop <- function(...) NULL
-    return(list(on_step = noop, on_epoch = noop, done = noop))
-  }
-  bar <- NULL
-  env <- parent.frame()  # the bar ends with the verb that shows it
-  list(
-    on_step = function(step, total) {
-      if (is.null(bar)) {
-        bar <<- cli::cli_progress_bar("Training", total = total, .envir = env, clear = TRUE, auto_terminate = FALSE)
-      }
-      cli::cli_progress_update(id = bar, set = step, .envir = env)
-    },
-    on_epoch = function(s) {
-      # accuracy is NaN for reconstruction objectives (SCTrans pretraining)
-      accuracy <- function(a) if (is.nan(a)) "" else sprintf(", accuracy %.3f", a)
-      val <- if (is.na(s$val_loss)) "" else sprintf(", validation loss %.3f%s", s$val_loss, accuracy(s$val_accuracy))
-      cli::cli_progress_output(sprintf("epoch %d/%d: loss %.3f%s%s (%.1fs)", s$epoch, epochs,
-                                       s$train_loss, accuracy(s$train_accuracy), val, s$seconds), id = bar, .envir = env)
-    },
-    done = function() if (!is.null(bar)) cli::cli_progress_done(id = bar, .envir = env)
-  )
-}
-
-# Runs a core call, turning C++ errors into R errors that name the verb.
-call_core <- function(expr, call = parent.frame()) {
-  withCallingHandlers(
-    tryCatch(expr, error = function(e) {
-      if (inherits(e, "rlang_error")) stop(e)
-      cli::cli_abort(c("The scLM engine stopped.", "x" = conditionMessage(e)), call = call)
-    }),
-    warning = function(w) {
-      if (startsWith(conditionMessage(w), "LibTorch")) {
-        cli::cli_warn(conditionMessage(w), call = call)
-        invokeRestart("muffleWarning")
-      }
-    })
 }

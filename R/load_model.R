@@ -21,7 +21,7 @@ load_model <- function(file) {
   }
   size <- file.size(file)
   if (dir.exists(file) || is.na(size) || size > 2^31 - 1) corrupt("it cannot be read (a folder, unreadable or over 2 GB).")
-  payload <- tryCatch(sclm_decode_data(readBin(file, "raw", size)), error = function(e) corrupt(conditionMessage(e)))
+  payload <- tryCatch(engine_decode_data(readBin(file, "raw", size)), error = function(e) corrupt(conditionMessage(e)))
   if (!is.list(payload) || !identical(payload$format, model_file_format)) corrupt("it is not an scLM model.")
   if (!identical(payload$format_version, model_file_version)) {
     corrupt(sprintf("it has format version %s; this scLM reads version %d.", format(payload$format_version),
@@ -36,16 +36,25 @@ load_model <- function(file) {
       length(m$features) != length(m$config$features)) {
     corrupt("its fields have the wrong types or sizes.")
   }
+  # Configs saved by older versions have no family class: the settings give it.
+  m$config <- new_config(m$config)
   # The settings are checked as scLMConfig() checks a user's, before a model is built from them.
-  constructor <- if (is_sctrans(m$config)) sctrans_config else scLMConfig
-  settings <- c(m$config, m$config$subvectors)
-  settings <- settings[intersect(names(settings), names(formals(constructor)))]
-  tryCatch(do.call(constructor, settings), error = function(e) corrupt(paste("its settings are invalid:", conditionMessage(e))))
+  tryCatch(check_saved_config(m$config), error = function(e) corrupt(paste("its settings are invalid:", conditionMessage(e))))
   model <- structure(m, class = "scLM_model")
   # A pretrained model's `weights` include its masked-prediction head; only its encoder is checked.
   classifier <- if (is_pretrained_only(model)) raw(0) else model$weights
-  tryCatch(sclm_validate_weights(classifier, model$encoder_weights, core_model_of(model),
-                                 core_tokenizer_config(model$config)),
+  tryCatch(engine_validate_weights(classifier, model$encoder_weights, model$config, length(model$labels)),
            error = function(e) corrupt(conditionMessage(e)))
   model
+}
+
+# Runs a saved config's settings through the constructor of its family.
+check_saved_config <- function(config) UseMethod("check_saved_config")
+#' @exportS3Method check_saved_config scLM_config
+check_saved_config.scLM_config <- function(config) call_with_settings(scLMConfig, config)
+#' @exportS3Method check_saved_config scLM_sctrans_config
+check_saved_config.scLM_sctrans_config <- function(config) call_with_settings(sctrans_config, c(config, config$subvectors))
+
+call_with_settings <- function(constructor, settings) {
+  do.call(constructor, settings[intersect(names(settings), names(formals(constructor)))])
 }

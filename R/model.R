@@ -4,7 +4,7 @@
 # `encoder_weights` the encoder every model has (embeddings, attention, fine-tuning).
 new_scLM_model <- function(config, labels, fit, training) {
   structure(list(
-    id = paste0("scLM-", substr(sclm_checksum(fit$weights), 1L, 12L)),
+    id = paste0("scLM-", substr(engine_checksum(fit$weights), 1L, 12L)),
     modality = toupper(config$modality %||% "rna"),
     config = config,
     features = config$features,
@@ -15,22 +15,15 @@ new_scLM_model <- function(config, labels, fit, training) {
     training = training,
     created = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
     versions = list(scLM = as.character(utils::packageVersion("scLM")),
-                    libtorch = sclm_backend_info()$torch_version,
+                    libtorch = engine_backend_info()$torch_version,
                     R = paste(R.version$major, R.version$minor, sep = "."))
   ), class = "scLM_model")
 }
-
-core_model_of <- function(model) core_model_config(model$config, length(model$labels))
 
 is_pretrained_only <- function(model) length(model$labels) == 0L
 
 objective_of <- function(training) {
   if (isTRUE(training$masking$contrastive_weight > 0)) paste(training$objective, "+ contrastive") else training$objective
-}
-
-tokens_text <- function(config) {
-  if (is_sctrans(config)) return(sprintf("%s-gene sub-vectors in %s order", paste(config$subvectors$scales, collapse = "/"), config$gene_order))
-  if (isTRUE(config$full_length)) "all features per cell" else sprintf("top %d features per cell", config$max_tokens)
 }
 
 # annotate_cells() needs a classifier, not a pretrained encoder.
@@ -58,7 +51,7 @@ print.scLM_model <- function(x, ...) {
   what <- if (is_pretrained_only(x)) sprintf("pretrained encoder (%s tokens, %s objective)", x$config$tokenizer, objective_of(t)) else
     sprintf("%d labels: %s", length(x$labels), paste(x$labels, collapse = ", "))
   cat(sprintf("<scLM_model> %s (%s)\n", x$id, x$modality),
-      sprintf("%d %s; %s\n", length(x$features), if (is_atac(x$config)) sprintf("%g kb peak islands", x$config$island_size / 1000) else "genes", what),
+      sprintf("%d %s; %s\n", length(x$features), vocabulary_unit(x$config), what),
       sprintf("%s, %s parameters; %s\n", architecture_text(x$config), format(t$n_parameters, big.mark = ","),
               tokens_text(x$config)),
       sep = "")

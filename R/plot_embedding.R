@@ -29,7 +29,7 @@
 #' @export
 plot_embedding <- function(x, color_by = NULL, reduction = "scLM", n_neighbors = 15L, min_dist = 0.3,
                            label = FALSE, seed = 1L, num_threads = default_threads()) {
-  embedding <- embedding_of(x, check_string(reduction, "reduction"))
+  embedding <- host_embedding(x, check_string(reduction, "reduction"))
   n <- nrow(embedding)
   if (n < 3L) cli::cli_abort("{.arg x} has {n} cell{?s}; a UMAP needs at least 3.")
   check_flag(label, "label")
@@ -56,36 +56,4 @@ plot_embedding <- function(x, color_by = NULL, reduction = "scLM", n_neighbors =
   # Room at the sides so that names of groups at the edge are not cut off.
   plot + ggplot2::geom_text(data = centres, ggplot2::aes(label = .data$color), size = 3.5, fontface = "bold") +
     ggplot2::scale_x_continuous(expand = ggplot2::expansion(mult = 0.15))
-}
-
-embedding_of <- function(x, reduction, call = parent.frame()) {
-  if (inherits(x, "Seurat")) {
-    if (!reduction %in% SeuratObject::Reductions(x)) {
-      cli::cli_abort(c("{.arg x} has no reduction {.val {reduction}}.",
-                       "i" = "Add it with {.code x <- embed_cells(model, x, name = \"{reduction}\")}."), call = call)
-    }
-    return(SeuratObject::Embeddings(x, reduction))
-  }
-  if (is(x, "SingleCellExperiment")) {
-    if (!reduction %in% SingleCellExperiment::reducedDimNames(x)) {
-      cli::cli_abort(c("{.arg x} has no reducedDim {.val {reduction}}.",
-                       "i" = "Add it with {.code x <- embed_cells(model, x, name = \"{reduction}\")}."), call = call)
-    }
-    return(SingleCellExperiment::reducedDim(x, reduction))
-  }
-  if (!is.matrix(x) || !is.numeric(x) || ncol(x) < 2L || !all(is.finite(x))) {
-    cli::cli_abort(c("{.arg x} must be a finite numeric cells x dimensions matrix (at least 2 columns), or a Seurat / SingleCellExperiment object.",
-                     "i" = "Make one with {.code embed_cells(model, counts)}."), call = call)
-  }
-  x
-}
-
-# One value per cell for colouring: a vector or a metadata column; numbers stay numbers.
-cell_values <- function(values, x, n_cells, call = parent.frame()) {
-  values <- metadata_column_or_value(values, x, n_cells, "color_by", call)
-  if (length(values) != n_cells) {
-    cli::cli_abort("{.arg color_by} must have one value per cell ({n_cells}), not {length(values)}.", call = call)
-  }
-  if (is.numeric(values)) return(as.numeric(values))
-  if (is.factor(values)) droplevels(values) else factor(as.character(values))
 }

@@ -48,8 +48,8 @@
 #' @export
 pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epochs = 10L, batch_size = 32L,
                      learning_rate = 1e-3, weight_decay = 0.01, validation_fraction = 0.05, patience = 5L,
-                     mask_fraction = if (is_sctrans(config)) 0.75 else 0.15, mask_replace = 0.9,
-                     balanced_masking = FALSE, contrastive_weight = if (is_sctrans(config)) 0 else 1,
+                     mask_fraction = family_defaults(config)$mask_fraction, mask_replace = 0.9,
+                     balanced_masking = FALSE, contrastive_weight = family_defaults(config)$contrastive_weight,
                      length_bucketing = FALSE, checkpoint = NULL, resume = FALSE, seed = 1L, num_threads = default_threads(),
                      device = "auto", precision = "fp32", distributed = distributed_config(), verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
@@ -63,45 +63,33 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
                   mask_replace = check_number(mask_replace, 0, 1, "mask_replace"),
                   balanced_masking = check_flag(balanced_masking, "balanced_masking"),
                   contrastive_weight = check_number(contrastive_weight, 0, 100, "contrastive_weight"))
-  if (is_sctrans(config) && masking$contrastive_weight > 0) {
-    cli::cli_abort(c("{.arg contrastive_weight} applies to token models; SCTrans pretrains by masked sub-vector completion.",
-                     "i" = "Leave it at 0; {.fn finetune} adds SCTrans's supervised contrastive term."))
-  }
+  if (masking$contrastive_weight > 0) check_supports(config, "contrastive")
   check_flag(verbose, "verbose")
 
   datasets <- if (is.list(x) && !is.object(x)) x else list(x)
   if (length(datasets) == 0L) cli::cli_abort("{.arg x} is an empty list; give at least one dataset.")
-  counts <- lapply(seq_along(datasets), function(k) training_source(datasets[[k]], config, assay, layer, arg = sprintf("x[[%d]]", k)))
-  if (is_atac(config)) {
-    prepared <- atac_training_data(config, datasets, counts, assay, verbose = FALSE)
-    config <- prepared$config
-    counts <- prepared$counts
-    maps <- prepared$maps
-  } else {
-    if (is.null(config$features)) {
-      config$features <- unique(unlist(lapply(counts, select_features, config = config), use.names = FALSE))
-    }
-    config <- order_vocabulary(config, counts, train$seed)
-    maps <- lapply(counts, function(m) feature_index(rownames(m), config$features))
-  }
+  sources <- lapply(seq_along(datasets), function(k) {
+    cell_source(datasets[[k]], assay, layer, arg = if (length(datasets) > 1L) sprintf("x[[%d]]", k) else "x")
+  })
+  vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose = FALSE, check = FALSE)
+  config <- vocabulary$config
+  sources <- vocabulary$sources
+  maps <- vocabulary$maps
   covered <- vapply(maps, function(i) sum(i >= 0L), integer(1))
   if (any(covered == 0L)) {
     cli::cli_abort("Dataset{?s} {which(covered == 0L)} of {.arg x} share{?s/} no genes with the vocabulary.")
   }
-  train <- with_positions(train, config, counts, maps)
-  n_cells <- sum(vapply(counts, ncol, integer(1)))
+  train <- with_positions(train, config, lapply(sources, `[[`, "matrix"), maps)
+  n_cells <- sum(vapply(sources, `[[`, integer(1), "n_cells"))
   if (verbose) {
-    cli::cli_inform(c("i" = "Pretraining on {n_cells} cells from {length(counts)} dataset{?s}; vocabulary of {length(config$features)} {if (is_atac(config)) 'peak islands' else 'genes'}."))
+    cli::cli_inform(c("i" = "Pretraining on {n_cells} cells from {length(sources)} dataset{?s}; vocabulary of {length(config$features)} {vocabulary_noun(config)}."))
   }
-  if (config$tokenizer == "rank") config$gene_scale <- gene_scale(counts, maps, config)
+  if (config$tokenizer == "rank") config$gene_scale <- gene_scale(sources, maps, config)
 
-  cells <- cell_store(counts, maps, config)
-  progress <- training_progress(verbose, train$epochs)
-  fit <- call_core(train_on_cells(cells, config, train, progress, masking = masking))
-  progress$done()
-  report_interrupt(fit)
+  store <- store_cells(sources, maps, config)
+  fit <- engine_pretrain(store, config, train, masking, verbose)
   new_scLM_model(config = config, labels = character(0), fit = fit,
                  training = training_summary(fit, train, started, n_cells = n_cells,
-                                             objective = if (is_sctrans(config)) "masked sub-vector" else "masked",
+                                             objective = family_defaults(config)$pretrain_objective,
                                              masking = masking))
 }

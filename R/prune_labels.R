@@ -22,27 +22,14 @@
 prune_labels <- function(result, threshold, unknown = "Unknown", prefix = "scLM_") {
   check_number(threshold, 0, 1, "threshold")
   check_unknown(unknown)
-  prune <- function(labels, max_prob) ifelse(max_prob < threshold, unknown, labels)
-  columns <- paste0(prefix, c("labels", "max.prob", "pruned.labels"))
-  missing_columns <- function(available) {
-    cli::cli_abort(c("{.arg result} has no scLM annotation (columns {.val {columns[1:2]}}).",
-                     "i" = "Run {.fn annotate_cells} first, with the same {.arg prefix}."), call = parent.frame(2))
+  annotation <- host_annotation(result, prefix)
+  if (is.null(annotation) && is.null(host_cell_data(result))) {
+    cli::cli_abort(c("{.arg result} must be the output of {.fn annotate_cells}, not {.cls {class(result)[1]}}."))
   }
-  if (inherits(result, "Seurat")) {
-    meta <- result[[]]
-    if (!all(columns[1:2] %in% names(meta))) missing_columns()
-    result[[columns[3]]] <- prune(meta[[columns[1]]], meta[[columns[2]]])
-    return(result)
+  if (!all(c("labels", "max.prob") %in% names(annotation))) {
+    cli::cli_abort(c("{.arg result} has no scLM annotation (columns {.val {paste0(prefix, c('labels', 'max.prob'))}}).",
+                     "i" = "Run {.fn annotate_cells} first, with the same {.arg prefix}."))
   }
-  if (is(result, "SummarizedExperiment")) {
-    cd <- SummarizedExperiment::colData(result)
-    if (!all(columns[1:2] %in% names(cd))) missing_columns()
-    SummarizedExperiment::colData(result)[[columns[3]]] <- prune(cd[[columns[1]]], cd[[columns[2]]])
-    return(result)
-  }
-  if (is(result, "DataFrame") && all(c("labels", "max.prob") %in% names(result))) {
-    result$pruned.labels <- prune(result$labels, result$max.prob)
-    return(result)
-  }
-  cli::cli_abort(c("{.arg result} must be the output of {.fn annotate_cells}, not {.cls {class(result)[1]}}."))
+  pruned <- ifelse(annotation$max.prob < threshold, unknown, annotation$labels)
+  host_add_annotation(result, S4Vectors::DataFrame(pruned.labels = pruned, row.names = rownames(annotation)), info = NULL, prefix)
 }

@@ -30,16 +30,13 @@ salient_features <- function(model, x, group_by = NULL, top_n = 10L, assay = NUL
                              min_overlap = 0.25, num_threads = default_threads(), device = "auto", precision = "fp32",
                              verbose = TRUE) {
   check_classifier(model)
-  if (!is_sctrans(model$config)) {
-    cli::cli_abort(c("{.fn salient_features} needs an SCTrans model ({.fn sctrans_config}).",
-                     "i" = "For token models, {.fn attention_scores} ranks genes by attention."))
-  }
+  check_supports(model$config, "salience")
   if (!identical(top_n, Inf)) top_n <- check_count(top_n, 1L)
   run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer)
-  groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, ncol(source))
-  salience <- run_on_cells(model, x, source, assay, sclm_salience, run, min_overlap, verbose, combine = rbind_fields,
-                           weights = model$weights)$result
+  groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, source$n_cells)
+  salience <- run_on_cells(model, x, source, assay, engine_salience, model$weights, run,
+                           min_overlap = min_overlap, verbose = verbose, combine = rbind_fields)$result
   if (is.null(groups)) groups <- factor(model$labels[max.col(salience$logits, ties.method = "first")], levels = model$labels)
   groups <- droplevels(groups)
   tokens <- subvector_tokens(model$features, model$config$subvectors$scales)
@@ -58,7 +55,7 @@ salient_features <- function(model, x, group_by = NULL, top_n = 10L, assay = NUL
   result <- result[, c("group", "rank", "token", "scale", "position", "genes", "selected", "mask", "score", "n_cells")]
   rownames(result) <- NULL
   mask <- salience$mask
-  dimnames(mask) <- list(colnames(source), paste0("s", tokens$scale, "_", tokens$position))
+  dimnames(mask) <- list(source$cells, paste0("s", tokens$scale, "_", tokens$position))
   attr(result, "mask") <- mask
   result
 }

@@ -28,7 +28,7 @@ save_model <- function(model, file) {
   payload <- list(format = model_file_format, format_version = model_file_version, model = unclass(model))
   tmp <- tempfile(".scLM-", tmpdir = dir)
   on.exit(unlink(tmp), add = TRUE)
-  writeBin(sclm_encode_data(payload), tmp)
+  writeBin(engine_encode_data(payload), tmp)
   if (!file.rename(tmp, file)) cli::cli_abort("{.arg file}: could not write {.path {file}}.")
   invisible(file)
 }

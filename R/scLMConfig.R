@@ -134,7 +134,7 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
     if (modality == "atac") check_island_names(features, island_size)
     n_features <- length(features)
   }
-  structure(list(n_features = n_features, features = features, max_tokens = max_tokens,
+  new_config(list(n_features = n_features, features = features, max_tokens = max_tokens,
                  max_bin = max_bin, bins_per_log2 = bins_per_log2, dim = dim, n_layers = n_layers, n_heads = n_heads,
                  ff_dim = ff_dim, dropout = dropout, scale_factor = scale_factor,
                  tokenizer = tokenizer, full_length = full_length, zero_share = zero_share,
@@ -142,56 +142,11 @@ scLMConfig <- function(n_features = 2000L, features = NULL, max_tokens = 256L, m
                  redraw_interval = redraw_interval, linformer_k = linformer_k,
                  share_projection = share_projection, head = head, gene_scale = NULL, modality = modality,
                  island_size = island_size, tss = tss, position_embedding = position_embedding,
-                 freeze_positions = freeze_positions),
-            class = "scLM_config")
+                 freeze_positions = freeze_positions))
 }
 
 #' @export
 print.scLM_config <- function(x, ...) {
-  atac <- is_atac(x)
-  unit <- if (atac) "islands" else "genes"
-  vocab <- if (!is.null(x$features)) paste(length(x$features), "given", unit) else if (atac)
-    sprintf("%d most open %g kb peak islands%s", x$n_features, x$island_size / 1000, if (is.null(x$tss)) "" else " with a TSS") else
-    paste(x$n_features, "most variable genes (vst)")
-  if (is_sctrans(x)) {
-    order <- switch(x$gene_order, vocabulary = "vocabulary order", chromosome = "chromosome order",
-                    coexpression = "co-expression order")
-    cat(sprintf("<scLM_config> %s\n", architecture_text(x)),
-        sprintf("tokens (sub-vectors): log1p(CP10k) of %s in %s, cut into %s-gene sub-vectors\n", vocab, order,
-                paste(x$subvectors$scales, collapse = "/")), sep = "")
-    return(invisible(x))
-  }
-  tokens <- if (isTRUE(x$full_length)) paste("every", if (atac) "island" else "gene") else paste("top", x$max_tokens, unit)
-  values <- switch(x$tokenizer, bins = sprintf("expression bins 0..%d", x$max_bin),
-                   value_bins = sprintf("per-cell quantile bins 1..%d", x$max_bin), rank = "expression rank",
-                   counts = sprintf("counts 0..%d", x$max_bin))
-  if (identical(x$position_embedding, "svd")) values <- paste0(values, "; SVD position embedding", if (x$freeze_positions) " (frozen)" else "")
-  cat(sprintf("<scLM_config> %s\n", architecture_text(x)),
-      sprintf("tokens (%s): %s of %s; values: %s\n", x$tokenizer, tokens, vocab, values),
-      sep = "")
+  cat(sprintf("<scLM_config> %s\n", architecture_text(x)), tokens_line(x), sep = "")
   invisible(x)
-}
-
-architecture_text <- function(config) {
-  if (is_sctrans(config)) {
-    return(sprintf("SCTrans: %d layer(s), dim %d, %d heads, %s attention; selection encoder of %d layer(s)",
-                   config$n_layers, config$dim, config$n_heads, config$attention, config$subvectors$light_layers))
-  }
-  sprintf("%d layer(s), dim %d, %d heads, %s attention, %s head", config$n_layers, config$dim, config$n_heads,
-          config$attention, config$head)
-}
-
-# The parts of a config the core reads.
-core_model_config <- function(config, n_classes) {
-  list(n_features = length(config$features), n_classes = as.integer(n_classes), dim = config$dim,
-       n_layers = config$n_layers, n_heads = config$n_heads, ff_dim = config$ff_dim,
-       dropout = config$dropout, attention = config$attention, performer_features = config$performer_features,
-       linformer_k = config$linformer_k, share_projection = config$share_projection,
-       redraw_interval = config$redraw_interval, head = config$head, subvectors = config$subvectors)
-}
-
-core_tokenizer_config <- function(config) {
-  list(max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor,
-       bins_per_log2 = config$bins_per_log2, kind = config$tokenizer, full_length = config$full_length,
-       zero_share = config$zero_share, seed = 1, gene_scale = as.numeric(config$gene_scale))
 }

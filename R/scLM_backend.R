@@ -8,5 +8,5 @@
 #' scLM_backend()
 #' @export
 scLM_backend <- function() {
-  sclm_backend_info()
+  engine_backend_info()
 }

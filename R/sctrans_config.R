@@ -88,10 +88,8 @@ sctrans_config <- function(n_features = 2000L, features = NULL, scales = c(16L, 
     temperature = check_number(temperature, 0.001, 10, "temperature"),
     mutual_weight = check_number(mutual_weight, 0, 100, "mutual_weight"),
     selection_weight = check_number(selection_weight, 0, 1000, "selection_weight"))
-  config
+  new_config(config)
 }
-
-is_sctrans <- function(config) identical(config$tokenizer, "subvectors")
 
 check_scales <- function(scales, n_features, call = parent.frame()) {
   if (!is.numeric(scales) || length(scales) < 1L || anyNA(scales) || any(scales < 1) || any(scales != round(scales))) {

@@ -31,7 +31,7 @@ summary.scLM_model <- function(object, ...) {
   structure(list(
     id = object$id, modality = object$modality, kind = if (is_pretrained_only(object)) "pretrained encoder" else "classifier",
     n_features = length(object$features),
-    feature_unit = if (is_atac(cfg)) sprintf("%g kb peak islands", cfg$island_size / 1000) else "genes",
+    feature_unit = vocabulary_unit(cfg),
     labels = object$labels,
     architecture = sprintf("%s tokens, %s; %s", cfg$tokenizer, tokens_text(cfg), architecture_text(cfg)),
     n_parameters = t$n_parameters,

@@ -59,3 +59,6 @@ sctrans_model <- function() {
   }
   .cache$sctrans
 }
+
+# A deep copy: `before <- x` would share memory with x and could not reveal an in-place change.
+deep_copy <- function(x) unserialize(serialize(x, NULL))

@@ -32,7 +32,7 @@ test_that("attention ranks marker islands per cell type", {
   scores <- attention_scores(model, a$counts[, test], group_by = a$cell_type[test], verbose = FALSE)
   expect_identical(dim(scores), c(length(model$features), 6L))
   # islands a type attends to most are more often open in that type than in the other types
-  islands <- scLM:::map_cells(model$config, a$counts, a$counts, verbose = FALSE)$transform(a$counts)
+  islands <- scLM:::map_query(model$config, a$counts, scLM:::cell_source(a$counts), verbose = FALSE)$transform(a$counts)
   open <- islands > 0
   enriched <- vapply(colnames(scores), function(type) {
     top <- order(scores[, type], decreasing = TRUE)[1:20]
@@ -55,7 +55,7 @@ test_that("Seurat peak assays and SingleCellExperiment rowRanges give the matrix
   expect_identical(obj$orig.ident, out$orig.ident)  # the rest of the object is untouched
   skip_if_no_sce()
   skip_if_not_installed("GenomicRanges")
-  ranges <- scLM:::peak_ranges(m, m)
+  ranges <- scLM:::peak_ranges(m, rownames(m))
   sce <- SingleCellExperiment::SingleCellExperiment(list(counts = m))
   SummarizedExperiment::rowRanges(sce) <- GenomicRanges::GRanges(ranges$chrom, IRanges::IRanges(ranges$start, ranges$end))
   rownames(sce) <- paste0("peak", seq_len(nrow(m)))  # names that are not coordinates: the ranges are used

@@ -19,20 +19,6 @@ test_that("annotation is batched: batch size does not change results", {
   expect_equal(a$probabilities, b$probabilities, tolerance = 1e-5)
 })
 
-test_that("genes are matched by name: missing genes are reported, none shared is an error", {
-  q <- query_counts(40)
-  shuffled <- q[rev(seq_len(nrow(q))), ]
-  expect_equal(annotate_cells(small_model(), shuffled, verbose = FALSE)$probabilities,
-               annotate_cells(small_model(), q, verbose = FALSE)$probabilities, tolerance = 1e-5)
-  keep <- !rownames(q) %in% small_model()$features[1:200]
-  expect_warning(res <- annotate_cells(small_model(), q[keep, ], verbose = FALSE), "66.7%")
-  expect_length(attr(res, "feature_mapping")$missing, 200)
-  renamed <- q; rownames(renamed) <- paste0("ENSG", seq_len(nrow(q)))
-  expect_error(annotate_cells(small_model(), renamed, verbose = FALSE), "None of the 600 model genes")
-  few <- q[rownames(q) %in% small_model()$features[1:50] | !rownames(q) %in% small_model()$features, ]
-  expect_error(annotate_cells(small_model(), few, verbose = FALSE), "at least 25%")
-})
-
 test_that("SingleCellExperiment input gets colData columns", {
   skip_if_no_sce()
   sce <- SingleCellExperiment::SingleCellExperiment(list(counts = query_counts(60)))
@@ -67,7 +53,9 @@ test_that("calibrated unknown-cell scores flag few cells of known types and need
     expect_true(is.numeric(res$unknown.score) && !anyNA(res$unknown.score))
     flagged <- res$pruned.labels == "Unknown"
     expect_identical(flagged, res$unknown.score > small_model()$unknown$cutoff[[method]])
-    expect_lt(mean(flagged), 0.25)  # calibrated for about 5% on held-out reference cells
+    # Calibrated to flag 5% of held-out reference cells (exactly: test-unknown.R); query cells of the
+    # same types come from the same population, so few of them are flagged.
+    expect_lt(mean(flagged), 0.25)
   }
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
   uncalibrated <- finetune(tiny_config(), p$counts[, idx], p$cell_type[idx], epochs = 1, validation_fraction = 0,

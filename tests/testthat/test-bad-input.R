@@ -1,9 +1,6 @@
 # Bad input across the verbs and object types: each is a clear R error that names the argument
 # (and, where there is one, the fix), and the user's object is left exactly as it was.
 
-# A deep copy: `before <- x` would share memory with x and could not reveal an in-place change.
-deep_copy <- function(x) unserialize(serialize(x, NULL))
-
 expect_bad_input <- function(x, run, pattern) {
   before <- deep_copy(x)
   expect_error(run(x), pattern)

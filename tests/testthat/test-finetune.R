@@ -30,16 +30,6 @@ test_that("length bucketing is deterministic, changes the batches and is validat
   expect_error(fit(NA), "length_bucketing")
 })
 
-test_that("training settings are validated", {
-  p <- pbmc3k(); m <- p$counts[, 1:50]; lab <- p$cell_type[1:50]
-  expect_error(finetune(tiny_config(), m, lab, epochs = 0, verbose = FALSE), "epochs")
-  expect_error(finetune(tiny_config(), m, lab, batch_size = 0, verbose = FALSE), "batch_size")
-  expect_error(finetune(tiny_config(), m, lab, num_threads = 10000, verbose = FALSE), "num_threads")
-  expect_error(finetune(tiny_config(), m, lab, device = "tpu", verbose = FALSE), "device")
-  expect_error(finetune(tiny_config(), m, lab, precision = "fp16", verbose = FALSE), "precision")
-  expect_error(finetune("config", m, lab, verbose = FALSE), "model_or_config")
-})
-
 test_that("a trained model can be retrained with its vocabulary, with balanced class weights", {
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:300]
   model <- finetune(small_model(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1,
@@ -74,9 +64,20 @@ test_that("CUDA training runs when a GPU is present", {
   expect_equal(nrow(annotate_cells(model, query_counts(20), device = "cuda", precision = "bf16", verbose = FALSE)), 20)
 })
 
-test_that("progress reporting survives a run that uses every step", {
+test_that("progress reporting shows a bar through every step and one line per epoch; quiet runs print nothing", {
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:100]
-  expect_no_error(suppressMessages(
-    finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 2, validation_fraction = 0,
-             verbose = TRUE)))
+  fit <- function(verbose) finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 2,
+                                    validation_fraction = 0, verbose = verbose)
+  # A terminal that is not dynamic writes every state of the bar as a message line.
+  old <- options(cli.progress_show_after = 0, cli.dynamic = FALSE)
+  on.exit(options(old))
+  messages <- capture_messages(model <- fit(TRUE))
+  expect_s3_class(model, "scLM_model")
+  expect_true(any(grepl("^Training .*100%", messages)))  # the bar reached the last step
+  epochs <- grep("^epoch [0-9]+/[0-9]+: ", messages, value = TRUE)
+  expect_length(epochs, 2L)
+  expect_match(epochs, "^epoch [12]/2: loss [0-9.]+, accuracy [0-9.]+ \\([0-9.]+s\\)\n$")
+  expect_match(epochs[2], "^epoch 2/2")
+  expect_false(any(grepl("validation", epochs)))  # validation_fraction = 0: no validation loss to report
+  expect_length(capture_messages(fit(FALSE)), 0L)
 })

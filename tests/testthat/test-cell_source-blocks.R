@@ -96,12 +96,3 @@ test_that("SCTrans training reads DelayedArray input in blocks and gives the in-
   expect_false(identical(finetune(cfg, m, labels = d$labels, epochs = 1, seed = 4, verbose = FALSE)$weights,
                          fits$in_memory$weights))
 })
-
-test_that("a store of training cells of one kind is never read as the other", {
-  q <- query_counts(5)
-  expect_error(scLM:::sclm_store_levels(scLM:::sclm_token_store(), q, seq_len(nrow(q)) - 1L, nrow(q), 1e4),
-               "store of levels")
-  expect_error(scLM:::sclm_store_tokens(scLM:::sclm_level_store(), q, seq_len(nrow(q)) - 1L, nrow(q),
-                                        scLM:::core_tokenizer_config(scLMConfig()), 0),
-               "store of tokens")
-})

@@ -1,4 +1,4 @@
-# Gene order of an SCTrans vocabulary: sub-vectors group neighbouring vocabulary genes.
+# Vocabulary (gene order) of SCTrans models: sub-vectors group neighbouring vocabulary genes.
 
 # gene_positions as a data.frame(gene, chrom, start).
 gene_position_table <- function(x, call = parent.frame()) {
@@ -23,14 +23,15 @@ gene_position_table <- function(x, call = parent.frame()) {
 }
 
 # The config with its vocabulary put in the config's gene order (once: a vocabulary taken from a
-# trained model keeps its order). `counts`: the training matrices, for co-expression.
-order_vocabulary <- function(config, counts, seed = 1L) {
-  if (!is_sctrans(config) || isTRUE(config$gene_order_applied)) return(config)
+# trained model keeps its order). `sources`: the training cell sources (or matrices), for
+# co-expression.
+order_vocabulary <- function(config, sources, seed = 1L) {
+  if (isTRUE(config$gene_order_applied)) return(config)
   features <- config$features
   order <- switch(config$gene_order,
                   vocabulary = seq_along(features),
                   chromosome = chromosome_order(features, config$gene_positions),
-                  coexpression = coexpression_order(features, counts, config$scale_factor, seed))
+                  coexpression = coexpression_order(features, lapply(sources, as_cell_source), config$scale_factor, seed))
   config$features <- features[order]
   config$gene_order_applied <- TRUE
   config
@@ -50,15 +51,15 @@ chromosome_order <- function(features, positions) {
 
 # Average-linkage clustering of the genes' correlation over up to 2,000 cells (of all datasets,
 # sampled with `seed`; only those cells are read).
-coexpression_order <- function(features, counts, scale_factor, seed) {
-  n_cells <- vapply(counts, ncol, integer(1))
+coexpression_order <- function(features, sources, scale_factor, seed) {
+  n_cells <- vapply(sources, function(s) s$n_cells, integer(1))
   keep <- seq_len(sum(n_cells))
   if (length(keep) > 2000L) keep <- with_seed(seed, sort(sample.int(length(keep), 2000L)))
   first <- cumsum(c(0L, n_cells))
-  blocks <- lapply(seq_along(counts), function(k) {
+  blocks <- lapply(seq_along(sources), function(k) {
     cols <- keep[keep > first[k] & keep <= first[k + 1L]] - first[k]
     if (length(cols) == 0L) return(NULL)
-    m <- read_cells(counts[[k]], cols)
+    m <- source_cells(sources[[k]], cols)
     m <- Matrix::t(Matrix::t(m) / pmax(Matrix::colSums(m), 1e-12)) * scale_factor
     rows <- match(features, rownames(m))
     present <- which(!is.na(rows))

@@ -41,7 +41,7 @@ test_that("island values match the pure-R reference on real peaks (edges, unsort
   expect_gt(p$n_sex, 0)
   expect_gt(p$n_edge, 0)
   m <- p$counts
-  ranges <- scLM:::peak_ranges(m, m)
+  ranges <- scLM:::peak_ranges(m, rownames(m))
   islands <- as.data.frame(scLM:::sclm_peak_islands(ranges$chrom, ranges$start, ranges$end, 5000))
   names <- scLM:::island_names(islands, 5000)
   map <- scLM:::sclm_map_peaks(ranges$chrom, ranges$start, ranges$end, islands$chrom, islands$bin, 5000)
@@ -85,7 +85,7 @@ test_that("malformed peak names are clear errors naming the rows", {
 
 test_that("the TSS mode keeps only islands holding a TSS", {
   a <- granja_atac()
-  ranges <- scLM:::peak_ranges(a$counts, a$counts)
+  ranges <- scLM:::peak_ranges(a$counts, rownames(a$counts))
   # TSS positions at the midpoints of 40 real peaks (chr-prefixed names, as the peaks)
   picks <- seq(1, nrow(ranges), length.out = 40)
   tss <- data.frame(chrom = ranges$chrom[picks], position = (ranges$start[picks] + ranges$end[picks]) %/% 2)

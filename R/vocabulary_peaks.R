@@ -1,48 +1,33 @@
-# scATAC-seq features: peaks and peak islands (annATAC). The genome is cut into bins of
+# Vocabulary (scATAC-seq): peaks and peak islands (annATAC). The genome is cut into bins of
 # `island_size` bp per chromosome; an island is a bin that peaks overlap, and its value in a cell
 # is the ceiling of the mean count of the peaks overlapping it. Island k of a chromosome covers
 # positions k * island_size to (k + 1) * island_size - 1, and is named "chrom-start-end"; a peak
 # crossing a bin edge belongs to both islands. Query peaks meet a model's islands by this overlap
 # rule, never by name. The parsing, overlap and aggregation run in the C++ core (data/peaks.h).
 
-is_atac <- function(config) identical(config$modality, "atac")
-
-# Peak coordinates of the rows of `m` (from cell_source()): the ranges of a Signac
-# ChromatinAssay or of a SummarizedExperiment's rowRanges when present, else parsed from
-# the row names ("chr-start-end" or "chr:start-end").
-peak_ranges <- function(x, m, assay = NULL, arg = "x", call = parent.frame()) {
-  ranges <- object_ranges(x, assay)
-  if (!is.null(ranges) && length(ranges) == nrow(m)) {
+# Peak coordinates of the rows (`features`, the row names of its counts) of host `x`: the
+# ranges of a Signac ChromatinAssay or of a SummarizedExperiment's rowRanges when present, else
+# parsed from the row names ("chr-start-end" or "chr:start-end").
+peak_ranges <- function(x, features, assay = NULL, arg = "x", call = parent.frame()) {
+  ranges <- host_peak_ranges(x, assay)
+  if (!is.null(ranges) && length(ranges) == length(features)) {
     return(data.frame(chrom = as.character(GenomicRanges::seqnames(ranges)),
                       start = as.numeric(GenomicRanges::start(ranges)),
                       end = as.numeric(GenomicRanges::end(ranges))))
   }
-  parsed <- sclm_parse_peaks(rownames(m))
+  parsed <- engine_parse_peaks(features)
   if (!all(parsed$ok)) {
     bad <- which(!parsed$ok)
-    if (length(bad) > 0.9 * nrow(m)) {
-      cli::cli_abort(c("{.arg {arg}} holds genes ({.val {utils::head(rownames(m), 2)}}), not peaks, but the model is an scATAC-seq model.",
+    if (length(bad) > 0.9 * length(features)) {
+      cli::cli_abort(c("{.arg {arg}} holds genes ({.val {utils::head(features, 2)}}), not peaks, but the model is an scATAC-seq model.",
                        "i" = "Annotate scRNA-seq cells with an RNA model, or pass the peak assay (e.g. {.code assay = \"peaks\"})."),
                      call = call)
     }
-    cli::cli_abort(c("{.arg {arg}} has {length(bad)} row name{?s} that {?is not a peak name/are not peak names}: {.val {utils::head(rownames(m)[bad], 5)}} (row{?s} {utils::head(bad, 5)}).",
+    cli::cli_abort(c("{.arg {arg}} has {length(bad)} row name{?s} that {?is not a peak name/are not peak names}: {.val {utils::head(features[bad], 5)}} (row{?s} {utils::head(bad, 5)}).",
                      "i" = "scATAC models need peaks named {.val chr1-10000-10500} or {.val chr1:10000-10500}, or a Signac ChromatinAssay with ranges."),
                    call = call)
   }
   data.frame(chrom = parsed$chrom, start = parsed$start, end = parsed$end)
-}
-
-object_ranges <- function(x, assay) {
-  a <- if (inherits(x, "Seurat")) x[[assay %||% SeuratObject::DefaultAssay(x)]] else x
-  if (methods::is(a, "SummarizedExperiment")) {
-    r <- SummarizedExperiment::rowRanges(a)
-    return(if (methods::is(r, "GRanges")) r else NULL)
-  }
-  # Signac's ChromatinAssay keeps its peaks in the "ranges" slot (no Signac call needed).
-  if (isS4(a) && methods::.hasSlot(a, "ranges") && methods::is(methods::slot(a, "ranges"), "GRanges")) {
-    return(methods::slot(a, "ranges"))
-  }
-  NULL
 }
 
 island_names <- function(islands, size) {
@@ -52,14 +37,14 @@ island_names <- function(islands, size) {
 
 # Island names -> data.frame(chrom, bin).
 parse_islands <- function(names, size) {
-  parsed <- sclm_parse_peaks(names)
+  parsed <- engine_parse_peaks(names)
   data.frame(chrom = parsed$chrom, bin = parsed$start %/% size)
 }
 
 # The islands x cells matrix of the peaks x cells `counts`, for a peak -> island map from
-# sclm_map_peaks().
+# engine_map_peaks().
 island_matrix <- function(counts, map, names) {
-  parts <- sclm_island_counts(counts, map)
+  parts <- engine_island_counts(counts, map)
   methods::new("dgCMatrix", i = parts$i, p = parts$p, x = parts$x, Dim = c(parts$n_rows, ncol(counts)),
                Dimnames = list(names, colnames(counts)))
 }
@@ -69,10 +54,10 @@ island_matrix <- function(counts, map, names) {
 select_islands <- function(counts, peaks, config, call = parent.frame()) {
   size <- config$island_size
   all_peaks <- do.call(rbind, peaks)
-  islands <- as.data.frame(sclm_peak_islands(all_peaks$chrom, all_peaks$start, all_peaks$end, size))
+  islands <- as.data.frame(engine_peak_islands(all_peaks$chrom, all_peaks$start, all_peaks$end, size))
   detected <- numeric(nrow(islands))
   for (k in seq_along(counts)) {
-    m <- island_matrix(counts[[k]], sclm_map_peaks(peaks[[k]]$chrom, peaks[[k]]$start, peaks[[k]]$end,
+    m <- island_matrix(counts[[k]], engine_map_peaks(peaks[[k]]$chrom, peaks[[k]]$start, peaks[[k]]$end,
                                                    islands$chrom, islands$bin, size), NULL)
     detected <- detected + tabulate(m@i + 1L, nrow(m))
   }
@@ -96,7 +81,7 @@ islands_with_tss <- function(islands, tss, size) {
 # (identity) index into the vocabulary, and a scLM_feature_report.
 map_peaks <- function(peaks, model_features, size, min_overlap = 0.25, verbose = TRUE, call = parent.frame()) {
   islands <- parse_islands(model_features, size)
-  map <- sclm_map_peaks(peaks$chrom, peaks$start, peaks$end, islands$chrom, islands$bin, size)
+  map <- engine_map_peaks(peaks$chrom, peaks$start, peaks$end, islands$chrom, islands$bin, size)
   hit <- tabulate(map$island + 1L, length(model_features)) > 0
   report <- new_feature_report(model_features, paste(peaks$chrom, peaks$start, peaks$end, sep = "-"),
                                n_matched = sum(hit), missing = model_features[!hit],
@@ -157,7 +142,7 @@ tss_positions <- function(tss, arg = "tss", call = parent.frame()) {
 
 # Island names of a given vocabulary must be whole island_size bins.
 check_island_names <- function(features, size, arg = "features", call = parent.frame()) {
-  parsed <- sclm_parse_peaks(features)
+  parsed <- engine_parse_peaks(features)
   bad <- !parsed$ok | parsed$start %% size != 0 | parsed$end != parsed$start + size - 1
   bad[is.na(bad)] <- TRUE
   if (any(bad)) {
@@ -167,20 +152,24 @@ check_island_names <- function(features, size, arg = "features", call = parent.f
 }
 
 # scATAC training data: the island vocabulary (from the datasets' peaks unless config$features
-# is set) and each dataset's islands x cells matrix with its (identity) vocabulary index.
-atac_training_data <- function(config, datasets, counts, assay, verbose, call = parent.frame()) {
-  args <- if (length(counts) == 1L) "x" else sprintf("x[[%d]]", seq_along(counts))
-  peaks <- lapply(seq_along(counts), function(k) peak_ranges(datasets[[k]], counts[[k]], assay, args[k], call))
+# is set) and, for each cell source of `sources` (of host objects `datasets`), a cell source of
+# its islands x cells matrix with its (identity) vocabulary index.
+atac_training_data <- function(config, datasets, sources, assay, verbose, call = parent.frame()) {
+  counts <- lapply(sources, source_all)
+  peaks <- lapply(seq_along(sources), function(k) peak_ranges(datasets[[k]], sources[[k]]$features, assay, island_arg(sources, k), call))
   if (is.null(config$features)) config$features <- select_islands(counts, peaks, config, call)
   config$tss <- NULL  # used by the vocabulary choice only
   maps <- vector("list", length(counts))
   for (k in seq_along(counts)) {
     mapping <- map_peaks(peaks[[k]], config$features, config$island_size, 0, verbose && length(counts) == 1L, call)
-    counts[[k]] <- mapping$transform(counts[[k]])
+    sources[[k]] <- new_cell_source(mapping$transform(counts[[k]]), island_arg(sources, k), sources[[k]]$call)
     maps[[k]] <- mapping$index
   }
-  list(config = config, counts = counts, maps = maps)
+  list(config = config, sources = sources, maps = maps)
 }
+
+# How the island matrix of dataset k is named in errors (as the training matrices always were).
+island_arg <- function(sources, k) if (length(sources) > 1L) sprintf("x[[%d]]", k) else "x"
 
 # The position-embedding fields of the training settings `train`: the SVD feature vectors
 # (row-major n_features x dim) when position_embedding = "svd" and training starts from scratch,

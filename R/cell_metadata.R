@@ -1,4 +1,5 @@
-# Cell labels for training: a vector, or the name of a colData / meta.data column.
+# Per-cell values the verbs take (training labels, groups, colours): a vector, or the name of a
+# cell metadata column of the host (colData / meta.data).
 
 resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
   labels <- metadata_column_or_value(labels, x, n_cells, "labels", call)
@@ -32,7 +33,7 @@ resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
 # `value` itself, or the metadata column of `x` it names (a single string, for more than one cell).
 metadata_column_or_value <- function(value, x, n_cells, arg, call) {
   if (!(is.character(value) && length(value) == 1L && n_cells != 1L)) return(value)
-  columns <- cell_metadata(x)
+  columns <- host_cell_data(x)
   if (is.null(columns)) {
     cli::cli_abort(c("{.arg {arg}} is a single string but {.arg x} has no cell metadata to look it up in.",
                      "i" = "Pass one value per cell."), call = call)
@@ -44,8 +45,21 @@ metadata_column_or_value <- function(value, x, n_cells, arg, call) {
   columns[[value]]
 }
 
-cell_metadata <- function(x) {
-  if (inherits(x, "Seurat")) return(x[[]])
-  if (is(x, "SummarizedExperiment")) return(as.data.frame(SummarizedExperiment::colData(x)))
-  NULL
+# Groups of cells (attention_scores(), salient_features()): one non-NA group per cell.
+resolve_groups <- function(group_by, x, n_cells, call = parent.frame()) {
+  group_by <- metadata_column_or_value(group_by, x, n_cells, "group_by", call)
+  if (length(group_by) != n_cells || anyNA(group_by)) {
+    cli::cli_abort("{.arg group_by} must have one non-NA group per cell ({n_cells}).", call = call)
+  }
+  if (is.factor(group_by)) droplevels(group_by) else factor(as.character(group_by))
+}
+
+# One value per cell for colouring (plot_embedding()): a vector or a metadata column; numbers stay numbers.
+cell_values <- function(values, x, n_cells, call = parent.frame()) {
+  values <- metadata_column_or_value(values, x, n_cells, "color_by", call)
+  if (length(values) != n_cells) {
+    cli::cli_abort("{.arg color_by} must have one value per cell ({n_cells}), not {length(values)}.", call = call)
+  }
+  if (is.numeric(values)) return(as.numeric(values))
+  if (is.factor(values)) droplevels(values) else factor(as.character(values))
 }

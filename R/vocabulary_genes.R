@@ -1,19 +1,21 @@
-# Vocabulary: choose the model's genes from training data, and map a query's genes onto them.
+# Vocabulary (genes): choose the model's genes from training data, and map a query's genes onto them.
 
 # The most variable genes by Seurat's "vst" method: a loess fit of log10(variance) on
 # log10(mean) of the raw counts gives each gene an expected sd; genes are ranked by the variance
 # of their standardized (clipped) counts. Only genes detected in >= 3 cells are candidates.
+# `source`: a cell source (or a matrix).
 select_features <- function(source, config) {
   if (!is.null(config$features)) return(config$features)
+  source <- as_cell_source(source)
   # Both passes read the cells in blocks (on-disk input is never realised whole); each block's cells
   # are added to the running sums in cell order, which gives the sums of all cells bit for bit.
   fold <- function(add_block) {
     running <- NULL
-    map_cell_blocks(source, function(counts) running <<- add_block(counts, running), combine = function(...) NULL)
+    source_walk(source, function(counts) running <<- add_block(counts, running))
     running
   }
-  sums <- fold(function(counts, running) sclm_feature_stats(counts, config$scale_factor, TRUE, running))
-  n <- ncol(source)
+  sums <- fold(function(counts, running) engine_feature_stats(counts, config$scale_factor, running))
+  n <- source$n_cells
   mean <- sums$sum / n
   variance <- if (n > 1) pmax(0, (sums$sum_sq - n * mean * mean) / (n - 1)) else numeric(length(mean))
   candidates <- which(sums$n_cells >= 3L & variance > 0)
@@ -28,10 +30,23 @@ select_features <- function(source, config) {
   expected_sd <- numeric(length(mean))
   expected_sd[candidates] <- sqrt(10^stats::fitted(trend))
   clip <- sqrt(n)
-  vst <- fold(function(counts, running) sclm_standardized_sums(counts, mean, expected_sd, clip, running))
-  score <- sclm_standardized_variance(vst, mean, expected_sd, clip, n)
+  vst <- fold(function(counts, running) engine_standardized_sums(counts, mean, expected_sd, clip, running))
+  score <- engine_standardized_variance(vst, mean, expected_sd, clip, n)
   keep <- candidates[order(score[candidates], decreasing = TRUE)[seq_len(n_features)]]
-  rownames(source)[sort(keep)]
+  source$features[sort(keep)]
+}
+
+# The union of the most variable genes of each cell source (see select_features()).
+select_feature_union <- function(sources, config) {
+  if (!is.null(config$features)) return(config$features)
+  unique(unlist(lapply(sources, select_features, config = config), use.names = FALSE))
+}
+
+# Geneformer's gene medians (the rank tokenizer's gene_scale) over the cells of `sources`. An
+# on-disk matrix larger than a block contributes 20 evenly spaced runs of cells, one block in all:
+# a median needs every value at once.
+gene_scale <- function(sources, maps, config) {
+  engine_gene_medians(lapply(sources, source_sample), maps, config)
 }
 
 # Row -> vocabulary index (0-based; -1 = not in the vocabulary or a repeated name, whose
@@ -42,22 +57,13 @@ feature_index <- function(query_features, model_features) {
   ifelse(is.na(index), -1L, index - 1L)
 }
 
-# Maps the features of `source` (rows of a matrix from cell_source(), the cells of object `x`)
-# onto the vocabulary of `config`: genes by name, peaks by overlap with the model's islands.
-# Returns the vocabulary index of each row (of the transformed matrix), a scLM_feature_report and
-# a `transform` that turns each block of counts into the matrix the index applies to.
-map_cells <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, call = parent.frame()) {
-  if (is_atac(config)) {
-    return(map_peaks(peak_ranges(x, source, assay, call = call), config$features, config$island_size,
-                     min_overlap, verbose, call))
-  }
-  features <- rownames(source)
-  if (mean(sclm_parse_peaks(utils::head(features, 1000))$ok) > 0.9) {
+# Errors when the rows of a query look like scATAC peaks (an scRNA-seq model cannot read them).
+check_not_peaks <- function(features, call = parent.frame()) {
+  if (mean(engine_parse_peaks(utils::head(features, 1000))$ok) > 0.9) {
     cli::cli_abort(c("{.arg x} holds scATAC-seq peaks ({.val {utils::head(features, 2)}}) but {.arg model} is an scRNA-seq model.",
                      "i" = "Annotate peaks with an scATAC model, e.g. one fine-tuned from {.fn annatac_config}."),
                    call = call)
   }
-  map_features(features, config$features, min_overlap, verbose, call)
 }
 
 # Maps a query's genes onto the model's vocabulary by name.

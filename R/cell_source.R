@@ -1,0 +1,145 @@
+# The cell source: opens a verb's input once (through its host), checks its shape and feature
+# names once, and hands out checked dgCMatrix blocks of cells. In-memory sparse input is one
+# block (no copy); other input (dense, on-disk DelayedArray) is read `options(scLM.block_cells)`
+# cells at a time (default 20,000), so on-disk data are never realised whole. The values of each
+# block are checked the first time it is read and not again: a training matrix read in several
+# passes (vocabulary, tokens, calibration) is validated once. `source$state$checks` counts the
+# blocks validated.
+
+cell_source <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.frame()) {
+  m <- check_matrix_shape(host_counts(x, assay, layer, arg, call), arg, call)
+  new_cell_source(m, arg, call)
+}
+
+# A cell source over a features x cells matrix whose shape and names are already checked.
+new_cell_source <- function(m, arg = "x", call = parent.frame()) {
+  state <- new.env(parent = emptyenv())
+  state$checks <- 0L
+  state$checked <- list()  # checked blocks kept for later passes (in-memory input only)
+  structure(list(matrix = m, n_cells = ncol(m), features = rownames(m), cells = colnames(m), arg = arg,
+                 call = call, block_cells = getOption("scLM.block_cells", 20000L), state = state),
+            class = "scLM_cell_source")
+}
+
+# `x` as a cell source: itself, or a new one over a matrix.
+as_cell_source <- function(x, arg = "x", call = parent.frame()) {
+  if (inherits(x, "scLM_cell_source")) x else new_cell_source(check_matrix_shape(x, arg, call), arg, call)
+}
+
+# Applies fn to the checked blocks of `source`, in cell order, and joins the results with `combine`.
+source_blocks <- function(source, fn, combine = rbind) {
+  starts <- block_starts(source)
+  do.call(combine, lapply(seq_along(starts), function(k) fn(source_block(source, k))))
+}
+
+# Calls fn on each checked block in cell order for its side effects.
+source_walk <- function(source, fn) {
+  for (k in seq_along(block_starts(source))) fn(source_block(source, k))
+  invisible(NULL)
+}
+
+block_starts <- function(source) {
+  if (single_block(source)) 1L else seq.int(1L, source$n_cells, by = source$block_cells)
+}
+
+single_block <- function(source) is(source$matrix, "dgCMatrix") || source$n_cells <= source$block_cells
+
+# Block k, checked (once).
+source_block <- function(source, k) {
+  state <- source$state
+  if (single_block(source)) {
+    if (is.null(state$checked[["1"]])) {
+      state$checked[["1"]] <- check_counts(source$matrix, source$arg, source$call)
+      state$checks <- state$checks + 1L
+    }
+    return(state$checked[["1"]])
+  }
+  first <- block_starts(source)[k]
+  block <- as_dgc(read_cell_block(source$matrix, first, min(source$n_cells, first + source$block_cells - 1L)))
+  if (is.null(state$checked[[as.character(k)]])) {
+    check_counts(block, source$arg, source$call)
+    state$checked[[as.character(k)]] <- TRUE  # on-disk blocks are read again, not kept
+    state$checks <- state$checks + 1L
+  }
+  block
+}
+
+# Cells `cols` (increasing) of `source` as a sparse matrix, unchecked; larger input is read a
+# block at a time, so it is never realised whole.
+source_cells <- function(source, cols) {
+  m <- source$matrix
+  if (single_block(source)) return(methods::as(m[, cols, drop = FALSE], "CsparseMatrix"))
+  parts <- lapply(block_starts(source), function(s) {
+    last <- min(source$n_cells, s + source$block_cells - 1L)
+    wanted <- cols[cols >= s & cols <= last]
+    if (length(wanted)) read_cell_block(m, s, last)[, wanted - s + 1L, drop = FALSE]
+  })
+  do.call(cbind, Filter(Negate(is.null), parts))
+}
+
+# `n_runs` evenly spaced runs of cells, one block in all, as one checked dgCMatrix; all cells
+# when the source is one block.
+source_sample <- function(source, n_runs = 20L) {
+  if (single_block(source)) return(source_block(source, 1L))
+  run <- max(1L, source$block_cells %/% n_runs)
+  starts <- unique(round(seq(1, source$n_cells - run + 1, length.out = n_runs)))
+  check_counts(as_dgc(do.call(cbind, lapply(starts, function(s) read_cell_block(source$matrix, s, s + run - 1L)))),
+               source$arg, source$call)
+}
+
+# The shape of a host's counts: a numeric matrix with cells, features and unique feature names.
+check_matrix_shape <- function(m, arg, call) {
+  if (is.data.frame(m)) m <- as.matrix(m)
+  if (!(is.matrix(m) || is(m, "Matrix") || is(m, "DelayedMatrix"))) {
+    cli::cli_abort(c("{.arg {arg}} must be a Seurat or SingleCellExperiment object or a genes x cells matrix, not {.cls {class(m)[1]}}."),
+                   call = call)
+  }
+  if (is.matrix(m) && !is.numeric(m)) {
+    cli::cli_abort("{.arg {arg}} must hold numeric counts, not {.cls {typeof(m)}} values.", call = call)
+  }
+  if (ncol(m) == 0L) cli::cli_abort("{.arg {arg}} has no cells (0 columns).", call = call)
+  if (nrow(m) == 0L) cli::cli_abort("{.arg {arg}} has no genes (0 rows).", call = call)
+  check_feature_names(rownames(m), arg, call = call)
+  if (is.null(colnames(m))) colnames(m) <- paste0("cell", seq_len(ncol(m)))
+  m
+}
+
+# Dense input is converted to sparse (smaller, not denser).
+as_dgc <- function(m) {
+  if (is(m, "dgCMatrix")) m else methods::as(methods::as(methods::as(m, "CsparseMatrix"), "generalMatrix"), "dMatrix")
+}
+
+# Checks the values of a block of cells and returns it as a dgCMatrix.
+check_counts <- function(m, arg, call) {
+  m <- as_dgc(m)
+  values <- m@x
+  if (anyNA(values)) cli::cli_abort("{.arg {arg}} has {sum(is.na(values))} NA/NaN value{?s}; counts must be finite.", call = call)
+  if (any(is.infinite(values))) cli::cli_abort("{.arg {arg}} has infinite values; counts must be finite.", call = call)
+  if (any(values < 0)) {
+    cli::cli_abort(c("{.arg {arg}} has {sum(values < 0)} negative value{?s}; scLM needs raw counts.",
+                     "i" = "Pass the counts layer (e.g. {.code layer = \"counts\"}), not scaled data."), call = call)
+  }
+  empty <- diff(m@p) == 0L | Matrix::colSums(m) == 0
+  if (any(empty)) {
+    cli::cli_abort(c("{.arg {arg}} has {sum(empty)} cell{?s} with no counts: {.val {head(colnames(m)[empty], 5)}}.",
+                     "i" = "Remove them first, e.g. {.code x[, Matrix::colSums(x) > 0]}."), call = call)
+  }
+  if (any(values != round(values))) {
+    # log1p-normalised values stay below ~15 (log1p(1e4 * 1e2)); counts in any real cell block go higher.
+    if (max(values) < 16) {
+      cli::cli_abort(c("{.arg {arg}} looks log-normalised (non-integer values, all below 16); scLM needs raw counts.",
+                       "i" = "Pass the counts: {.code layer = \"counts\"} (Seurat), {.code assay = \"counts\"} (SingleCellExperiment) or the raw matrix."),
+                     call = call)
+    }
+    cli::cli_warn(c("{.arg {arg}} has non-integer values; scLM expects raw counts.",
+                    "i" = "If these are normalised values, pass the counts layer instead."), call = call)
+  }
+  m
+}
+
+# Every cell of `source` as one checked dgCMatrix (scATAC training needs them all at once).
+source_all <- function(source) {
+  if (single_block(source)) return(source_block(source, 1L))
+  source$state$checks <- source$state$checks + 1L
+  check_counts(source$matrix, source$arg, source$call)
+}

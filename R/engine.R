@@ -1,0 +1,221 @@
+# The engine: the only file that calls the compiled code (R/RcppExports.R). Everything above it
+# speaks in terms of configs, training settings, cell stores and blocks of checked counts; only
+# the bodies here know the names and argument lists of the exports, the settings lists the core
+# reads, how its errors and warnings become R conditions, and how training reports progress.
+# Model families are told apart here by the config's class where the core has separate entry
+# points for them (token stores and expression-level stores).
+
+# ---- settings lists handed to the core --------------------------------------------------------
+
+# The parts of a config the core's model reads.
+engine_model_settings <- function(config, n_classes) {
+  list(n_features = length(config$features), n_classes = as.integer(n_classes), dim = config$dim,
+       n_layers = config$n_layers, n_heads = config$n_heads, ff_dim = config$ff_dim,
+       dropout = config$dropout, attention = config$attention, performer_features = config$performer_features,
+       linformer_k = config$linformer_k, share_projection = config$share_projection,
+       redraw_interval = config$redraw_interval, head = config$head, subvectors = config$subvectors)
+}
+
+# The parts of a config the core's tokenizer reads.
+engine_tokenizer_settings <- function(config) {
+  list(max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor,
+       bins_per_log2 = config$bins_per_log2, kind = config$tokenizer, full_length = config$full_length,
+       zero_share = config$zero_share, seed = 1, gene_scale = as.numeric(config$gene_scale))
+}
+
+# ---- errors, warnings, progress ---------------------------------------------------------------
+
+# Runs a core call, turning C++ errors into R errors that name the verb (`call`) and LibTorch's
+# warnings into R warnings of the verb.
+engine_call <- function(expr, call = parent.frame()) {
+  withCallingHandlers(
+    tryCatch(expr, error = function(e) {
+      if (inherits(e, "rlang_error")) stop(e)
+      cli::cli_abort(c("The scLM engine stopped.", "x" = conditionMessage(e)), call = call)
+    }),
+    warning = function(w) {
+      if (startsWith(conditionMessage(w), "LibTorch")) {
+        cli::cli_warn(conditionMessage(w), call = call)
+        invokeRestart("muffleWarning")
+      }
+    })
+}
+
+# cli progress for training: a bar over all steps and a line per epoch. The bar belongs to the
+# frame `env` and ends with it.
+engine_progress <- function(verbose, epochs, env = parent.frame()) {
+  if (!verbose) {
+    noop <- function(...) NULL
+    return(list(on_step = noop, on_epoch = noop, done = noop))
+  }
+  bar <- NULL
+  list(
+    on_step = function(step, total) {
+      if (is.null(bar)) {
+        bar <<- cli::cli_progress_bar("Training", total = total, .envir = env, clear = TRUE, auto_terminate = FALSE)
+      }
+      cli::cli_progress_update(id = bar, set = step, .envir = env)
+    },
+    on_epoch = function(s) {
+      # accuracy is NaN for reconstruction objectives (SCTrans pretraining)
+      accuracy <- function(a) if (is.nan(a)) "" else sprintf(", accuracy %.3f", a)
+      val <- if (is.na(s$val_loss)) "" else sprintf(", validation loss %.3f%s", s$val_loss, accuracy(s$val_accuracy))
+      cli::cli_progress_output(sprintf("epoch %d/%d: loss %.3f%s%s (%.1fs)", s$epoch, epochs,
+                                       s$train_loss, accuracy(s$train_accuracy), val, s$seconds), id = bar, .envir = env)
+    },
+    done = function() if (!is.null(bar)) cli::cli_progress_done(id = bar, .envir = env)
+  )
+}
+
+# Ctrl-C stops training in the core, which returns the best weights so far: say so.
+engine_report_interrupt <- function(fit, call = parent.frame()) {
+  if (fit$interrupted) {
+    cli::cli_warn(c("Training was interrupted after {nrow(fit$history)} epoch{?s}.",
+                    "i" = "Returning the model with the best weights so far (epoch {fit$best_epoch})."), call = call)
+  }
+}
+
+# ---- backend and model files ------------------------------------------------------------------
+
+engine_backend_info <- function() sclm_backend_info()
+
+engine_checksum <- function(bytes) sclm_checksum(bytes)
+
+# Plain R data (vectors, lists, checked attributes) <-> the bytes of a model file.
+engine_encode_data <- function(x) sclm_encode_data(x)
+engine_decode_data <- function(bytes) sclm_decode_data(bytes)
+
+# Errors unless the weights have the names, types and shapes `config` implies (`classifier`:
+# raw(0) for a pretrained encoder).
+engine_validate_weights <- function(classifier, encoder, config, n_classes) {
+  sclm_validate_weights(classifier, encoder, engine_model_settings(config, n_classes),
+                        engine_tokenizer_settings(config))
+}
+
+# ---- vocabulary statistics --------------------------------------------------------------------
+
+# Per-gene sums over a block of cells, added to `running` (NULL at the first block).
+engine_feature_stats <- function(counts, scale_factor, running = NULL) {
+  sclm_feature_stats(counts, scale_factor, TRUE, running)
+}
+
+engine_standardized_sums <- function(counts, mean, expected_sd, clip, running = NULL) {
+  sclm_standardized_sums(counts, mean, expected_sd, clip, running)
+}
+
+engine_standardized_variance <- function(sums, mean, expected_sd, clip, n_cells) {
+  sclm_standardized_variance(sums, mean, expected_sd, clip, n_cells)
+}
+
+# Geneformer's gene medians of the rank tokenizer over checked blocks `counts_list`.
+engine_gene_medians <- function(counts_list, maps, config) {
+  sclm_gene_medians(counts_list, maps, length(config$features), config$scale_factor)
+}
+
+# ---- peaks and islands ------------------------------------------------------------------------
+
+engine_parse_peaks <- function(names) sclm_parse_peaks(names)
+
+engine_peak_islands <- function(chrom, start, end, size) sclm_peak_islands(chrom, start, end, size)
+
+engine_map_peaks <- function(chrom, start, end, island_chrom, island_bin, size) {
+  sclm_map_peaks(chrom, start, end, island_chrom, island_bin, size)
+}
+
+engine_island_counts <- function(counts, map) sclm_island_counts(counts, map)
+
+# ---- training ---------------------------------------------------------------------------------
+
+# An empty store of cells as the model of `config` reads them: tokens (token models) or sparse
+# expression levels (SCTrans models).
+engine_cell_store <- function(config) UseMethod("engine_cell_store")
+#' @exportS3Method engine_cell_store scLM_config
+engine_cell_store.scLM_config <- function(config) sclm_token_store()
+#' @exportS3Method engine_cell_store scLM_sctrans_config
+engine_cell_store.scLM_sctrans_config <- function(config) sclm_level_store()
+
+# Adds a checked block of cells (rows mapped to the vocabulary by `map`; cell ids from
+# `first_cell_id`) to `store`; returns the number of cells the store holds.
+engine_store_cells <- function(store, counts, map, config, first_cell_id, call = parent.frame()) {
+  engine_call(engine_store_block(config, store, counts, map, first_cell_id), call = call)
+}
+engine_store_block <- function(config, store, counts, map, first_cell_id) UseMethod("engine_store_block")
+#' @exportS3Method engine_store_block scLM_config
+engine_store_block.scLM_config <- function(config, store, counts, map, first_cell_id) {
+  sclm_store_tokens(store, counts, map, length(config$features), engine_tokenizer_settings(config), first_cell_id)
+}
+#' @exportS3Method engine_store_block scLM_sctrans_config
+engine_store_block.scLM_sctrans_config <- function(config, store, counts, map, first_cell_id) {
+  sclm_store_levels(store, counts, map, length(config$features), config$scale_factor)
+}
+
+# Trains a classifier (`labels`: 0-based class codes) on the cells of `store`, with a progress
+# bar when `verbose`; warns when interrupted.
+engine_train <- function(store, config, labels, n_classes, train, verbose, call = parent.frame()) {
+  engine_training_run(train, verbose, call, function(progress) {
+    engine_train_store(config, store, labels, engine_model_settings(config, n_classes), train, progress)
+  })
+}
+engine_train_store <- function(config, store, labels, model, train, progress) UseMethod("engine_train_store")
+#' @exportS3Method engine_train_store scLM_config
+engine_train_store.scLM_config <- function(config, store, labels, model, train, progress) {
+  sclm_train_classifier_tokens(store, labels, model, engine_tokenizer_settings(config), train, progress$on_step,
+                               progress$on_epoch)
+}
+#' @exportS3Method engine_train_store scLM_sctrans_config
+engine_train_store.scLM_sctrans_config <- function(config, store, labels, model, train, progress) {
+  sclm_train_classifier_levels(store, labels, model, engine_tokenizer_settings(config), train, progress$on_step,
+                               progress$on_epoch)
+}
+
+# Pretrains an encoder on the cells of `store` with the masking settings `masking`.
+engine_pretrain <- function(store, config, train, masking, verbose, call = parent.frame()) {
+  engine_training_run(train, verbose, call, function(progress) {
+    engine_pretrain_store(config, store, engine_model_settings(config, 0L), train, masking, progress)
+  })
+}
+engine_pretrain_store <- function(config, store, model, train, masking, progress) UseMethod("engine_pretrain_store")
+#' @exportS3Method engine_pretrain_store scLM_config
+engine_pretrain_store.scLM_config <- function(config, store, model, train, masking, progress) {
+  sclm_pretrain_tokens(store, model, engine_tokenizer_settings(config), train, masking, progress$on_step,
+                       progress$on_epoch)
+}
+#' @exportS3Method engine_pretrain_store scLM_sctrans_config
+engine_pretrain_store.scLM_sctrans_config <- function(config, store, model, train, masking, progress) {
+  sclm_pretrain_levels(store, model, engine_tokenizer_settings(config), train, masking, progress$on_step,
+                       progress$on_epoch)
+}
+
+# Runs `fit(progress)` (a training entry point) with a progress bar when `verbose`, errors and
+# warnings mapped to the verb `call`, and a warning when it was interrupted.
+engine_training_run <- function(train, verbose, call, fit) {
+  progress <- engine_progress(verbose, train$epochs)
+  result <- engine_call(fit(progress), call = call)
+  progress$done()
+  engine_report_interrupt(result, call = call)
+  result
+}
+
+# ---- inference on a checked block of cells ----------------------------------------------------
+# `weights`: a classifier's weights (classify, salience) or an encoder's (embed, attention);
+# `map`: the vocabulary index of each row of `counts`; `run`: batch size, threads, device, precision.
+
+engine_classify <- function(weights, config, n_classes, counts, map, run, with_embeddings, call = parent.frame()) {
+  engine_call(sclm_classify(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
+                            counts, map, run, with_embeddings), call = call)
+}
+
+engine_embed <- function(weights, config, n_classes, counts, map, run, call = parent.frame()) {
+  engine_call(sclm_embed(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
+                         counts, map, run), call = call)
+}
+
+engine_attention <- function(weights, config, n_classes, counts, map, run, call = parent.frame()) {
+  engine_call(sclm_gene_attention(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
+                                  counts, map, run), call = call)
+}
+
+engine_salience <- function(weights, config, n_classes, counts, map, run, call = parent.frame()) {
+  engine_call(sclm_salience(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
+                            counts, map, run), call = call)
+}

@@ -1,0 +1,183 @@
+# Model families, told apart by the config's class:
+#   c("scLM_config")                         token models (scBERT, scGPT, Geneformer tokenizers)
+#   c("scLM_sctrans_config", "scLM_config")  SCTrans: multi-scale gene sub-vectors
+#   c("scLM_atac_config", "scLM_config")     scATAC: peak islands (annATAC)
+# Verbs call the generics below; each family answers through its methods. The class follows
+# from the settings (config_class()), so configs saved by older versions get theirs on load.
+
+config_class <- function(config) {
+  family <- if (identical(config$tokenizer, "subvectors")) "scLM_sctrans_config" else
+    if (identical(config$modality, "atac")) "scLM_atac_config"
+  c(family, "scLM_config")
+}
+
+# `config` (a list of settings) with the class of its family.
+new_config <- function(config) structure(unclass(config), class = config_class(config))
+
+# ---- training --------------------------------------------------------------------------------
+
+# Defaults of the training settings that differ between families.
+family_defaults <- function(config) UseMethod("family_defaults")
+#' @exportS3Method family_defaults scLM_config
+family_defaults.scLM_config <- function(config) {
+  list(token_dropout = 0.5, mask_fraction = 0.15, contrastive_weight = 1, pretrain_objective = "masked")
+}
+#' @exportS3Method family_defaults scLM_sctrans_config
+family_defaults.scLM_sctrans_config <- function(config) {
+  list(token_dropout = 0.1, mask_fraction = 0.75, contrastive_weight = 0, pretrain_objective = "masked sub-vector")
+}
+
+# The training vocabulary: `config` with its features (chosen from the cell sources `sources` of
+# host objects `datasets` unless set) in the family's order, the cell sources the model reads (a
+# scATAC source becomes one of peak islands) and each source's row -> vocabulary index. With
+# `check`, a single dataset's overlap with a given vocabulary is checked and reported (finetune).
+fit_vocabulary <- function(config, sources, datasets, assay, seed, verbose, check) UseMethod("fit_vocabulary")
+#' @exportS3Method fit_vocabulary scLM_config
+fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, verbose, check) {
+  config$features <- select_feature_union(sources, config)
+  config <- order_features(config, sources, seed)
+  maps <- lapply(sources, function(s) {
+    if (check) map_features(s$features, config$features, verbose = verbose)$index else feature_index(s$features, config$features)
+  })
+  list(config = config, sources = sources, maps = maps)
+}
+#' @exportS3Method fit_vocabulary scLM_atac_config
+fit_vocabulary.scLM_atac_config <- function(config, sources, datasets, assay, seed, verbose, check) {
+  atac_training_data(config, datasets, sources, assay, verbose)
+}
+
+# The config with its vocabulary in the family's order.
+order_features <- function(config, sources, seed) UseMethod("order_features")
+#' @exportS3Method order_features scLM_config
+order_features.scLM_config <- function(config, sources, seed) config
+#' @exportS3Method order_features scLM_sctrans_config
+order_features.scLM_sctrans_config <- function(config, sources, seed) order_vocabulary(config, sources, seed)
+
+# ---- inference -------------------------------------------------------------------------------
+
+# Maps the features of cell source `source` (of host `x`) onto the vocabulary of `config`: genes
+# by name, peaks by overlap with the model's islands. Returns the vocabulary index of each row
+# (of the transformed matrix), a scLM_feature_report and a `transform` that turns each block of
+# counts into the matrix the index applies to.
+map_query <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, call = parent.frame()) {
+  UseMethod("map_query")
+}
+#' @exportS3Method map_query scLM_config
+map_query.scLM_config <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, call = parent.frame()) {
+  check_not_peaks(source$features, call)
+  map_features(source$features, config$features, min_overlap, verbose, call)
+}
+#' @exportS3Method map_query scLM_atac_config
+map_query.scLM_atac_config <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE,
+                                       call = parent.frame()) {
+  map_peaks(peak_ranges(x, source$features, assay, call = call), config$features, config$island_size,
+            min_overlap, verbose, call)
+}
+
+# Errors when a model of `config`'s family cannot do `what` ("attention", "salience", "pooling",
+# "contrastive"), naming what to use instead.
+check_supports <- function(config, what, call = parent.frame()) UseMethod("check_supports")
+#' @exportS3Method check_supports scLM_config
+check_supports.scLM_config <- function(config, what, call = parent.frame()) {
+  if (what == "salience") {
+    cli::cli_abort(c("{.fn salient_features} needs an SCTrans model ({.fn sctrans_config}).",
+                     "i" = "For token models, {.fn attention_scores} ranks genes by attention."), call = call)
+  }
+  invisible(config)
+}
+#' @exportS3Method check_supports scLM_sctrans_config
+check_supports.scLM_sctrans_config <- function(config, what, call = parent.frame()) {
+  switch(what,
+    attention = cli::cli_abort(c("SCTrans models attend over gene sub-vectors, not single genes.",
+                                 "i" = "Use {.fn salient_features} for the selected sub-vectors and their genes per cell type."),
+                               call = call),
+    pooling = cli::cli_abort(c("SCTrans models have no CLS token; {.arg pooling} applies to token models.",
+                               "i" = "Leave {.arg pooling} out: the embedding joins one pooled vector per sub-vector scale."),
+                             call = call),
+    contrastive = cli::cli_abort(c("{.arg contrastive_weight} applies to token models; SCTrans pretrains by masked sub-vector completion.",
+                                   "i" = "Leave it at 0; {.fn finetune} adds SCTrans's supervised contrastive term."),
+                                 call = call))
+  invisible(config)
+}
+
+# ---- descriptions ----------------------------------------------------------------------------
+
+# What the vocabulary holds: "genes" or e.g. "5 kb peak islands".
+vocabulary_unit <- function(config) UseMethod("vocabulary_unit")
+#' @exportS3Method vocabulary_unit scLM_config
+vocabulary_unit.scLM_config <- function(config) "genes"
+#' @exportS3Method vocabulary_unit scLM_atac_config
+vocabulary_unit.scLM_atac_config <- function(config) sprintf("%g kb peak islands", config$island_size / 1000)
+
+# One feature of the vocabulary, in a word.
+feature_word <- function(config) UseMethod("feature_word")
+#' @exportS3Method feature_word scLM_config
+feature_word.scLM_config <- function(config) "gene"
+#' @exportS3Method feature_word scLM_atac_config
+feature_word.scLM_atac_config <- function(config) "island"
+
+# The vocabulary's features, in words: "genes" or "peak islands".
+vocabulary_noun <- function(config) UseMethod("vocabulary_noun")
+#' @exportS3Method vocabulary_noun scLM_config
+vocabulary_noun.scLM_config <- function(config) "genes"
+#' @exportS3Method vocabulary_noun scLM_atac_config
+vocabulary_noun.scLM_atac_config <- function(config) "peak islands"
+
+# How the vocabulary is chosen.
+vocabulary_text <- function(config) UseMethod("vocabulary_text")
+#' @exportS3Method vocabulary_text scLM_config
+vocabulary_text.scLM_config <- function(config) {
+  if (!is.null(config$features)) paste(length(config$features), "given genes") else
+    paste(config$n_features, "most variable genes (vst)")
+}
+#' @exportS3Method vocabulary_text scLM_atac_config
+vocabulary_text.scLM_atac_config <- function(config) {
+  if (!is.null(config$features)) paste(length(config$features), "given islands") else
+    sprintf("%d most open %g kb peak islands%s", config$n_features, config$island_size / 1000,
+            if (is.null(config$tss)) "" else " with a TSS")
+}
+
+architecture_text <- function(config) UseMethod("architecture_text")
+#' @exportS3Method architecture_text scLM_config
+architecture_text.scLM_config <- function(config) {
+  sprintf("%d layer(s), dim %d, %d heads, %s attention, %s head", config$n_layers, config$dim, config$n_heads,
+          config$attention, config$head)
+}
+#' @exportS3Method architecture_text scLM_sctrans_config
+architecture_text.scLM_sctrans_config <- function(config) {
+  sprintf("SCTrans: %d layer(s), dim %d, %d heads, %s attention; selection encoder of %d layer(s)",
+          config$n_layers, config$dim, config$n_heads, config$attention, config$subvectors$light_layers)
+}
+
+# What a cell's tokens are, in a few words.
+tokens_text <- function(config) UseMethod("tokens_text")
+#' @exportS3Method tokens_text scLM_config
+tokens_text.scLM_config <- function(config) {
+  if (isTRUE(config$full_length)) "all features per cell" else sprintf("top %d features per cell", config$max_tokens)
+}
+#' @exportS3Method tokens_text scLM_sctrans_config
+tokens_text.scLM_sctrans_config <- function(config) {
+  sprintf("%s-gene sub-vectors in %s order", paste(config$subvectors$scales, collapse = "/"), config$gene_order)
+}
+
+# The config's token line of print().
+tokens_line <- function(config) UseMethod("tokens_line")
+#' @exportS3Method tokens_line scLM_config
+tokens_line.scLM_config <- function(config) {
+  unit <- feature_word(config)
+  tokens <- if (isTRUE(config$full_length)) paste("every", unit) else paste("top", config$max_tokens, paste0(unit, "s"))
+  values <- switch(config$tokenizer, bins = sprintf("expression bins 0..%d", config$max_bin),
+                   value_bins = sprintf("per-cell quantile bins 1..%d", config$max_bin), rank = "expression rank",
+                   counts = sprintf("counts 0..%d", config$max_bin))
+  if (identical(config$position_embedding, "svd")) {
+    values <- paste0(values, "; SVD position embedding", if (config$freeze_positions) " (frozen)" else "")
+  }
+  sprintf("tokens (%s): %s of %s; values: %s\n", config$tokenizer, tokens, vocabulary_text(config), values)
+}
+#' @exportS3Method tokens_line scLM_sctrans_config
+tokens_line.scLM_sctrans_config <- function(config) {
+  order <- switch(config$gene_order, vocabulary = "vocabulary order", chromosome = "chromosome order",
+                  coexpression = "co-expression order")
+  sprintf("tokens (sub-vectors): log1p(CP10k) of %s in %s, cut into %s-gene sub-vectors\n", vocabulary_text(config),
+          order, paste(config$subvectors$scales, collapse = "/"))
+}

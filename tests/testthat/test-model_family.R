@@ -1,0 +1,46 @@
+# Model families (R/model_family.R): told apart by the config's class, which models saved by
+# older versions (config of class "scLM_config" only) get on load.
+
+test_that("a config's class names its model family", {
+  expect_identical(class(scLMConfig()), "scLM_config")
+  expect_identical(class(scbert_config(n_features = 2000)), "scLM_config")
+  expect_identical(class(sctrans_config(n_features = 600)), c("scLM_sctrans_config", "scLM_config"))
+  expect_identical(class(annatac_config()), c("scLM_atac_config", "scLM_config"))
+  expect_identical(class(scLMConfig(modality = "atac", tokenizer = "counts")), c("scLM_atac_config", "scLM_config"))
+  expect_identical(class(sctrans_model()$config), c("scLM_sctrans_config", "scLM_config"))
+})
+
+test_that("models saved before configs had a family class load with their family's class", {
+  shipped <- pretrained_model("human_rna_small")  # written by an earlier scLM
+  expect_identical(class(shipped$config), "scLM_config")
+  old <- sctrans_model()
+  class(old$config) <- "scLM_config"  # as scLM wrote SCTrans configs before
+  path <- tempfile(fileext = ".scLM")
+  save_model(old, path)
+  loaded <- load_model(path)
+  expect_identical(class(loaded$config), c("scLM_sctrans_config", "scLM_config"))
+  q <- query_counts(40)
+  expect_identical(annotate_cells(loaded, q, verbose = FALSE)$probabilities,
+                   annotate_cells(sctrans_model(), q, verbose = FALSE)$probabilities)
+  expect_error(attention_scores(loaded, q, verbose = FALSE), "sub-vectors, not single genes")
+})
+
+test_that("each family says what its models cannot do and what to use instead", {
+  q <- query_counts(10)
+  expect_error(salient_features(small_model(), q, verbose = FALSE), "needs an SCTrans model.*attention_scores")
+  expect_error(attention_scores(sctrans_model(), q, verbose = FALSE), "sub-vectors.*salient_features")
+  expect_error(embed_cells(sctrans_model(), q, pooling = "cls", verbose = FALSE), "no CLS token.*Leave `pooling` out")
+  expect_error(pretrain(q, sctrans_config(n_features = 600), contrastive_weight = 1, verbose = FALSE),
+               "`contrastive_weight` applies to token models")
+  expect_identical(scLM:::family_defaults(scLMConfig())$token_dropout, 0.5)
+  expect_identical(scLM:::family_defaults(sctrans_config(n_features = 600))$token_dropout, 0.1)
+  expect_identical(scLM:::family_defaults(annatac_config())$mask_fraction, 0.15)
+})
+
+test_that("families describe their vocabulary and tokens", {
+  expect_output(print(scLMConfig()), "tokens \\(bins\\): top 256 genes of 2000 most variable genes \\(vst\\)")
+  expect_output(print(annatac_config()), "tokens \\(counts\\): top 2048 islands of 20000 most open 5 kb peak islands")
+  expect_output(print(sctrans_config(n_features = 600)), "600 most variable genes \\(vst\\) in vocabulary order")
+  expect_identical(scLM:::vocabulary_unit(annatac_config()), "5 kb peak islands")
+  expect_identical(scLM:::vocabulary_unit(scLMConfig()), "genes")
+})
