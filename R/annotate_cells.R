@@ -6,7 +6,8 @@
 #'
 #' @param model An `scLM_model` from [finetune()] or [load_model()].
 #' @param x Cells to annotate: a Seurat object, a SingleCellExperiment (or other
-#'   SummarizedExperiment) or a genes x cells count matrix (dgCMatrix or dense).
+#'   SummarizedExperiment) or a genes x cells matrix of counts or log-normalised values (see
+#'   [finetune()]).
 #' @param threshold Cells whose highest probability is below this get the `unknown` label in
 #'   the pruned labels (see [prune_labels()]).
 #' @param unknown Label for cells called unknown (may be `NA`).
@@ -29,9 +30,10 @@
 #'   `probabilities` (a cells x labels matrix), as SingleR returns. For a SingleCellExperiment, `x` with these as `colData` columns
 #'   `<prefix>labels`, `<prefix>pruned.labels`, `<prefix>max.prob`, `<prefix>probabilities`.
 #'   For a Seurat object, `x` with the first three as `meta.data` columns and the
-#'   probabilities as an assay named `<prefix>prob` (one feature per label). The gene mapping
-#'   report is attached as attribute `"feature_mapping"` (DataFrame) or stored in `metadata()` /
-#'   `Misc()`.
+#'   probabilities as an assay named `<prefix>prob` (one feature per label, named by
+#'   [probability_features()]: `_` becomes `-`). The gene mapping report is attached as attribute
+#'   `"feature_mapping"` (DataFrame) or stored in `metadata()` / `Misc()` under the prefix
+#'   without its trailing `_` (`"scLM"` by default).
 #' @examples
 #' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
 #' train <- seq(1, ncol(pbmc$counts), by = 6)

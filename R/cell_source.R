@@ -49,7 +49,7 @@ source_block <- function(source, k) {
   state <- source$state
   if (single_block(source)) {
     if (is.null(state$checked[["1"]])) {
-      state$checked[["1"]] <- check_counts(source$matrix, source$arg, source$call)
+      state$checked[["1"]] <- check_counts(source$matrix, source$arg, source$call, state)
       state$checks <- state$checks + 1L
     }
     return(state$checked[["1"]])
@@ -57,24 +57,25 @@ source_block <- function(source, k) {
   first <- block_starts(source)[k]
   block <- as_dgc(read_cell_block(source$matrix, first, min(source$n_cells, first + source$block_cells - 1L)))
   if (is.null(state$checked[[as.character(k)]])) {
-    check_counts(block, source$arg, source$call)
+    block <- check_counts(block, source$arg, source$call, state)
     state$checked[[as.character(k)]] <- TRUE  # on-disk blocks are read again, not kept
     state$checks <- state$checks + 1L
+    return(block)
   }
-  block
+  undo_log(block, state$scale)
 }
 
 # Cells `cols` (increasing) of `source` as a sparse matrix, unchecked; larger input is read a
 # block at a time, so it is never realised whole.
 source_cells <- function(source, cols) {
   m <- source$matrix
-  if (single_block(source)) return(methods::as(m[, cols, drop = FALSE], "CsparseMatrix"))
+  if (single_block(source)) return(undo_log(as_dgc(m[, cols, drop = FALSE]), source$state$scale))
   parts <- lapply(block_starts(source), function(s) {
     last <- min(source$n_cells, s + source$block_cells - 1L)
     wanted <- cols[cols >= s & cols <= last]
     if (length(wanted)) read_cell_block(m, s, last)[, wanted - s + 1L, drop = FALSE]
   })
-  do.call(cbind, Filter(Negate(is.null), parts))
+  undo_log(as_dgc(do.call(cbind, Filter(Negate(is.null), parts))), source$state$scale)
 }
 
 # `n_runs` evenly spaced runs of cells, one block in all, as one checked dgCMatrix; all cells
@@ -84,7 +85,7 @@ source_sample <- function(source, n_runs = 20L) {
   run <- max(1L, source$block_cells %/% n_runs)
   starts <- unique(round(seq(1, source$n_cells - run + 1, length.out = n_runs)))
   check_counts(as_dgc(do.call(cbind, lapply(starts, function(s) read_cell_block(source$matrix, s, s + run - 1L)))),
-               source$arg, source$call)
+               source$arg, source$call, source$state)
 }
 
 # The shape of a host's counts: a numeric matrix with cells, features and unique feature names.
@@ -109,28 +110,30 @@ as_dgc <- function(m) {
   if (is(m, "dgCMatrix")) m else methods::as(methods::as(methods::as(m, "CsparseMatrix"), "generalMatrix"), "dMatrix")
 }
 
-# Checks the values of a block of cells and returns it as a dgCMatrix.
-check_counts <- function(m, arg, call) {
+# Checks the values of a block of cells and returns it as a dgCMatrix of counts or per-cell
+# normalised values: log-normalised input (R/log_normalised.R) is recognised on the first block a
+# source checks (`state$scale`, with a message) and undone in every block.
+check_counts <- function(m, arg, call, state = NULL) {
   m <- as_dgc(m)
   values <- m@x
   if (anyNA(values)) cli::cli_abort("{.arg {arg}} has {sum(is.na(values))} NA/NaN value{?s}; counts must be finite.", call = call)
   if (any(is.infinite(values))) cli::cli_abort("{.arg {arg}} has infinite values; counts must be finite.", call = call)
-  if (any(values < 0)) {
-    cli::cli_abort(c("{.arg {arg}} has {sum(values < 0)} negative value{?s}; scLM needs raw counts.",
-                     "i" = "Pass the counts layer (e.g. {.code layer = \"counts\"}), not scaled data."), call = call)
+  scale <- if (is.null(state$scale)) value_scale(m, arg, call) else state$scale
+  if (!is.null(state) && is.null(state$scale)) {
+    state$scale <- scale
+    if (identical(scale$kind, "log")) {
+      cli::cli_inform(c("i" = "{.arg {arg}} holds log-normalised values ({value_scale_text(scale)}); scLM undoes the log to the per-cell normalised values its tokenizers use."))
+    }
+  } else if (any(values < 0)) {
+    value_scale(m, arg, call)  # the error for negative values
   }
   empty <- diff(m@p) == 0L | Matrix::colSums(m) == 0
   if (any(empty)) {
     cli::cli_abort(c("{.arg {arg}} has {sum(empty)} cell{?s} with no counts: {.val {head(colnames(m)[empty], 5)}}.",
                      "i" = "Remove them first, e.g. {.code x[, Matrix::colSums(x) > 0]}."), call = call)
   }
+  if (identical(scale$kind, "log")) return(undo_log(m, scale))
   if (any(values != round(values))) {
-    # log1p-normalised values stay below ~15 (log1p(1e4 * 1e2)); counts in any real cell block go higher.
-    if (max(values) < 16) {
-      cli::cli_abort(c("{.arg {arg}} looks log-normalised (non-integer values, all below 16); scLM needs raw counts.",
-                       "i" = "Pass the counts: {.code layer = \"counts\"} (Seurat), {.code assay = \"counts\"} (SingleCellExperiment) or the raw matrix."),
-                     call = call)
-    }
     cli::cli_warn(c("{.arg {arg}} has non-integer values; scLM expects raw counts.",
                     "i" = "If these are normalised values, pass the counts layer instead."), call = call)
   }
@@ -141,5 +144,5 @@ check_counts <- function(m, arg, call) {
 source_all <- function(source) {
   if (single_block(source)) return(source_block(source, 1L))
   source$state$checks <- source$state$checks + 1L
-  check_counts(source$matrix, source$arg, source$call)
+  check_counts(source$matrix, source$arg, source$call, source$state)
 }

@@ -18,9 +18,15 @@
 #'   the cells into memory.
 #'   For scATAC models ([annatac_config()]): a Signac object, or any of these with peaks as rows
 #'   (named `chr-start-end` or `chr:start-end`).
+#'   Log-normalised values (Seurat's `layer = "data"`, SCE `assay = "logcounts"`, log1p of
+#'   counts per 10,000 or per million, log2 with size factors) are recognised from their
+#'   per-cell totals and undone (`expm1`) to the per-cell normalised values the tokenizers use,
+#'   with a message; scaled data, residuals and other negative values are refused.
 #' @param labels One label per cell, or the name of a `colData` / `meta.data` column of `x`.
 #' @param assay,layer Where the counts are: for Seurat, the assay (default: the default assay)
-#'   and layer (default `"counts"`); for SummarizedExperiment, the assay (default `"counts"`).
+#'   and layer (default `"counts"`; with Seurat 5 layers split by batch, `counts.<batch>`, the
+#'   split layers are read together in the object's cell order, as `JoinLayers()` would, without
+#'   changing the object); for SummarizedExperiment, the assay (default `"counts"`).
 #' @param epochs Maximum number of passes over the training cells.
 #' @param batch_size Cells per training step.
 #' @param learning_rate Peak AdamW learning rate.

@@ -25,6 +25,10 @@ host_add_embedding <- function(x, embedding, model_id, name) UseMethod("host_add
 # The cells x dimensions embedding `reduction` of `x` (or `x` itself, a matrix).
 host_embedding <- function(x, reduction, call = parent.frame()) UseMethod("host_embedding")
 
+# Where a host keeps an annotation's `info` (metadata() / Misc()): the prefix without its
+# trailing underscores ("scLM" for the default "scLM_").
+info_key <- function(prefix) sub("_+$", "", prefix)
+
 # The columns of a cell metadata table `data` that start with `prefix`, without it (NULL if none).
 prefixed_columns <- function(data, prefix) {
   columns <- names(data)[startsWith(names(data), prefix)]

@@ -27,7 +27,7 @@ host_add_annotation.SummarizedExperiment <- function(x, result, info, prefix) {
   for (column in names(result)) {
     SummarizedExperiment::colData(x)[[paste0(prefix, column)]] <- result[[column]]
   }
-  if (!is.null(info)) S4Vectors::metadata(x)$scLM <- info
+  if (!is.null(info)) S4Vectors::metadata(x)[[info_key(prefix)]] <- info
   x
 }
 

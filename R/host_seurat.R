@@ -10,17 +10,14 @@ host_counts.Seurat <- function(x, assay = NULL, layer = NULL, arg = "x", call = 
                      "i" = "Available assays: {.val {SeuratObject::Assays(x)}}."), call = call)
   }
   layer <- layer %||% "counts"
-  a <- x[[assay]]
-  if (utils::packageVersion("SeuratObject") >= "5.0.0") {
-    # SeuratObject 5 API, looked up at run time so the package also checks against version 4.
-    available <- getExportedValue("SeuratObject", "Layers")(a)
-    if (!layer %in% available) {
-      cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
-                       "i" = "Available layers: {.val {available}}."), call = call)
-    }
-    return(getExportedValue("SeuratObject", "LayerData")(a, layer = layer))
+  if (layer == "scale.data") {
+    cli::cli_abort(c("{.arg layer} {.val scale.data} holds scaled values (centred, negative), not expression.",
+                     "i" = "Pass {.code layer = \"counts\"} (the default) or the log-normalised {.code layer = \"data\"}."),
+                   call = call)
   }
-  slots <- c("counts", "data", "scale.data")
+  a <- x[[assay]]
+  if (utils::packageVersion("SeuratObject") >= "5.0.0") return(seurat5_layer(x, a, assay, layer, arg, call))
+  slots <- c("counts", "data")
   if (!layer %in% slots) {
     cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
                      "i" = "Available layers: {.val {slots}}."), call = call)
@@ -30,6 +27,26 @@ host_counts.Seurat <- function(x, assay = NULL, layer = NULL, arg = "x", call = 
     cli::cli_abort("Layer {.val {layer}} of assay {.val {assay}} is empty.", call = call)
   }
   m
+}
+
+# SeuratObject 5 (its API looked up at run time, so the package also checks against version 4):
+# a layer, or the layers `<layer>.<batch>` that split() makes, joined in the object's cell order
+# (as JoinLayers() would, without changing the user's object).
+seurat5_layer <- function(x, a, assay, layer, arg, call) {
+  layers <- getExportedValue("SeuratObject", "Layers")(a)
+  data <- getExportedValue("SeuratObject", "LayerData")
+  if (layer %in% layers) return(data(a, layer = layer))
+  split <- layers[startsWith(layers, paste0(layer, "."))]
+  if (!length(split)) {
+    cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
+                     "i" = "Available layers: {.val {layers}}."), call = call)
+  }
+  m <- do.call(cbind, lapply(split, function(l) data(a, layer = l)))
+  cells <- colnames(x)
+  if (!setequal(colnames(m), cells)) {
+    cli::cli_abort("The layers {.val {split}} of assay {.val {assay}} do not hold the cells of {.arg {arg}}.", call = call)
+  }
+  m[, cells, drop = FALSE]
 }
 
 #' @exportS3Method host_cell_data Seurat
@@ -48,12 +65,13 @@ host_add_annotation.Seurat <- function(x, result, info, prefix) {
   x <- SeuratObject::AddMetaData(x, meta)
   if ("probabilities" %in% names(result)) {
     probs <- t(result$probabilities)
-    rownames(probs) <- gsub("_", "-", rownames(probs), fixed = TRUE)  # Seurat feature names take no "_"
+    rownames(probs) <- probability_features(rownames(probs))
     assay <- SeuratObject::CreateAssayObject(data = methods::as(probs, "CsparseMatrix"))
     SeuratObject::Key(assay) <- seurat_key(paste0(prefix, "prob"))
     x[[paste0(prefix, "prob")]] <- assay
   }
-  if (!is.null(info)) SeuratObject::Misc(x, "scLM") <- info
+  # set in the slot: Misc<- reports "Overwriting" on every re-annotation
+  if (!is.null(info)) methods::slot(x, "misc")[[info_key(prefix)]] <- info
   x
 }
 
@@ -77,6 +95,21 @@ host_embedding.Seurat <- function(x, reduction, call = parent.frame()) {
   }
   SeuratObject::Embeddings(x, reduction)
 }
+
+#' Feature names of label probabilities in a Seurat object
+#'
+#' [annotate_cells()] stores a Seurat object's class probabilities as an assay named
+#' `<prefix>prob` with one feature per label. Seurat feature names cannot hold `_`, so each `_`
+#' of a label becomes `-` (as SeuratObject itself would rename it); other characters are kept.
+#' This function gives the feature of each label, e.g. to fetch a probability.
+#'
+#' @param labels Labels of a model (`model$labels`).
+#' @return A character vector, one feature name per label.
+#' @examples
+#' probability_features(c("T_CD4", "B"))
+#' # SeuratObject::FetchData(so, paste0("scLMprob_", probability_features("T_CD4")))
+#' @export
+probability_features <- function(labels) gsub("_", "-", as.character(labels), fixed = TRUE)
 
 # Seurat keys are alphanumeric followed by one underscore.
 seurat_key <- function(name) paste0(gsub("[^A-Za-z0-9]", "", name), "_")

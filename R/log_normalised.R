@@ -19,7 +19,10 @@ value_scale <- function(m, arg = "x", call = parent.frame()) {
   # the mean library size for scuttle's size factors) in the right base only.
   bases <- c(exp(1), 2, 10)
   totals <- lapply(bases, function(b) Matrix::colSums(expm1_base(m, b)))
-  constant <- vapply(totals, function(t) all(t > 0) && max(t) / min(t) < 1.001, logical(1))
+  # (one cell is "constant" in every base: only a total of 10^4 or 10^6 then tells the base)
+  constant <- vapply(totals, function(t) {
+    all(t > 0) && max(t) / min(t) < 1.001 && (length(t) > 1L || any(abs(t / c(1e4, 1e6) - 1) < 1e-3))
+  }, logical(1))
   if (any(constant)) {
     k <- which(constant)[1]
     return(list(kind = "log", base = bases[k], total = stats::median(totals[[k]])))

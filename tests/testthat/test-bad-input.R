@@ -20,7 +20,7 @@ test_that("matrix values that are not counts are refused", {
   expect_bad_input(with_value(NA), annotate, "`x` has 1 NA/NaN value")
   expect_bad_input(with_value(NaN), annotate, "`x` has 1 NA/NaN value")
   expect_bad_input(with_value(Inf), annotate, "`x` has infinite values")
-  expect_bad_input(with_value(-3), annotate, "`x` has 1 negative value.*counts layer")
+  expect_bad_input(with_value(-3), annotate, "`x` has 1 negative value.*layer = \"counts\"")
   empty <- m; empty[, 2] <- 0; empty <- Matrix::drop0(empty)
   expect_bad_input(empty, annotate, "`x` has 1 cell with no counts.*Remove them")
   expect_bad_input(as.matrix(m) > 0, annotate, "`x` must hold numeric counts")
@@ -28,11 +28,11 @@ test_that("matrix values that are not counts are refused", {
   expect_bad_input(list(m), annotate, "`x` must be a Seurat or SingleCellExperiment object or a genes x cells matrix")
 })
 
-test_that("log-normalised data passed as counts is an error; other non-integer counts warn", {
+test_that("scaled data are refused; non-integer counts that are not log-normalised warn", {
   m <- counts_block()
-  lognorm <- m; lognorm@x <- log1p(lognorm@x / rep(Matrix::colSums(m), diff(m@p)) * 1e4)
-  expect_bad_input(lognorm, annotate, "`x` looks log-normalised.*counts")
-  expect_bad_input(lognorm, train(labels_block()), "`x` looks log-normalised")
+  scaled <- m; scaled@x <- scaled@x - 1.5
+  expect_bad_input(scaled, annotate, "`x` has .* negative value.*scaled data.*layer = \"data\"")
+  expect_bad_input(scaled, train(labels_block()), "`x` has .* negative value")
   ambient <- m; ambient@x <- ambient@x * 1.37
   expect_warning(annotate(ambient), "`x` has non-integer values")
 })

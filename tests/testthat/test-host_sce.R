@@ -12,7 +12,7 @@ test_that("a SingleCellExperiment is read from its assay and written to colData 
   result <- S4Vectors::DataFrame(labels = letters[1:5], max.prob = rep(0.7, 5), row.names = colnames(m))
   out <- scLM:::host_add_annotation(sce, result, list(model_id = "id"), "p_")
   expect_identical(out$p_labels, letters[1:5])
-  expect_identical(S4Vectors::metadata(out)$scLM$model_id, "id")
+  expect_identical(S4Vectors::metadata(out)$p$model_id, "id")  # under the prefix
   expect_identical(names(scLM:::host_annotation(out, "p_")), c("labels", "max.prob"))
   expect_null(scLM:::host_annotation(sce, "p_"))
   embedding <- matrix(seq_len(10), 5, 2, dimnames = list(colnames(m), NULL))

@@ -22,3 +22,24 @@ test_that("a Seurat object is read from its assay and layer and written to meta.
   expect_equal(unname(scLM:::host_embedding(out, "scLM")), unname(embedding))
   expect_error(scLM:::host_embedding(so, "umap"), "no reduction \"umap\"")
 })
+
+test_that("re-annotating a Seurat object is quiet and keeps each prefix's info apart", {
+  skip_if_no_seurat()
+  so <- suppressWarnings(SeuratObject::CreateSeuratObject(query_counts(20)))
+  once <- annotate_cells(small_model(), so, verbose = FALSE)
+  expect_silent(twice <- annotate_cells(small_model(), once, verbose = FALSE))
+  other <- annotate_cells(small_model(), twice, prefix = "other_", verbose = FALSE)
+  expect_identical(SeuratObject::Misc(other, "scLM")$model_id, small_model()$id)
+  expect_identical(SeuratObject::Misc(other, "other")$model_id, small_model()$id)
+  # a label's probability is found under probability_features()
+  label <- small_model()$labels[1]
+  fetched <- SeuratObject::FetchData(other, paste0("scLMprob_", probability_features(label)))
+  stored <- SeuratObject::GetAssayData(once[["scLM_prob"]], slot = "data")[probability_features(label), ]
+  expect_equal(fetched[[1]], unname(as.numeric(stored)))
+})
+
+test_that("scale.data is refused before any gene mapping", {
+  skip_if_no_seurat()
+  so <- suppressWarnings(SeuratObject::CreateSeuratObject(query_counts(20)))
+  expect_error(scLM:::host_counts(so, layer = "scale.data"), "scaled values.*layer = \"data\"")
+})
