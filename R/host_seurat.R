@@ -66,9 +66,19 @@ host_add_annotation.Seurat <- function(x, result, info, prefix) {
   if ("probabilities" %in% names(result)) {
     probs <- t(result$probabilities)
     rownames(probs) <- probability_features(rownames(probs))
-    assay <- SeuratObject::CreateAssayObject(data = methods::as(probs, "CsparseMatrix"))
+    # an Assay5 under SeuratObject 5 (an Assay there warns about its missing counts layer)
+    create <- if (utils::packageVersion("SeuratObject") >= "5.0.0") {
+      getExportedValue("SeuratObject", "CreateAssay5Object")
+    } else {
+      SeuratObject::CreateAssayObject
+    }
+    assay <- create(data = methods::as(probs, "CsparseMatrix"))
     SeuratObject::Key(assay) <- seurat_key(paste0(prefix, "prob"))
-    x[[paste0(prefix, "prob")]] <- assay
+    name <- paste0(prefix, "prob")
+    # SeuratObject 5 counts the cells' "counts" layer of an added assay, which probabilities lack
+    withCallingHandlers(x[[name]] <- assay, warning = function(w) {
+      if (grepl("No layers found matching", conditionMessage(w), fixed = TRUE)) invokeRestart("muffleWarning")
+    })
   }
   # set in the slot: Misc<- reports "Overwriting" on every re-annotation
   if (!is.null(info)) methods::slot(x, "misc")[[info_key(prefix)]] <- info
