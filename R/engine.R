@@ -42,37 +42,58 @@ engine_call <- function(expr, call = parent.frame()) {
 }
 
 # cli progress for training: a bar over all steps and a line per epoch. The bar belongs to the
-# frame `env` and ends with it.
+# frame `env` and ends with it. A Ctrl-C that lands while R runs a callback is caught there (it
+# would otherwise unwind through the engine and lose the model): the callback returns TRUE and
+# the engine stops training as it does for an interrupt it sees itself.
 engine_progress <- function(verbose, epochs, env = parent.frame()) {
+  state <- new.env(parent = emptyenv())
+  state$interrupted <- FALSE
+  guarded <- function(f) catch_interrupt(f, state)
   if (!verbose) {
-    noop <- function(...) NULL
-    return(list(on_step = noop, on_epoch = noop, done = noop))
+    noop <- guarded(function(...) NULL)
+    return(list(on_step = noop, on_epoch = noop, done = function() NULL))
   }
   bar <- NULL
   list(
-    on_step = function(step, total) {
+    on_step = guarded(function(step, total) {
       if (is.null(bar)) {
         bar <<- cli::cli_progress_bar("Training", total = total, .envir = env, clear = TRUE, auto_terminate = FALSE)
       }
       cli::cli_progress_update(id = bar, set = step, .envir = env)
-    },
-    on_epoch = function(s) {
+    }),
+    on_epoch = guarded(function(s) {
       # accuracy is NaN for reconstruction objectives (SCTrans pretraining)
       accuracy <- function(a) if (is.nan(a)) "" else sprintf(", accuracy %.3f", a)
       val <- if (is.na(s$val_loss)) "" else sprintf(", validation loss %.3f%s", s$val_loss, accuracy(s$val_accuracy))
       cli::cli_progress_output(sprintf("epoch %d/%d: loss %.3f%s%s (%.1fs)", s$epoch, epochs,
                                        s$train_loss, accuracy(s$train_accuracy), val, s$seconds), id = bar, .envir = env)
-    },
+    }),
     done = function() if (!is.null(bar)) cli::cli_progress_done(id = bar, .envir = env)
   )
 }
 
-# Ctrl-C stops training in the core, which returns the best weights so far: say so.
-engine_report_interrupt <- function(fit, call = parent.frame()) {
-  if (fit$interrupted) {
-    cli::cli_warn(c("Training was interrupted after {nrow(fit$history)} epoch{?s}.",
-                    "i" = "Returning the model with the best weights so far (epoch {fit$best_epoch})."), call = call)
+# `f` as a training callback: a Ctrl-C while it runs is recorded in `state$interrupted`, and the
+# callback returns whether training was interrupted.
+catch_interrupt <- function(f, state) {
+  function(...) {
+    tryCatch(f(...), interrupt = function(condition) state$interrupted <- TRUE)
+    state$interrupted
   }
+}
+
+# Ctrl-C stops training in the core, which returns the best weights so far: say so, or, when no
+# epoch had ended, that there is nothing to return.
+engine_report_interrupt <- function(fit, call = parent.frame()) {
+  if (!fit$interrupted) return(invisible(fit))
+  if (fit$best_epoch < 1L) {
+    cli::cli_abort(c("Training was interrupted before its first epoch ended: nothing was trained.",
+                     "i" = "Run it again; pass {.arg checkpoint} to be able to resume a long training."),
+                   call = call, class = "scLM_interrupted")
+  }
+  cli::cli_warn(c("Training was interrupted after {nrow(fit$history)} epoch{?s}.",
+                  "i" = "Returning the model with the best weights so far (epoch {fit$best_epoch}); the unknown-cell calibration was skipped."),
+                call = call)
+  invisible(fit)
 }
 
 # ---- backend and model files ------------------------------------------------------------------

@@ -4,8 +4,10 @@
 #' config names it, cells are tokenized in C++ straight from the sparse counts, and the
 #' transformer is trained with AdamW (linear warm-up, cosine decay, gradient clipping) on a
 #' stratified split, keeping the weights of the epoch with the lowest validation loss and
-#' stopping early when it stops improving. Press Ctrl-C to stop training: the model trained
-#' so far is returned with a warning.
+#' stopping early when it stops improving. Press Ctrl-C to stop training: the model with the
+#' best weights so far is returned within a second or two, with a warning, and without the
+#' calibration of `unknown_method`s other than `"max_prob"`; before the first epoch has ended
+#' there is no model, and the interrupt is an error that says so.
 #'
 #' @param model_or_config An [scLMConfig()] (train from scratch) or an `scLM_model`: a model
 #'   from [pretrain()] (or a trained classifier) whose settings, vocabulary and encoder weights
@@ -137,7 +139,7 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   store <- store_cells(list(source), list(map), config)
   fit <- engine_train(store, config, codes, nlevels(labels), train, verbose)
   unknown <- NULL
-  if (length(fit$validation_cells)) {
+  if (length(fit$validation_cells) && !fit$interrupted) {
     # One more pass over the reference calibrates the unknown-cell scores on its held-out cells.
     run <- run_settings(256L, train$num_threads, train$device, train$precision)
     verb <- environment()
