@@ -37,7 +37,7 @@ fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, v
   config$features <- select_feature_union(sources, config)
   config <- order_features(config, sources, seed)
   maps <- lapply(sources, function(s) {
-    if (check) map_features(s$features, config$features, verbose = verbose)$index else feature_index(s$features, config$features)
+    if (check) map_features(s$features, config$features, verbose = verbose, training = TRUE)$index else feature_index(s$features, config$features)
   })
   list(config = config, sources = sources, maps = maps)
 }

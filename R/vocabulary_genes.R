@@ -67,31 +67,69 @@ check_not_peaks <- function(features, call = parent.frame()) {
 }
 
 # Maps a query's genes onto the model's vocabulary by name.
+# `training`: the vocabulary is a pretrained model's (fine-tuning), where no `min_overlap` applies.
 map_features <- function(query_features, model_features, min_overlap = 0.25, verbose = TRUE,
-                         call = parent.frame()) {
+                         call = parent.frame(), training = FALSE) {
   index <- feature_index(query_features, model_features)
   report <- feature_report(query_features, model_features, index)
-  check_overlap(report, min_overlap, verbose, call)
+  if (report$n_matched / report$n_model < min_overlap) {
+    report$hints <- identifier_hints(query_features, model_features)
+  }
+  check_overlap(report, min_overlap, verbose, call, training)
   list(index = index, report = report, transform = identity)
 }
 
+# Why a query's names miss the model's, when they differ in a way scLM can tell: letter case
+# (e.g. mouse symbols "Cd3e" against human "CD3E"), Ensembl version suffixes ("ENSG...5"),
+# another species' Ensembl ids, or a transposed matrix (cell barcodes as row names).
+identifier_hints <- function(query, model) {
+  hints <- character(0)
+  exact <- sum(query %in% model)
+  species <- function(x) {
+    ens <- regmatches(x, regexpr("^ENS[A-Z]*G", x))
+    if (length(ens) > 0.5 * length(x)) return(c(ENSG = "human", ENSMUSG = "mouse")[names(sort(-table(ens)))[1]])
+    letters_only <- x[grepl("[A-Za-z]", x)]
+    if (mean(grepl("^[A-Z][a-z0-9]", letters_only)) > 0.5) return("mouse-like (capitalised) symbols")
+    if (mean(letters_only == toupper(letters_only)) > 0.5) return("human-like (upper-case) symbols")
+    NA_character_
+  }
+  sq <- species(utils::head(query, 2000L))
+  sm <- species(utils::head(model, 2000L))
+  if (!is.na(sq) && !is.na(sm) && sq != sm) {
+    hints <- c(hints, "i" = sprintf("The data look like %s, the model like %s: a model of another species cannot read them; use a reference of the data's species.", sq, sm))
+  }
+  if (sum(toupper(query) %in% toupper(model)) > 2 * exact + 10) {
+    hints <- c(hints, "i" = "Many names match only when letter case is ignored (e.g. {.val Cd3e} vs {.val CD3E}). If the species is the same, fix the case, e.g. {.code rownames(x) <- toupper(rownames(x))}.")
+  }
+  strip <- function(x) sub("\\.[0-9]+$", "", x)
+  if (sum(strip(query) %in% strip(model)) > 2 * exact + 10) {
+    hints <- c(hints, "i" = "Many Ensembl ids match only without their version suffix ({.val ENSG00000111640.15} vs {.val ENSG00000111640}). Drop it: {.code rownames(x) <- sub(\"\\\\.[0-9]+$\", \"\", rownames(x))}.")
+  }
+  if (mean(grepl("^[ACGTN]{8,}([-_.][0-9A-Za-z]+)?$", utils::head(query, 200L))) > 0.8) {
+    hints <- c(hints, "i" = "The data's row names look like cell barcodes: is the matrix transposed (cells x genes)? Pass {.code t(x)}; scLM reads genes x cells.")
+  }
+  hints
+}
+
 # Errors when too few model features are in the data, and says how many matched.
-check_overlap <- function(report, min_overlap, verbose, call) {
+check_overlap <- function(report, min_overlap, verbose, call, training = FALSE) {
   unit <- report_unit(report)
   matched <- report$n_matched
   n_model <- report$n_model
   fraction <- matched / n_model
+  from_config <- "The vocabulary is the pretrained model's: fine-tune from a config (e.g. {.code scLMConfig()}) to use the reference's own {unit}."
   if (matched == 0L) {
     hint <- if (unit == "islands") "Check that the peaks use the reference's genome build and chromosome names (e.g. {.val chr1}, not {.val 1})." else
       "Use the same gene identifiers (symbols or Ensembl ids) as the reference."
     cli::cli_abort(c("None of the {n_model} model {unit} are in the data.",
                      "i" = "Model {unit} look like {.val {report$examples}} ({report$model_ids}); data {if (unit == 'islands') 'peaks' else 'genes'} like {.val {report$query_examples}} ({report$query_ids}).",
-                     "i" = hint),
+                     report$hints %||% c("i" = hint), if (training) c("i" = from_config)),
                    call = call)
   }
   if (fraction < min_overlap) {
     cli::cli_abort(c("Only {matched} of {n_model} model {unit} ({round(100 * fraction, 1)}%) are in the data; at least {round(100 * min_overlap)}% are needed.",
-                     "i" = "Check that the data use the reference's {if (unit == 'islands') 'genome build' else 'gene identifiers'}, or lower {.arg min_overlap}."),
+                     report$hints,
+                     "i" = if (training) from_config else "Check that the data use the reference's {if (unit == 'islands') 'genome build' else 'gene identifiers'}, or lower {.arg min_overlap}."),
                    call = call)
   }
   if (verbose) {
