@@ -27,6 +27,15 @@ resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
     cli::cli_abort("{.arg labels} has a single class ({.val {levels(labels)}}); a classifier needs at least two.",
                    call = call)
   }
+  if (any(trimws(levels(labels)) == "")) {
+    cli::cli_warn(c("{.arg labels} has {sum(trimws(as.character(labels)) == '')} empty label{?s} ({.val {''}}), which become a class of their own.",
+                    "i" = "Give them a name or leave those cells out, e.g. {.code x[, labels != \"\"]}."), call = call)
+  }
+  single <- levels(labels)[tabulate(labels, nlevels(labels)) == 1L]
+  if (length(single)) {
+    cli::cli_warn(c("{length(single)} class{?es} {?has/have} a single cell ({.val {utils::head(single, 5)}}): too few to learn, and never in the validation cells.",
+                    "i" = "Merge such classes or leave their cells out."), call = call)
+  }
   labels
 }
 

@@ -106,3 +106,13 @@ check_unknown <- function(unknown, call = parent.frame()) {
   }
   unknown
 }
+
+# Errors unless `dir`, the folder of the user's `arg`, exists and can be written to.
+check_writable_folder <- function(dir, arg, call = parent.frame()) {
+  if (!dir.exists(dir)) cli::cli_abort("{.arg {arg}}: folder {.path {dir}} does not exist.", call = call)
+  if (file.access(dir, 2L) != 0L) {
+    cli::cli_abort(c("{.arg {arg}}: folder {.path {dir}} is not writable.", "i" = "Choose a folder you can write to."),
+                   call = call)
+  }
+  invisible(dir)
+}

@@ -41,6 +41,7 @@ load_model <- function(file) {
   # The settings are checked as scLMConfig() checks a user's, before a model is built from them.
   tryCatch(check_saved_config(m$config), error = function(e) corrupt(paste("its settings are invalid:", conditionMessage(e))))
   model <- structure(m, class = "scLM_model")
+  check_versions(model$versions, file)
   # A pretrained model's `weights` include its masked-prediction head; only its encoder is checked.
   classifier <- if (is_pretrained_only(model)) raw(0) else model$weights
   tryCatch(engine_validate_weights(classifier, model$encoder_weights, model$config, length(model$labels)),
@@ -57,4 +58,18 @@ check_saved_config.scLM_sctrans_config <- function(config) call_with_settings(sc
 
 call_with_settings <- function(constructor, settings) {
   do.call(constructor, settings[intersect(names(settings), names(formals(constructor)))])
+}
+
+# Says when a model comes from a newer scLM or another LibTorch than the ones running.
+check_versions <- function(versions, file, call = parent.frame()) {
+  made <- tryCatch(package_version(versions$scLM), error = function(e) NULL)
+  here <- utils::packageVersion("scLM")
+  if (!is.null(made) && made > here) {
+    cli::cli_warn(c("{.path {file}} was made with scLM {made}, newer than this scLM {here}.",
+                    "i" = "If it misbehaves, update scLM."), call = call)
+  }
+  torch <- engine_backend_info()$torch_version
+  if (!is.null(versions$libtorch) && !identical(versions$libtorch, torch)) {
+    cli::cli_inform(c("i" = "{.path {file}} was trained with LibTorch {versions$libtorch}; this scLM runs LibTorch {torch}."))
+  }
 }

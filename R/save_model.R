@@ -24,7 +24,7 @@ save_model <- function(model, file) {
   check_model(model)
   check_string(file, "file")
   dir <- dirname(file)
-  if (!dir.exists(dir)) cli::cli_abort("{.arg file}: folder {.path {dir}} does not exist.")
+  check_writable_folder(dir, "file")
   payload <- list(format = model_file_format, format_version = model_file_version, model = unclass(model))
   tmp <- tempfile(".scLM-", tmpdir = dir)
   on.exit(unlink(tmp), add = TRUE)

@@ -7,9 +7,7 @@ train_settings <- function(epochs, batch_size, learning_rate, weight_decay, vali
                            call = parent.frame()) {
   if (!is.null(checkpoint)) {
     check_string(checkpoint, "checkpoint", call = call)
-    if (!dir.exists(dirname(checkpoint))) {
-      cli::cli_abort("{.arg checkpoint}: folder {.path {dirname(checkpoint)}} does not exist.", call = call)
-    }
+    check_writable_folder(dirname(checkpoint), "checkpoint", call = call)
     checkpoint <- normalizePath(checkpoint, mustWork = FALSE)
   }
   check_flag(resume, "resume", call = call)

@@ -21,3 +21,11 @@ test_that("labels can name a metadata column and unused factor levels are droppe
   expect_false("Unused" %in% model$labels)
   expect_length(model$labels, 9)
 })
+
+test_that("empty labels and single-cell classes are accepted with a warning", {
+  labels <- c(rep("T", 5), rep("B", 4), "")
+  expect_warning(expect_warning(out <- scLM:::resolve_labels(labels, NULL, 10), "1 empty label"),
+                 "1 class has a single cell")
+  expect_identical(nlevels(out), 3L)
+  expect_silent(scLM:::resolve_labels(c(rep("T", 5), rep("B", 5)), NULL, 10))
+})

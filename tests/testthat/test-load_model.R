@@ -79,3 +79,13 @@ test_that("mutated files with a recomputed checksum decode to plain data or a cl
   expect_true(all(outcomes %in% c("error", "data")))
   expect_true(any(outcomes == "error"))
 })
+
+test_that("a model from a newer scLM loads with a warning that says so", {
+  m <- small_model()
+  m$versions$scLM <- "99.0.0"
+  path <- tempfile(fileext = ".scLM")
+  save_model(m, path)
+  expect_warning(loaded <- load_model(path), "made with scLM 99.0.0, newer than this scLM")
+  expect_identical(loaded$weights, m$weights)
+  expect_no_warning(load_model({ save_model(small_model(), path); path }))
+})

@@ -12,3 +12,12 @@ test_that("a saved model loads back identical and predicts the same", {
   expect_error(save_model(small_model(), file.path(tempdir(), "no", "such", "dir.scLM")), "does not exist")
   expect_error(save_model(list(), path), "scLM_model")
 })
+
+test_that("an unwritable folder is named before anything is trained or written", {
+  skip_if_not(file.exists("/proc/self") && file.access("/proc/self", 2L) != 0L, "no unwritable folder to test with")
+  expect_error(save_model(small_model(), "/proc/self/model.scLM"), "`file`: folder .*/proc/self.* is not writable")
+  started <- proc.time()[["elapsed"]]
+  expect_error(finetune(tiny_config(), query_counts(40), query_labels(40), checkpoint = "/proc/self/ckpt",
+                        verbose = FALSE), "`checkpoint`: folder .*/proc/self.* is not writable")
+  expect_lt(proc.time()[["elapsed"]] - started, 5)
+})
