@@ -41,8 +41,9 @@ engine_call <- function(expr, call = parent.frame()) {
     })
 }
 
-# cli progress for training: a bar over all steps and a line per epoch. The bar belongs to the
-# frame `env` and ends with it. A Ctrl-C that lands while R runs a callback is caught there (it
+# cli progress for training: a bar over all steps and a line per epoch on a dynamic terminal,
+# only the epoch lines elsewhere (as cli's own dynamic-tty detection decides). The bar belongs to
+# the frame `env` and ends with it. A Ctrl-C that lands while R runs a callback is caught there (it
 # would otherwise unwind through the engine and lose the model): the callback returns TRUE and
 # the engine stops training as it does for an interrupt it sees itself.
 engine_progress <- function(verbose, epochs, env = parent.frame()) {
@@ -53,6 +54,18 @@ engine_progress <- function(verbose, epochs, env = parent.frame()) {
     noop <- guarded(function(...) NULL)
     return(list(on_step = noop, on_epoch = noop, done = function() NULL))
   }
+  line <- function(s) {
+    # accuracy is NaN for reconstruction objectives (SCTrans pretraining)
+    accuracy <- function(a) if (is.nan(a)) "" else sprintf(", accuracy %.3f", a)
+    val <- if (is.na(s$val_loss)) "" else sprintf(", validation loss %.3f%s", s$val_loss, accuracy(s$val_accuracy))
+    sprintf("epoch %d/%d: loss %.3f%s%s (%.1fs)", s$epoch, epochs, s$train_loss, accuracy(s$train_accuracy), val,
+            s$seconds)
+  }
+  if (!cli::is_dynamic_tty()) {
+    # Rscript logs, knitr: a bar would print a line per update; one line per epoch instead
+    return(list(on_step = guarded(function(...) NULL), on_epoch = guarded(function(s) cli::cli_inform("{line(s)}")),
+                done = function() NULL))
+  }
   bar <- NULL
   list(
     on_step = guarded(function(step, total) {
@@ -61,13 +74,7 @@ engine_progress <- function(verbose, epochs, env = parent.frame()) {
       }
       cli::cli_progress_update(id = bar, set = step, .envir = env)
     }),
-    on_epoch = guarded(function(s) {
-      # accuracy is NaN for reconstruction objectives (SCTrans pretraining)
-      accuracy <- function(a) if (is.nan(a)) "" else sprintf(", accuracy %.3f", a)
-      val <- if (is.na(s$val_loss)) "" else sprintf(", validation loss %.3f%s", s$val_loss, accuracy(s$val_accuracy))
-      cli::cli_progress_output(sprintf("epoch %d/%d: loss %.3f%s%s (%.1fs)", s$epoch, epochs,
-                                       s$train_loss, accuracy(s$train_accuracy), val, s$seconds), id = bar, .envir = env)
-    }),
+    on_epoch = guarded(function(s) cli::cli_progress_output(line(s), id = bar, .envir = env)),
     done = function() if (!is.null(bar)) cli::cli_progress_done(id = bar, .envir = env)
   )
 }
