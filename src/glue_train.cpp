@@ -1,18 +1,26 @@
 // Rcpp entry points for fine-tuning and pretraining.
+#include <memory>
+
 #include "glue.h"
 
 namespace {
 
+// The R callbacks catch a Ctrl-C that lands while they run and return TRUE from then on (R's
+// engine_progress()): training then stops as for an interrupt seen between steps.
 sclm::TrainCallbacks callbacks(const Rcpp::Function& on_step, const Rcpp::Function& on_epoch) {
-  sclm::TrainCallbacks c;
-  c.on_step = [on_step](int step, int total) { on_step(step, total); };
-  c.on_epoch = [on_epoch](const sclm::EpochStats& s) {
-    on_epoch(Rcpp::List::create(Rcpp::_["epoch"] = s.epoch, Rcpp::_["train_loss"] = s.train_loss,
-                                Rcpp::_["train_accuracy"] = s.train_accuracy, Rcpp::_["val_loss"] = s.val_loss,
-                                Rcpp::_["val_accuracy"] = s.val_accuracy, Rcpp::_["learning_rate"] = s.learning_rate,
-                                Rcpp::_["seconds"] = s.seconds));
+  auto stop = std::make_shared<bool>(false);
+  const auto record = [stop](SEXP interrupted) {
+    if (TYPEOF(interrupted) == LGLSXP && Rf_length(interrupted) == 1 && LOGICAL(interrupted)[0] == TRUE) *stop = true;
   };
-  c.interrupted = glue::user_interrupted;
+  sclm::TrainCallbacks c;
+  c.on_step = [on_step, record](int step, int total) { record(on_step(step, total)); };
+  c.on_epoch = [on_epoch, record](const sclm::EpochStats& s) {
+    record(on_epoch(Rcpp::List::create(Rcpp::_["epoch"] = s.epoch, Rcpp::_["train_loss"] = s.train_loss,
+                                       Rcpp::_["train_accuracy"] = s.train_accuracy, Rcpp::_["val_loss"] = s.val_loss,
+                                       Rcpp::_["val_accuracy"] = s.val_accuracy,
+                                       Rcpp::_["learning_rate"] = s.learning_rate, Rcpp::_["seconds"] = s.seconds)));
+  };
+  c.interrupted = [stop] { return *stop || glue::user_interrupted(); };
   return c;
 }
 
