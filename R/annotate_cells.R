@@ -33,7 +33,9 @@
 #'   probabilities as an assay named `<prefix>prob` (one feature per label, named by
 #'   [probability_features()]: `_` becomes `-`). The gene mapping report is attached as attribute
 #'   `"feature_mapping"` (DataFrame) or stored in `metadata()` / `Misc()` under the prefix
-#'   without its trailing `_` (`"scLM"` by default).
+#'   without its trailing `_` (`"scLM"` by default). A cell with no counts in the model's
+#'   features (an empty cell, or one whose counts are all in other genes) gets `NA` labels,
+#'   probabilities and `max.prob`, and the `unknown` pruned label, with a warning that counts them.
 #' @examples
 #' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
 #' train <- seq(1, ncol(pbmc$counts), by = 6)
@@ -57,25 +59,26 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
                      "i" = "Fine-tune with {.code validation_fraction > 0} (the default) to calibrate it, or use {.code \"max_prob\"}."))
   }
   run <- run_settings(batch_size, num_threads, device, precision)
-  source <- cell_source(x, assay, layer)
+  source <- cell_source(x, assay, layer, empty_cells = TRUE)
   started <- proc.time()[["elapsed"]]
   with_embeddings <- unknown_method == "mahalanobis"
   predicted <- run_on_cells(model, x, source, assay, engine_classify, model$weights, run, with_embeddings,
                             min_overlap = min_overlap, verbose = verbose, combine = rbind_fields)
   logits <- predicted$result$logits
+  logits[!predicted$readable, ] <- NA
   probs <- softmax_rows(logits)
   seconds <- proc.time()[["elapsed"]] - started
   if (verbose) {
     cli::cli_inform(c("v" = "Annotated {source$n_cells} cells in {round(seconds, 2)}s ({round(source$n_cells / max(seconds, 1e-3))} cells/s)."))
   }
   dimnames(probs) <- list(source$cells, model$labels)
-  best <- max.col(probs, ties.method = "first")
+  best <- max.col(probs, ties.method = "first")  # NA for cells without counts in the model's features
   result <- S4Vectors::DataFrame(labels = model$labels[best], row.names = source$cells)
   result$max.prob <- probs[cbind(seq_len(nrow(probs)), best)]
-  flagged <- result$max.prob < threshold
+  flagged <- is.na(best) | result$max.prob < threshold
   if (unknown_method != "max_prob") {
     result$unknown.score <- unknown_score(unknown_method, logits, predicted$result$embeddings, model$unknown)
-    flagged <- result$unknown.score > model$unknown$cutoff[[unknown_method]]
+    flagged <- is.na(best) | result$unknown.score > model$unknown$cutoff[[unknown_method]]
   }
   result$pruned.labels <- ifelse(flagged, unknown, result$labels)
   result$probabilities <- probs

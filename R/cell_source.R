@@ -6,9 +6,13 @@
 # passes (vocabulary, tokens, calibration) is validated once. `source$state$checks` counts the
 # blocks validated.
 
-cell_source <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.frame()) {
+# `empty_cells = TRUE` (inference) lets cells without counts through (they get no result, see
+# run_on_cells()); training refuses them.
+cell_source <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.frame(), empty_cells = FALSE) {
   m <- check_matrix_shape(host_counts(x, assay, layer, arg, call), arg, call)
-  new_cell_source(m, arg, call)
+  source <- new_cell_source(m, arg, call)
+  source$state$empty_cells <- empty_cells
+  source
 }
 
 # A cell source over a features x cells matrix whose shape and names are already checked.
@@ -128,7 +132,7 @@ check_counts <- function(m, arg, call, state = NULL) {
     value_scale(m, arg, call)  # the error for negative values
   }
   empty <- diff(m@p) == 0L | Matrix::colSums(m) == 0
-  if (any(empty)) {
+  if (any(empty) && !isTRUE(state$empty_cells)) {
     cli::cli_abort(c("{.arg {arg}} has {sum(empty)} cell{?s} with no counts: {.val {head(colnames(m)[empty], 5)}}.",
                      "i" = "Remove them first, e.g. {.code x[, Matrix::colSums(x) > 0]}."), call = call)
   }

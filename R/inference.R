@@ -13,12 +13,22 @@ run_settings <- function(batch_size, num_threads, device, precision, call = pare
 # (map_query()), then each checked block of cells is transformed (peaks -> islands) and handed
 # over. per_block(result, counts) post-processes a block's result before the blocks are joined
 # with `combine`.
+# `readable` says, per cell, whether any of its counts fall in the model's vocabulary: a cell
+# without (no counts at all, or none in the model's features) gives the model nothing to read, and
+# the verbs report NA for it rather than what the model makes of an empty sequence.
 run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_overlap, verbose, combine = rbind,
                          per_block = function(result, counts) result, call = parent.frame()) {
   mapping <- map_query(model$config, x, source, assay, min_overlap, verbose, call = call)
+  readable <- logical(0)
   result <- source_blocks(source, function(counts) {
     counts <- mapping$transform(counts)
+    readable <<- c(readable, Matrix::colSums(counts[mapping$index >= 0L, , drop = FALSE] != 0) > 0)
     per_block(infer(weights, model$config, length(model$labels), counts, mapping$index, run, ..., call = call), counts)
   }, combine = combine)
-  list(result = result, mapping = mapping$report)
+  if (!all(readable)) {
+    n <- sum(!readable)
+    cli::cli_warn(c("{n} cell{?s} of {.arg {source$arg}} {cli::qty(n)}{?has/have} no counts in the model's {report_unit(mapping$report)}: {cli::qty(n)}{?its/their} results are NA ({.val {utils::head(source$cells[!readable], 3)}}).",
+                    "i" = "Such cells are empty or of a different assay; remove them or check the input."), call = call)
+  }
+  list(result = result, mapping = mapping$report, readable = readable)
 }

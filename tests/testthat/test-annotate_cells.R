@@ -64,3 +64,19 @@ test_that("calibrated unknown-cell scores flag few cells of known types and need
   expect_error(annotate_cells(uncalibrated, q, unknown_method = "energy", verbose = FALSE), "no calibration")
   expect_error(annotate_cells(small_model(), q, unknown_method = "distance", verbose = FALSE), "unknown_method")
 })
+
+test_that("cells with nothing the model reads get NA, not a confident label", {
+  m <- query_counts(10)
+  m[, 2] <- 0                                                       # no counts at all
+  m[small_model()$config$features, 5] <- 0                          # counts only outside the vocabulary
+  m <- Matrix::drop0(m)
+  expect_gt(sum(m[, 5]), 0)
+  expect_warning(r <- annotate_cells(small_model(), m, verbose = FALSE), "2 cells of `x` have no counts in the model's genes")
+  expect_identical(which(is.na(r$labels)), c(2L, 5L))
+  expect_identical(r$pruned.labels[c(2, 5)], c("Unknown", "Unknown"))
+  expect_true(all(is.na(r$max.prob[c(2, 5)])))
+  expect_true(all(is.na(r$probabilities[c(2, 5), ])))
+  expect_false(anyNA(r$labels[-c(2, 5)]))
+  # the other cells get what they get alone
+  expect_identical(r$labels[-c(2, 5)], annotate_cells(small_model(), m[, -c(2, 5)], verbose = FALSE)$labels)
+})
