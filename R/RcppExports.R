@@ -65,6 +65,10 @@ sclm_island_counts <- function(counts, map) {
     .Call(`_scLM_sclm_island_counts`, counts, map)
 }
 
+sclm_config_schema <- function() {
+    .Call(`_scLM_sclm_config_schema`)
+}
+
 sclm_tokenize <- function(counts, feature_map, n_features, tokenizer, cell_ids = NULL) {
     .Call(`_scLM_sclm_tokenize`, counts, feature_map, n_features, tokenizer, cell_ids)
 }

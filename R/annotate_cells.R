@@ -94,7 +94,7 @@ check_unknown <- function(unknown, call = parent.frame()) {
 }
 
 run_settings <- function(batch_size, num_threads, device, precision, call = parent.frame()) {
-  list(batch_size = check_count(batch_size, 1L, 1e6, call = call),
-       num_threads = check_threads(num_threads, call = call), device = check_device(device, call = call),
-       precision = check_precision(precision, call = call))
+  core_settings("run", list(batch_size = check_count(batch_size, 1L, 1e6, call = call),
+                            num_threads = check_threads(num_threads, call = call), device = check_device(device, call = call),
+                            precision = check_precision(precision, call = call)))
 }

@@ -183,15 +183,15 @@ architecture_text <- function(config) {
 
 # The parts of a config the core reads.
 core_model_config <- function(config, n_classes) {
-  list(n_features = length(config$features), n_classes = as.integer(n_classes), dim = config$dim,
+  core_settings("model", list(n_features = length(config$features), n_classes = as.integer(n_classes), dim = config$dim,
        n_layers = config$n_layers, n_heads = config$n_heads, ff_dim = config$ff_dim,
        dropout = config$dropout, attention = config$attention, performer_features = config$performer_features,
        linformer_k = config$linformer_k, share_projection = config$share_projection,
-       redraw_interval = config$redraw_interval, head = config$head, subvectors = config$subvectors)
+       redraw_interval = config$redraw_interval, head = config$head, subvectors = config$subvectors))
 }
 
 core_tokenizer_config <- function(config) {
-  list(max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor,
+  core_settings("tokenizer", list(max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor,
        bins_per_log2 = config$bins_per_log2, kind = config$tokenizer, full_length = config$full_length,
-       zero_share = config$zero_share, seed = 1, gene_scale = as.numeric(config$gene_scale))
+       zero_share = config$zero_share, seed = 1, gene_scale = as.numeric(config$gene_scale)))
 }

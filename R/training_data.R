@@ -37,7 +37,9 @@ cell_store <- function(sources, maps, config, call = parent.frame()) {
 train_on_cells <- function(store, config, train, progress, labels = NULL, n_classes = 0L, masking = NULL) {
   tokenizer <- core_tokenizer_config(config)
   model <- core_model_config(config, n_classes)
+  train <- core_settings("train", train)
   if (is.null(labels)) {
+    masking <- core_settings("pretrain", masking)
     pretrain_store <- if (is_sctrans(config)) sclm_pretrain_levels else sclm_pretrain_tokens
     return(pretrain_store(store, model, tokenizer, train, masking, progress$on_step, progress$on_epoch))
   }

@@ -212,6 +212,15 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_config_schema
+Rcpp::List sclm_config_schema();
+RcppExport SEXP _scLM_sclm_config_schema() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(sclm_config_schema());
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_tokenize
 Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features, Rcpp::List tokenizer, Rcpp::Nullable<Rcpp::NumericVector> cell_ids);
 RcppExport SEXP _scLM_sclm_tokenize(SEXP countsSEXP, SEXP feature_mapSEXP, SEXP n_featuresSEXP, SEXP tokenizerSEXP, SEXP cell_idsSEXP) {
@@ -368,6 +377,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_peak_islands", (DL_FUNC) &_scLM_sclm_peak_islands, 4},
     {"_scLM_sclm_map_peaks", (DL_FUNC) &_scLM_sclm_map_peaks, 6},
     {"_scLM_sclm_island_counts", (DL_FUNC) &_scLM_sclm_island_counts, 2},
+    {"_scLM_sclm_config_schema", (DL_FUNC) &_scLM_sclm_config_schema, 0},
     {"_scLM_sclm_tokenize", (DL_FUNC) &_scLM_sclm_tokenize, 5},
     {"_scLM_sclm_token_store", (DL_FUNC) &_scLM_sclm_token_store, 0},
     {"_scLM_sclm_store_tokens", (DL_FUNC) &_scLM_sclm_store_tokens, 6},

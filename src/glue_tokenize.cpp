@@ -21,7 +21,7 @@ Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n
   const auto view = glue::csc_view(counts);
   view.validate();
   check_feature_map(feature_map, view);
-  const sclm::Tokenizer tok(glue::tokenizer_config(tokenizer), glue::int_vector(feature_map), n_features);
+  const sclm::Tokenizer tok(glue::read_settings<sclm::TokenizerConfig>(tokenizer), glue::int_vector(feature_map), n_features);
   std::vector<long> ids;
   if (cell_ids.isNotNull()) {
     const Rcpp::NumericVector v(cell_ids.get());
@@ -58,7 +58,7 @@ int sclm_store_tokens(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_m
   const auto view = glue::csc_view(counts);
   view.validate();
   check_feature_map(feature_map, view);
-  const sclm::Tokenizer tok(glue::tokenizer_config(tokenizer), glue::int_vector(feature_map), n_features);
+  const sclm::Tokenizer tok(glue::read_settings<sclm::TokenizerConfig>(tokenizer), glue::int_vector(feature_map), n_features);
   const auto first = static_cast<long>(first_cell_id);
   for (int j = 0; j < view.n_cols; ++j) tok.tokenize(view, j, tokens, first + j);
   return tokens.n_cells();

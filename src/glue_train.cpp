@@ -43,15 +43,6 @@ Rcpp::List train_result(const sclm::TrainResult& result) {
       Rcpp::_["validation_cells"] = Rcpp::IntegerVector(result.validation_cells.begin(), result.validation_cells.end()) + 1);
 }
 
-sclm::PretrainConfig pretrain_config(const Rcpp::List& pretrain) {
-  sclm::PretrainConfig p;
-  p.mask_fraction = Rcpp::as<double>(pretrain["mask_fraction"]);
-  p.mask_replace = Rcpp::as<double>(pretrain["mask_replace"]);
-  p.balanced_masking = Rcpp::as<bool>(pretrain["balanced_masking"]);
-  p.contrastive_weight = Rcpp::as<double>(pretrain["contrastive_weight"]);
-  return p;
-}
-
 }  // namespace
 
 // Tokens: a store filled by sclm_store_tokens().
@@ -60,17 +51,17 @@ Rcpp::List sclm_train_classifier_tokens(SEXP tokens, Rcpp::IntegerVector labels,
                                         Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step,
                                         Rcpp::Function on_epoch) {
   return train_result(sclm::train_classifier(glue::token_store(tokens), glue::int_vector(labels),
-                                             glue::model_config(model), glue::tokenizer_config(tokenizer),
-                                             glue::train_config(train), callbacks(on_step, on_epoch)));
+                                             glue::read_settings<sclm::ModelConfig>(model), glue::read_settings<sclm::TokenizerConfig>(tokenizer),
+                                             glue::read_settings<sclm::TrainConfig>(train), callbacks(on_step, on_epoch)));
 }
 
 // Tokens: a store filled by sclm_store_tokens().
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_pretrain_tokens(SEXP tokens, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
                                 Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  return train_result(sclm::pretrain_encoder(glue::token_store(tokens), glue::model_config(model),
-                                             glue::tokenizer_config(tokenizer), glue::train_config(train),
-                                             pretrain_config(pretrain), callbacks(on_step, on_epoch)));
+  return train_result(sclm::pretrain_encoder(glue::token_store(tokens), glue::read_settings<sclm::ModelConfig>(model),
+                                             glue::read_settings<sclm::TokenizerConfig>(tokenizer), glue::read_settings<sclm::TrainConfig>(train),
+                                             glue::read_settings<sclm::PretrainConfig>(pretrain), callbacks(on_step, on_epoch)));
 }
 
 // SCTrans models: expression levels, a store filled by sclm_store_levels().
@@ -79,14 +70,14 @@ Rcpp::List sclm_train_classifier_levels(SEXP levels, Rcpp::IntegerVector labels,
                                         Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step,
                                         Rcpp::Function on_epoch) {
   return train_result(sclm::train_classifier(glue::level_store(levels), glue::int_vector(labels),
-                                             glue::model_config(model), glue::tokenizer_config(tokenizer),
-                                             glue::train_config(train), callbacks(on_step, on_epoch)));
+                                             glue::read_settings<sclm::ModelConfig>(model), glue::read_settings<sclm::TokenizerConfig>(tokenizer),
+                                             glue::read_settings<sclm::TrainConfig>(train), callbacks(on_step, on_epoch)));
 }
 
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_pretrain_levels(SEXP levels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
                                 Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  return train_result(sclm::pretrain_encoder(glue::level_store(levels), glue::model_config(model),
-                                             glue::tokenizer_config(tokenizer), glue::train_config(train),
-                                             pretrain_config(pretrain), callbacks(on_step, on_epoch)));
+  return train_result(sclm::pretrain_encoder(glue::level_store(levels), glue::read_settings<sclm::ModelConfig>(model),
+                                             glue::read_settings<sclm::TokenizerConfig>(tokenizer), glue::read_settings<sclm::TrainConfig>(train),
+                                             glue::read_settings<sclm::PretrainConfig>(pretrain), callbacks(on_step, on_epoch)));
 }

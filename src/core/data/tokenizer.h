@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "config/settings.h"
 #include "data/csc.h"
 
 namespace sclm {
@@ -50,21 +51,6 @@ constexpr int kMaskToken = 2;      // gene vocabulary (masked pretraining)
 constexpr int kGeneTokenOffset = 3;
 constexpr int kBinMaskToken = 1;   // bin vocabulary
 constexpr int kBinTokenOffset = 2;
-
-// kSubvectors: SCTrans reads every vocabulary gene's log1p(CP10k) (data/subvectors.h), no tokens.
-enum class TokenizerKind { kBins, kValueBins, kRank, kCounts, kSubvectors };
-
-struct TokenizerConfig {
-  int max_tokens = 256;   // genes kept per cell
-  int max_bin = 30;       // kBins, kCounts: values 0..max_bin, higher values capped; kValueBins: quantile bins 1..max_bin
-  double scale_factor = 1e4;
-  double bins_per_log2 = 3.0;  // kBins bin width: 1 is scBERT's floor(log2(1 + CP10k)); 2 halves it
-  TokenizerKind kind = TokenizerKind::kBins;
-  bool full_length = false;
-  double zero_share = 0.0;        // kValueBins: zero genes sampled per non-zero gene kept
-  std::uint64_t seed = 1;         // kValueBins: zero sampling is a function of (seed, cell index)
-  std::vector<float> gene_scale;  // kRank: per-vocabulary-gene divisor (median non-zero CP10k)
-};
 
 // Largest value token a tokenizer emits (before kBinTokenOffset): the value vocabulary of the model
 // is 0..max_value(config, n_features).

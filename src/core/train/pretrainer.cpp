@@ -46,10 +46,7 @@ TrainResult pretrain_on_tokens(const TokenStore& store, const ModelConfig& confi
   task.train_cells = split.train;
   for (int c = 0; c < store.n_cells(); ++c) task.lengths.push_back(store.length(c));
   task.validation_cells = split.validation;
-  task.fingerprint = run_fingerprint("pretrain", config, tokenizer_config, train, token_hash(store),
-                                     std::to_string(pretrain.mask_fraction) + "," + std::to_string(pretrain.mask_replace) +
-                                         "," + std::to_string(pretrain.balanced_masking) + "," +
-                                         std::to_string(pretrain.contrastive_weight) + "," + std::to_string(pretrain.temperature));
+  task.fingerprint = run_fingerprint("pretrain", data_hash(store), config, tokenizer_config, train, pretrain);
   task.before_step = feature_redraws(model->encoder(), config);
   const bool contrast = pretrain.contrastive_weight > 0;
   const bool keep_positions = positions_matter(config, tokenizer_config);

@@ -13,8 +13,6 @@
 namespace sclm {
 namespace {
 
-std::string level_hash(const LevelStore& store) { return vector_hash(store.features) + vector_hash(store.levels); }
-
 torch::Tensor cells_tensor(const std::vector<int>& cells) {
   return torch::tensor(std::vector<int64_t>(cells.begin(), cells.end()), torch::kInt64);
 }
@@ -55,7 +53,7 @@ TrainResult train_sctrans_classifier(const LevelStore& store, const std::vector<
   task.parameters = trainable_parameters(*model, train.trainable_blocks, config.n_layers);
   task.train_cells = split.train;
   task.validation_cells = split.validation;
-  task.fingerprint = run_fingerprint("sctrans_classifier", config, tokenizer, train, level_hash(store), vector_hash(labels));
+  task.fingerprint = run_fingerprint("sctrans_classifier", data_hash(store) + vector_hash(labels), config, tokenizer, train);
   const auto& sv = config.subvectors;
   task.run_batch = [&](const std::vector<int>& cells, std::mt19937_64&, bool training) {
     auto levels = dense_levels(store, cells, config.n_features).to(device);
@@ -106,8 +104,7 @@ TrainResult pretrain_sctrans(const LevelStore& store, const ModelConfig& config,
   task.parameters = model->parameters();
   task.train_cells = split.train;
   task.validation_cells = split.validation;
-  task.fingerprint = run_fingerprint("sctrans_pretrain", config, tokenizer, train, level_hash(store),
-                                     std::to_string(pretrain.mask_fraction));
+  task.fingerprint = run_fingerprint("sctrans_pretrain", data_hash(store), config, tokenizer, train, pretrain);
   task.run_batch = [&](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool) {
     const auto levels = dense_levels(store, cells, config.n_features).to(device);
     const auto hidden = hidden_tokens(layout, static_cast<int>(cells.size()), pretrain.mask_fraction, batch_rng).to(device);

@@ -52,8 +52,7 @@ TrainResult train_on_tokens(const TokenStore& store, const std::vector<int>& lab
   task.train_cells = split.train;
   for (int c = 0; c < store.n_cells(); ++c) task.lengths.push_back(store.length(c));
   task.validation_cells = split.validation;
-  task.fingerprint = run_fingerprint("classifier", config, tokenizer_config, train, token_hash(store),
-                                     vector_hash(labels));
+  task.fingerprint = run_fingerprint("classifier", data_hash(store) + vector_hash(labels), config, tokenizer_config, train);
   task.before_step = feature_redraws(model->encoder(), config);
   const bool keep_positions = positions_matter(config, tokenizer_config);
   task.run_batch = [&](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool training) {
