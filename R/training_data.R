@@ -12,20 +12,13 @@ training_source <- function(x, config, assay, layer, arg = "x", call = parent.fr
 
 # One store (an engine object) holding every cell of `sources` (matrices whose rows `maps` index
 # into the vocabulary) as the model reads it: tokens, cell ids counting through all matrices, or
-# for SCTrans models expression levels. train_on_cells() trains on it.
+# for SCTrans models expression levels (the engine picks by the model). train_on_cells() trains on it.
 cell_store <- function(sources, maps, config, call = parent.frame()) {
-  levels <- is_sctrans(config)
-  store <- if (levels) sclm_level_store() else sclm_token_store()
-  tokenizer <- core_tokenizer_config(config)
-  n_features <- length(config$features)
+  store <- sclm_cell_store(core_model_config(config, 0L), core_tokenizer_config(config))
   n_cells <- 0
   for (k in seq_along(sources)) {
     map_cell_blocks(sources[[k]], function(counts) {
-      n_cells <<- call_core(if (levels) {
-        sclm_store_levels(store, counts, maps[[k]], n_features, config$scale_factor)
-      } else {
-        sclm_store_tokens(store, counts, maps[[k]], n_features, tokenizer, n_cells)
-      }, call = call)
+      n_cells <<- call_core(sclm_store_cells(store, counts, maps[[k]], n_cells), call = call)
       NULL
     }, combine = function(...) NULL, arg = if (length(sources) > 1L) sprintf("x[[%d]]", k) else "x", call = call)
   }
@@ -39,12 +32,10 @@ train_on_cells <- function(store, config, train, progress, labels = NULL, n_clas
   model <- core_model_config(config, n_classes)
   train <- core_settings("train", train)
   if (is.null(labels)) {
-    masking <- core_settings("pretrain", masking)
-    pretrain_store <- if (is_sctrans(config)) sclm_pretrain_levels else sclm_pretrain_tokens
-    return(pretrain_store(store, model, tokenizer, train, masking, progress$on_step, progress$on_epoch))
+    return(sclm_pretrain(store, model, tokenizer, train, core_settings("pretrain", masking),
+                         progress$on_step, progress$on_epoch))
   }
-  train_store <- if (is_sctrans(config)) sclm_train_classifier_levels else sclm_train_classifier_tokens
-  train_store(store, labels, model, tokenizer, train, progress$on_step, progress$on_epoch)
+  sclm_train_classifier(store, labels, model, tokenizer, train, progress$on_step, progress$on_epoch)
 }
 
 # Geneformer's gene medians (the rank tokenizer's gene_scale) over the cells of `sources`. An

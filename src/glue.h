@@ -22,23 +22,17 @@ inline sclm::CscView csc_view(const Rcpp::S4& m) {
   return {INTEGER(p), INTEGER(i), REAL(x), dim[0], dim[1]};
 }
 
-// Stores of training cells behind external pointers, tagged with their kind so that one kind is
-// never read as the other: sclm_token_store() ("tokens"), sclm_level_store() ("levels").
-template <typename Store>
-SEXP new_cell_store(const char* kind) {
-  return Rcpp::XPtr<Store>(new Store(), true, Rcpp::wrap(kind));
-}
-template <typename Store>
-Store& cell_store(SEXP store, const char* kind) {
+// A store of training cells (sclm_cell_store()) behind an external pointer tagged "scLM cells",
+// so that no other external pointer is read as one.
+constexpr const char* kCellStoreTag = "scLM cells";
+inline sclm::CellStore& cell_store(SEXP store) {
   if (TYPEOF(store) != EXTPTRSXP || TYPEOF(R_ExternalPtrTag(store)) != STRSXP ||
-      Rcpp::as<std::string>(R_ExternalPtrTag(store)) != kind)
-    Rcpp::stop(std::string("internal: expected a store of ") + kind);
-  Rcpp::XPtr<Store> p(store);
+      Rcpp::as<std::string>(R_ExternalPtrTag(store)) != kCellStoreTag)
+    Rcpp::stop("internal: expected a store of cells from sclm_cell_store()");
+  Rcpp::XPtr<sclm::CellStore> p(store);
   if (p.get() == nullptr) Rcpp::stop("the cell store is no longer valid (it does not survive saving the R session)");
   return *p;
 }
-inline sclm::TokenStore& token_store(SEXP store) { return cell_store<sclm::TokenStore>(store, "tokens"); }
-inline sclm::LevelStore& level_store(SEXP store) { return cell_store<sclm::LevelStore>(store, "levels"); }
 
 inline std::string bytes(const Rcpp::RawVector& v) {
   return std::string(reinterpret_cast<const char*>(RAW(v)), v.size());

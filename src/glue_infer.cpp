@@ -1,6 +1,5 @@
 // Rcpp entry points for batched inference and model-file checks.
 #include "glue.h"
-#include "util/checksum.h"
 
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_classify(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,

@@ -45,39 +45,34 @@ Rcpp::List train_result(const sclm::TrainResult& result) {
 
 }  // namespace
 
-// Tokens: a store filled by sclm_store_tokens().
+// Fine-tunes a classifier on the cells of a store from sclm_cell_store(); labels: 0-based classes.
 // [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_train_classifier_tokens(SEXP tokens, Rcpp::IntegerVector labels, Rcpp::List model,
-                                        Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step,
-                                        Rcpp::Function on_epoch) {
-  return train_result(sclm::train_classifier(glue::token_store(tokens), glue::int_vector(labels),
-                                             glue::read_settings<sclm::ModelConfig>(model), glue::read_settings<sclm::TokenizerConfig>(tokenizer),
-                                             glue::read_settings<sclm::TrainConfig>(train), callbacks(on_step, on_epoch)));
+Rcpp::List sclm_train_classifier(SEXP store, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer,
+                                 Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch) {
+  const auto& cells = glue::cell_store(store);
+  const auto model_config = glue::read_settings<sclm::ModelConfig>(model);
+  const auto tokenizer_config = glue::read_settings<sclm::TokenizerConfig>(tokenizer);
+  const auto train_config = glue::read_settings<sclm::TrainConfig>(train);
+  const auto progress = callbacks(on_step, on_epoch);
+  return train_result(cells.holds_levels
+                          ? sclm::train_classifier(cells.levels, glue::int_vector(labels), model_config,
+                                                   tokenizer_config, train_config, progress)
+                          : sclm::train_classifier(cells.tokens, glue::int_vector(labels), model_config,
+                                                   tokenizer_config, train_config, progress));
 }
 
-// Tokens: a store filled by sclm_store_tokens().
+// Pretrains an encoder on the cells of a store from sclm_cell_store().
 // [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_pretrain_tokens(SEXP tokens, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
-                                Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  return train_result(sclm::pretrain_encoder(glue::token_store(tokens), glue::read_settings<sclm::ModelConfig>(model),
-                                             glue::read_settings<sclm::TokenizerConfig>(tokenizer), glue::read_settings<sclm::TrainConfig>(train),
-                                             glue::read_settings<sclm::PretrainConfig>(pretrain), callbacks(on_step, on_epoch)));
-}
-
-// SCTrans models: expression levels, a store filled by sclm_store_levels().
-// [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_train_classifier_levels(SEXP levels, Rcpp::IntegerVector labels, Rcpp::List model,
-                                        Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step,
-                                        Rcpp::Function on_epoch) {
-  return train_result(sclm::train_classifier(glue::level_store(levels), glue::int_vector(labels),
-                                             glue::read_settings<sclm::ModelConfig>(model), glue::read_settings<sclm::TokenizerConfig>(tokenizer),
-                                             glue::read_settings<sclm::TrainConfig>(train), callbacks(on_step, on_epoch)));
-}
-
-// [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_pretrain_levels(SEXP levels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
-                                Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  return train_result(sclm::pretrain_encoder(glue::level_store(levels), glue::read_settings<sclm::ModelConfig>(model),
-                                             glue::read_settings<sclm::TokenizerConfig>(tokenizer), glue::read_settings<sclm::TrainConfig>(train),
-                                             glue::read_settings<sclm::PretrainConfig>(pretrain), callbacks(on_step, on_epoch)));
+Rcpp::List sclm_pretrain(SEXP store, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain,
+                         Rcpp::Function on_step, Rcpp::Function on_epoch) {
+  const auto& cells = glue::cell_store(store);
+  const auto model_config = glue::read_settings<sclm::ModelConfig>(model);
+  const auto tokenizer_config = glue::read_settings<sclm::TokenizerConfig>(tokenizer);
+  const auto train_config = glue::read_settings<sclm::TrainConfig>(train);
+  const auto pretrain_config = glue::read_settings<sclm::PretrainConfig>(pretrain);
+  const auto progress = callbacks(on_step, on_epoch);
+  return train_result(cells.holds_levels ? sclm::pretrain_encoder(cells.levels, model_config, tokenizer_config,
+                                                                  train_config, pretrain_config, progress)
+                                         : sclm::pretrain_encoder(cells.tokens, model_config, tokenizer_config,
+                                                                  train_config, pretrain_config, progress));
 }

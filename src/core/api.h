@@ -1,5 +1,9 @@
-// scLM core: the torch-free interface the R glue (and any other host) calls.
-// Nothing here includes torch or R headers, so host translation units compile fast.
+// scLM core: the facade. Entry points only, on top of everything they use; nothing in the core
+// includes this header, and hosts (the R glue) include nothing else from the core. Torch-free
+// and R-free, so host translation units compile fast. What it includes is part of the facade:
+// the settings (config/settings.h), sparse views and stores of cells, training results, and the
+// torch-free helpers hosts call as they are (normalisation statistics, peaks, the model file's
+// data format, checksums).
 #pragma once
 
 #include <cstdint>
@@ -7,38 +11,28 @@
 #include <string>
 #include <vector>
 
-#include "data/csc.h"
-#include "data/levels.h"
-#include "data/tokenizer.h"
 #include "config/settings.h"
+#include "data/cell_store.h"
+#include "data/csc.h"
+#include "data/normalize.h"
+#include "data/peaks.h"
+#include "train/train_result.h"
+#include "util/backend_info.h"
+#include "util/checksum.h"
+#include "util/data_file.h"
 
 namespace sclm {
 
-struct EpochStats {
-  int epoch = 0;
-  double train_loss = 0, train_accuracy = 0;
-  double val_loss = 0, val_accuracy = 0;  // NaN without a validation split
-  double learning_rate = 0;
-  double seconds = 0;
-};
+// Tokens of the cells (columns) of `counts` as `tokenizer` makes them, for a vocabulary of
+// n_features genes; feature_map[row] is the vocabulary index of each input row, or -1 to ignore
+// the row. cell_ids (one per column; empty: 0, 1, ...) seed the value-bin zero sampling.
+TokenStore tokenize_cells(const CscView& counts, const std::vector<int>& feature_map, int n_features,
+                          const TokenizerConfig& tokenizer, const std::vector<long>& cell_ids = {});
 
-struct TrainCallbacks {
-  std::function<void(int step, int total_steps)> on_step;
-  std::function<void(const EpochStats&)> on_epoch;
-  std::function<bool()> interrupted;  // polled every step; true stops training cleanly
-};
-
-struct TrainResult {
-  std::string weights;               // serialized module state of the best epoch
-  std::string encoder_weights;       // its encoder part (for embeddings, attention, fine-tuning)
-  std::vector<int> validation_cells; // cells held out from training (for calibration by the host)
-  std::vector<EpochStats> history;
-  int best_epoch = 0;
-  bool stopped_early = false;
-  bool interrupted = false;
-  double seconds_per_step = 0;
-  long long n_parameters = 0;
-};
+// Appends the cells (columns) of `counts` to `store` as its model reads them (tokens, with cell
+// ids first_cell_id, first_cell_id + 1, ...; or SCTrans's expression levels), so a host reading
+// on-disk data fills a store block by block. Returns the number of cells in the store.
+int store_cells(CellStore& store, const CscView& counts, const std::vector<int>& feature_map, long first_cell_id);
 
 // Supervised training of a token encoder + classifier on cells (columns) of `counts`.
 // feature_map[row] is the vocabulary index of each input row, or -1 to ignore the row.
@@ -118,21 +112,5 @@ AttentionScores gene_attention(const std::string& encoder_weights, const ModelCo
 // (classifier weights are skipped when empty).
 void validate_weights(const std::string& weights, const std::string& encoder_weights, const ModelConfig& model,
                       const TokenizerConfig& tokenizer);
-
-struct BackendInfo {
-  std::string torch_version;
-  bool cuda_available = false;
-  int cuda_device_count = 0;
-  int num_threads = 0;
-};
-BackendInfo backend_info();
-
-// Torch warnings raised during the last calls, oldest first; the buffer is emptied.
-std::vector<std::string> take_torch_warnings();
-
-// Thrown when a callback reports a user interrupt outside training.
-struct Interrupted : std::exception {
-  const char* what() const noexcept override { return "interrupted by the user"; }
-};
 
 }  // namespace sclm

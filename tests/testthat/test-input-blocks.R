@@ -97,11 +97,26 @@ test_that("SCTrans training reads DelayedArray input in blocks and gives the in-
                          fits$in_memory$weights))
 })
 
-test_that("a store of training cells of one kind is never read as the other", {
+test_that("a store of training cells is only read by a model of its family", {
   q <- query_counts(5)
-  expect_error(scLM:::sclm_store_levels(scLM:::sclm_token_store(), q, seq_len(nrow(q)) - 1L, nrow(q), 1e4),
-               "store of levels")
-  expect_error(scLM:::sclm_store_tokens(scLM:::sclm_level_store(), q, seq_len(nrow(q)) - 1L, nrow(q),
-                                        scLM:::core_tokenizer_config(scLMConfig()), 0),
-               "store of tokens")
+  map <- seq_len(nrow(q)) - 1L
+  token_cfg <- scLMConfig(dim = 16, n_layers = 1)
+  token_cfg$features <- rownames(q)
+  sctrans_cfg <- sctrans_config(n_features = 256, scales = c(16, 32), dim = 16)
+  sctrans_cfg$features <- rownames(q)
+  store_of <- function(cfg) {
+    store <- scLM:::sclm_cell_store(scLM:::core_model_config(cfg, 0L), scLM:::core_tokenizer_config(cfg))
+    expect_equal(scLM:::sclm_store_cells(store, q, map, 0), 5L)
+    store
+  }
+  train <- scLM:::core_settings("train", scLM:::train_settings(1L, 4L, 1e-3, 0, 0, 1L, 1L, 1L, "cpu", NULL, FALSE,
+                                                               distributed_config(), FALSE, "fp32"))
+  progress <- function(...) NULL
+  expect_error(scLM:::sclm_train_classifier(store_of(token_cfg), c(0L, 1L, 0L, 1L, 0L), scLM:::core_model_config(sctrans_cfg, 2L),
+                                            scLM:::core_tokenizer_config(sctrans_cfg), train, progress, progress),
+               "stored as tokens")
+  expect_error(scLM:::sclm_train_classifier(store_of(sctrans_cfg), c(0L, 1L, 0L, 1L, 0L), scLM:::core_model_config(token_cfg, 2L),
+                                            scLM:::core_tokenizer_config(token_cfg), train, progress, progress),
+               "stored as expression levels")
+  expect_error(scLM:::sclm_store_cells(new.env(), q, map, 0), "expected a store of cells")
 })

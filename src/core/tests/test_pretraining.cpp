@@ -70,7 +70,8 @@ TEST(Masking, MasksOnlyNonZeroGenePositionsAtTheRequestedRate) {
   TokenizerConfig tc{600, 10, 1e4};
   tc.full_length = true;  // zeros are positions with value 0
   const Tokenizer tok(tc, d.identity_map(), d.n_rows);
-  const auto store = tok.tokenize_all(d.view(), {0, 1, 2, 3});
+  TokenStore store;
+  tok.tokenize_columns(d.view(), 0, 4, store, 0);
   const auto batch = make_batch(store, {0, 1, 2, 3});
   PretrainConfig pc;
   pc.mask_replace = 1.0;

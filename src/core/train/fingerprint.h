@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "config/settings.h"
-#include "data/levels.h"
-#include "data/tokenizer.h"
+#include "data/cell_store.h"
 #include "util/checksum.h"
 
 namespace sclm {
@@ -54,6 +53,15 @@ void describe_settings(std::ostringstream& out, const Config& config) {
     }
     out << ';';
   });
+}
+
+// The fields of `config` that affect results, as text (comparable between structs of one type).
+template <typename Config>
+std::string settings_text(const Config& config) {
+  std::ostringstream s;
+  s << std::setprecision(17);
+  describe_settings(s, config);
+  return s.str();
 }
 
 template <typename... Configs>

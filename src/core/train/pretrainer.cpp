@@ -2,6 +2,8 @@
 #include <random>
 
 #include "api.h"
+#include "data/levels.h"
+#include "data/tokenizer.h"
 #include "data/batch.h"
 #include "data/masking.h"
 #include "model/classifier.h"
@@ -105,8 +107,8 @@ TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelC
     for (const auto& m : data) {
       m.counts.validate();
       if (m.feature_map == nullptr) throw std::invalid_argument("a matrix has no feature map");
-      const Tokenizer tokenizer(tokenizer_config, *m.feature_map, config.n_features);
-      for (int j = 0; j < m.counts.n_cols; ++j) tokenizer.tokenize(m.counts, j, store, cell_id++);
+      Tokenizer(tokenizer_config, *m.feature_map, config.n_features).tokenize_columns(m.counts, 0, m.counts.n_cols, store, cell_id);
+      cell_id += m.counts.n_cols;
     }
     return pretrain_on_tokens(store, config, tokenizer_config, train, pretrain, callbacks);
   });
@@ -116,7 +118,7 @@ TrainResult pretrain_encoder(const TokenStore& cells, const ModelConfig& model_c
                              const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
     const ModelConfig config = pretraining_config(model_config, tokenizer_config, train, pretrain);
-    if (is_subvector_model(config)) throw std::invalid_argument("SCTrans models train on expression levels, not tokens");
+    if (is_subvector_model(config)) throw std::invalid_argument("the cells were stored as tokens; SCTrans models read expression levels");
     check_tokens(cells, config.n_features, config.n_values - 1);
     return pretrain_on_tokens(cells, config, tokenizer_config, train, pretrain, callbacks);
   });
@@ -126,7 +128,7 @@ TrainResult pretrain_encoder(const LevelStore& cells, const ModelConfig& model_c
                              const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
     const ModelConfig config = pretraining_config(model_config, tokenizer_config, train, pretrain);
-    if (!is_subvector_model(config)) throw std::invalid_argument("token models train on tokens, not expression levels");
+    if (!is_subvector_model(config)) throw std::invalid_argument("the cells were stored as expression levels (an SCTrans model); this model reads tokens");
     check_levels(cells, config.n_features);
     return pretrain_sctrans(cells, config, tokenizer_config, train, pretrain, callbacks);
   });

@@ -3,7 +3,9 @@
 
 #include <torch/torch.h>
 
-#include "api.h"
+#include "config/settings.h"
+#include "data/cell_store.h"
+#include "train/train_result.h"
 
 namespace sclm {
 

@@ -2,6 +2,8 @@
 #include <random>
 
 #include "api.h"
+#include "data/levels.h"
+#include "data/tokenizer.h"
 #include "data/batch.h"
 #include "model/classifier.h"
 #include "train/sctrans_trainer.h"
@@ -98,7 +100,7 @@ TrainResult train_classifier(const TokenStore& cells, const std::vector<int>& la
                              const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
     const ModelConfig config = classifier_config(cells.n_cells(), labels, model_config, tokenizer_config, train);
-    if (is_subvector_model(config)) throw std::invalid_argument("SCTrans models train on expression levels, not tokens");
+    if (is_subvector_model(config)) throw std::invalid_argument("the cells were stored as tokens; SCTrans models read expression levels");
     check_tokens(cells, config.n_features, config.n_values - 1);
     return train_on_tokens(cells, labels, config, tokenizer_config, train, callbacks);
   });
@@ -109,7 +111,7 @@ TrainResult train_classifier(const LevelStore& cells, const std::vector<int>& la
                              const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
     const ModelConfig config = classifier_config(cells.n_cells(), labels, model_config, tokenizer_config, train);
-    if (!is_subvector_model(config)) throw std::invalid_argument("token models train on tokens, not expression levels");
+    if (!is_subvector_model(config)) throw std::invalid_argument("the cells were stored as expression levels (an SCTrans model); this model reads tokens");
     check_levels(cells, config.n_features);
     return train_sctrans_classifier(cells, labels, config, tokenizer_config, train, callbacks);
   });
