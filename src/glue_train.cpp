@@ -54,11 +54,8 @@ Rcpp::List sclm_train_classifier(SEXP store, Rcpp::IntegerVector labels, Rcpp::L
   const auto tokenizer_config = glue::read_settings<sclm::TokenizerConfig>(tokenizer);
   const auto train_config = glue::read_settings<sclm::TrainConfig>(train);
   const auto progress = callbacks(on_step, on_epoch);
-  return train_result(cells.holds_levels
-                          ? sclm::train_classifier(cells.levels, glue::int_vector(labels), model_config,
-                                                   tokenizer_config, train_config, progress)
-                          : sclm::train_classifier(cells.tokens, glue::int_vector(labels), model_config,
-                                                   tokenizer_config, train_config, progress));
+  return train_result(sclm::train_classifier(cells, glue::int_vector(labels), model_config, tokenizer_config,
+                                             train_config, progress));
 }
 
 // Pretrains an encoder on the cells of a store from sclm_cell_store().
@@ -71,8 +68,6 @@ Rcpp::List sclm_pretrain(SEXP store, Rcpp::List model, Rcpp::List tokenizer, Rcp
   const auto train_config = glue::read_settings<sclm::TrainConfig>(train);
   const auto pretrain_config = glue::read_settings<sclm::PretrainConfig>(pretrain);
   const auto progress = callbacks(on_step, on_epoch);
-  return train_result(cells.holds_levels ? sclm::pretrain_encoder(cells.levels, model_config, tokenizer_config,
-                                                                  train_config, pretrain_config, progress)
-                                         : sclm::pretrain_encoder(cells.tokens, model_config, tokenizer_config,
-                                                                  train_config, pretrain_config, progress));
+  return train_result(sclm::pretrain_encoder(cells, model_config, tokenizer_config, train_config, pretrain_config,
+                                             progress));
 }

@@ -34,39 +34,18 @@ TokenStore tokenize_cells(const CscView& counts, const std::vector<int>& feature
 // on-disk data fills a store block by block. Returns the number of cells in the store.
 int store_cells(CellStore& store, const CscView& counts, const std::vector<int>& feature_map, long first_cell_id);
 
-// Supervised training of a token encoder + classifier on cells (columns) of `counts`.
-// feature_map[row] is the vocabulary index of each input row, or -1 to ignore the row.
-// labels[cell] in [0, n_classes).
-TrainResult train_classifier(const CscView& counts, const std::vector<int>& feature_map,
-                             const std::vector<int>& labels, const ModelConfig& model,
+// Fine-tuning of a classifier on the cells of `cells` (filled with store_cells() for this model
+// and tokenizer): labels[cell] in [0, n_classes). From the encoder weights train.init_encoder
+// when given (pretrain_encoder's), else from scratch.
+TrainResult train_classifier(const CellStore& cells, const std::vector<int>& labels, const ModelConfig& model,
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const TrainCallbacks& callbacks);
 
-// Masked-value pretraining of a token encoder on unlabeled cells of several matrices (masked
-// gene prediction for the rank tokenizer). The history reports masked-token loss and accuracy on
-// the training cells and a random validation share.
-TrainResult pretrain_encoder(const std::vector<MappedMatrix>& data, const ModelConfig& model,
-                             const TokenizerConfig& tokenizer, const TrainConfig& train,
-                             const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
-
-// The same two trainings of a token model on cells tokenized beforehand with `tokenizer`
-// (Tokenizer::tokenize, cell ids counting through all cells): a host reading on-disk data fills
-// the store block by block, so only the tokens of its cells are ever in memory. Gives the same
-// result as training on the matrices. Throws std::invalid_argument for SCTrans models (they train
-// on expression levels, below) and for tokens outside the model's vocabularies.
-TrainResult train_classifier(const TokenStore& cells, const std::vector<int>& labels, const ModelConfig& model,
-                             const TokenizerConfig& tokenizer, const TrainConfig& train,
-                             const TrainCallbacks& callbacks);
-TrainResult pretrain_encoder(const TokenStore& cells, const ModelConfig& model, const TokenizerConfig& tokenizer,
-                             const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
-
-// SCTrans models' version of the same: their cells' expression levels (append_levels with the
-// tokenizer's scale_factor, cells of all matrices one after another), filled block by block.
-// Throws std::invalid_argument for token models and for a malformed store.
-TrainResult train_classifier(const LevelStore& cells, const std::vector<int>& labels, const ModelConfig& model,
-                             const TokenizerConfig& tokenizer, const TrainConfig& train,
-                             const TrainCallbacks& callbacks);
-TrainResult pretrain_encoder(const LevelStore& cells, const ModelConfig& model, const TokenizerConfig& tokenizer,
+// Pretraining of an encoder on unlabeled cells: masked value prediction for token models (masked
+// gene prediction for the rank tokenizer, with an optional contrastive term), masked sub-vector
+// completion for SCTrans models. The history reports the masked loss (and accuracy) on the
+// training cells and a random validation share.
+TrainResult pretrain_encoder(const CellStore& cells, const ModelConfig& model, const TokenizerConfig& tokenizer,
                              const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
 
 // SCTrans gene selection for cells: per cell and token (row-major n_cells x n_tokens), the

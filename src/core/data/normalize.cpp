@@ -116,13 +116,7 @@ std::vector<float> nonzero_medians(const std::vector<MappedMatrix>& data, int n_
     throw std::invalid_argument("scale_factor must be positive");
   for (const auto& d : data) {
     if (d.feature_map == nullptr) throw std::invalid_argument("a matrix has no feature map");
-    if (static_cast<int>(d.feature_map->size()) != d.counts.n_rows)
-      throw std::invalid_argument("feature map length " + std::to_string(d.feature_map->size()) +
-                                  " differs from the number of matrix rows " + std::to_string(d.counts.n_rows));
-    for (int f : *d.feature_map)
-      if (f < -1 || f >= n_features)
-        throw std::invalid_argument("feature map entry " + std::to_string(f) + " is outside the vocabulary of " +
-                                    std::to_string(n_features) + " genes");
+    check_feature_map(*d.feature_map, n_features, d.counts.n_rows);
   }
   // counting sort of the non-zero CP10k values by gene: O(nnz) memory
   std::vector<std::int64_t> start(static_cast<std::size_t>(n_features) + 1, 0);

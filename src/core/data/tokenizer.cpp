@@ -62,13 +62,6 @@ struct Scratch {
 };
 thread_local Scratch scratch;
 
-void check_feature_map(const std::vector<int>& map, int n_features) {
-  for (int f : map)
-    if (f < -1 || f >= n_features)
-      throw std::invalid_argument("feature map entry " + std::to_string(f) + " is outside the vocabulary of " +
-                                  std::to_string(n_features) + " genes");
-}
-
 // K quantile edges of the expressed values: edges[j] = s[ceil((n-1) j / (K-1))] with s ascending,
 // given `desc` sorted by decreasing value. A value's bin is the number of edges <= it.
 void quantile_edges(const std::vector<Expressed>& desc, int K, std::vector<double>& edges) {
