@@ -21,8 +21,8 @@ demo: install
 
 # One suite after the other: run side by side, two suites that each use every core slow each
 # other down many times over (OpenMP threads spin while waiting).
-test: install
-	@$(MAKE) -j1 --no-print-directory core-tests r-tests vignettes
+test: install deps-seurat5
+	@$(MAKE) -j1 --no-print-directory core-tests r-tests seurat5-tests vignettes
 
 test-cpp: deps
 	@$(MAKE) --no-print-directory core-tests

@@ -65,43 +65,31 @@ sclm_island_counts <- function(counts, map) {
     .Call(`_scLM_sclm_island_counts`, counts, map)
 }
 
+sclm_config_schema <- function() {
+    .Call(`_scLM_sclm_config_schema`)
+}
+
 sclm_tokenize <- function(counts, feature_map, n_features, tokenizer, cell_ids = NULL) {
     .Call(`_scLM_sclm_tokenize`, counts, feature_map, n_features, tokenizer, cell_ids)
 }
 
-sclm_token_store <- function() {
-    .Call(`_scLM_sclm_token_store`)
+sclm_cell_store <- function(model, tokenizer) {
+    .Call(`_scLM_sclm_cell_store`, model, tokenizer)
 }
 
-sclm_store_tokens <- function(store, counts, feature_map, n_features, tokenizer, first_cell_id) {
-    .Call(`_scLM_sclm_store_tokens`, store, counts, feature_map, n_features, tokenizer, first_cell_id)
-}
-
-sclm_level_store <- function() {
-    .Call(`_scLM_sclm_level_store`)
-}
-
-sclm_store_levels <- function(store, counts, feature_map, n_features, scale_factor) {
-    .Call(`_scLM_sclm_store_levels`, store, counts, feature_map, n_features, scale_factor)
+sclm_store_cells <- function(store, counts, feature_map, first_cell_id) {
+    .Call(`_scLM_sclm_store_cells`, store, counts, feature_map, first_cell_id)
 }
 
 sclm_gene_medians <- function(counts_list, feature_maps, n_features, scale_factor) {
     .Call(`_scLM_sclm_gene_medians`, counts_list, feature_maps, n_features, scale_factor)
 }
 
-sclm_train_classifier_tokens <- function(tokens, labels, model, tokenizer, train, on_step, on_epoch) {
-    .Call(`_scLM_sclm_train_classifier_tokens`, tokens, labels, model, tokenizer, train, on_step, on_epoch)
+sclm_train_classifier <- function(store, labels, model, tokenizer, train, on_step, on_epoch) {
+    .Call(`_scLM_sclm_train_classifier`, store, labels, model, tokenizer, train, on_step, on_epoch)
 }
 
-sclm_pretrain_tokens <- function(tokens, model, tokenizer, train, pretrain, on_step, on_epoch) {
-    .Call(`_scLM_sclm_pretrain_tokens`, tokens, model, tokenizer, train, pretrain, on_step, on_epoch)
-}
-
-sclm_train_classifier_levels <- function(levels, labels, model, tokenizer, train, on_step, on_epoch) {
-    .Call(`_scLM_sclm_train_classifier_levels`, levels, labels, model, tokenizer, train, on_step, on_epoch)
-}
-
-sclm_pretrain_levels <- function(levels, model, tokenizer, train, pretrain, on_step, on_epoch) {
-    .Call(`_scLM_sclm_pretrain_levels`, levels, model, tokenizer, train, pretrain, on_step, on_epoch)
+sclm_pretrain <- function(store, model, tokenizer, train, pretrain, on_step, on_epoch) {
+    .Call(`_scLM_sclm_pretrain`, store, model, tokenizer, train, pretrain, on_step, on_epoch)
 }
 

@@ -6,21 +6,51 @@
 # points for them (token stores and expression-level stores).
 
 # ---- settings lists handed to the core --------------------------------------------------------
+# The core declares each settings struct once (src/core/config/settings.h) and describes it in
+# sclm_config_schema(): a data.frame per kind (model, subvectors, tokenizer, train, distributed,
+# pretrain, run) of name, type, default, min, max, choices. A list handed to the core must name
+# every field and nothing else; the core refuses a missing, unknown, mistyped or out-of-range one,
+# naming it.
+
+# `values` with every field of `kind` that is absent or NULL set to the core's default (a nested
+# struct's default is NULL: none); fields given stay as they are, unknown names included.
+engine_settings <- function(kind, values) {
+  schema <- engine_schema()[[kind]]
+  for (k in seq_len(nrow(schema))) {
+    name <- schema$name[[k]]
+    if (is.null(values[[name]])) {
+      values[name] <- list(schema$default[[k]])
+    } else if (schema$type[[k]] %in% names(engine_schema())) {
+      values[[name]] <- engine_settings(schema$type[[k]], values[[name]])
+    }
+  }
+  values
+}
+
+engine_schema <- local({
+  schema <- NULL
+  function() {
+    if (is.null(schema)) schema <<- sclm_config_schema()
+    schema
+  }
+})
 
 # The parts of a config the core's model reads.
 engine_model_settings <- function(config, n_classes) {
-  list(n_features = length(config$features), n_classes = as.integer(n_classes), dim = config$dim,
-       n_layers = config$n_layers, n_heads = config$n_heads, ff_dim = config$ff_dim,
-       dropout = config$dropout, attention = config$attention, performer_features = config$performer_features,
-       linformer_k = config$linformer_k, share_projection = config$share_projection,
-       redraw_interval = config$redraw_interval, head = config$head, subvectors = config$subvectors)
+  engine_settings("model", list(
+    n_features = length(config$features), n_classes = as.integer(n_classes), dim = config$dim,
+    n_layers = config$n_layers, n_heads = config$n_heads, ff_dim = config$ff_dim, dropout = config$dropout,
+    attention = config$attention, performer_features = config$performer_features, linformer_k = config$linformer_k,
+    share_projection = config$share_projection, redraw_interval = config$redraw_interval, head = config$head,
+    subvectors = config$subvectors))
 }
 
 # The parts of a config the core's tokenizer reads.
 engine_tokenizer_settings <- function(config) {
-  list(max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor,
-       bins_per_log2 = config$bins_per_log2, kind = config$tokenizer, full_length = config$full_length,
-       zero_share = config$zero_share, seed = 1, gene_scale = as.numeric(config$gene_scale))
+  engine_settings("tokenizer", list(
+    max_tokens = config$max_tokens, max_bin = config$max_bin, scale_factor = config$scale_factor,
+    bins_per_log2 = config$bins_per_log2, kind = config$tokenizer, full_length = config$full_length,
+    zero_share = config$zero_share, seed = 1, gene_scale = as.numeric(config$gene_scale)))
 }
 
 # ---- errors, warnings, progress ---------------------------------------------------------------
@@ -90,7 +120,7 @@ catch_interrupt <- function(f, state) {
 
 # Ctrl-C stops training in the core, which returns the best weights so far: say so, or, when no
 # epoch had ended, that there is nothing to return.
-engine_report_interrupt <- function(fit, call = parent.frame()) {
+engine_report_interrupt <- function(fit, note = NULL, call = parent.frame()) {
   if (!fit$interrupted) return(invisible(fit))
   if (fit$best_epoch < 1L) {
     cli::cli_abort(c("Training was interrupted before its first epoch ended: nothing was trained.",
@@ -98,7 +128,7 @@ engine_report_interrupt <- function(fit, call = parent.frame()) {
                    call = call, class = "scLM_interrupted")
   }
   cli::cli_warn(c("Training was interrupted after {nrow(fit$history)} epoch{?s}.",
-                  "i" = "Returning the model with the best weights so far (epoch {fit$best_epoch}); the unknown-cell calibration was skipped."),
+                  "i" = paste0("Returning the model with the best weights so far (epoch {fit$best_epoch})", note, ".")),
                 call = call)
   invisible(fit)
 }
@@ -154,73 +184,43 @@ engine_island_counts <- function(counts, map) sclm_island_counts(counts, map)
 
 # ---- training ---------------------------------------------------------------------------------
 
-# An empty store of cells as the model of `config` reads them: tokens (token models) or sparse
-# expression levels (SCTrans models).
-engine_cell_store <- function(config) UseMethod("engine_cell_store")
-#' @exportS3Method engine_cell_store scLM_config
-engine_cell_store.scLM_config <- function(config) sclm_token_store()
-#' @exportS3Method engine_cell_store scLM_sctrans_config
-engine_cell_store.scLM_sctrans_config <- function(config) sclm_level_store()
+# An empty store of cells as the model of `config` reads them: the core picks tokens (token
+# models) or sparse expression levels (SCTrans models) from the settings.
+engine_cell_store <- function(config) {
+  sclm_cell_store(engine_model_settings(config, 0L), engine_tokenizer_settings(config))
+}
 
 # Adds a checked block of cells (rows mapped to the vocabulary by `map`; cell ids from
 # `first_cell_id`) to `store`; returns the number of cells the store holds.
-engine_store_cells <- function(store, counts, map, config, first_cell_id, call = parent.frame()) {
-  engine_call(engine_store_block(config, store, counts, map, first_cell_id), call = call)
-}
-engine_store_block <- function(config, store, counts, map, first_cell_id) UseMethod("engine_store_block")
-#' @exportS3Method engine_store_block scLM_config
-engine_store_block.scLM_config <- function(config, store, counts, map, first_cell_id) {
-  sclm_store_tokens(store, counts, map, length(config$features), engine_tokenizer_settings(config), first_cell_id)
-}
-#' @exportS3Method engine_store_block scLM_sctrans_config
-engine_store_block.scLM_sctrans_config <- function(config, store, counts, map, first_cell_id) {
-  sclm_store_levels(store, counts, map, length(config$features), config$scale_factor)
+engine_store_cells <- function(store, counts, map, first_cell_id, call = parent.frame()) {
+  engine_call(sclm_store_cells(store, counts, map, first_cell_id), call = call)
 }
 
 # Trains a classifier (`labels`: 0-based class codes) on the cells of `store`, with a progress
 # bar when `verbose`; warns when interrupted.
 engine_train <- function(store, config, labels, n_classes, train, verbose, call = parent.frame()) {
-  engine_training_run(train, verbose, call, function(progress) {
-    engine_train_store(config, store, labels, engine_model_settings(config, n_classes), train, progress)
+  engine_training_run(train, verbose, call, note = "; the unknown-cell calibration was skipped", function(progress) {
+    sclm_train_classifier(store, labels, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
+                          engine_settings("train", train), progress$on_step, progress$on_epoch)
   })
-}
-engine_train_store <- function(config, store, labels, model, train, progress) UseMethod("engine_train_store")
-#' @exportS3Method engine_train_store scLM_config
-engine_train_store.scLM_config <- function(config, store, labels, model, train, progress) {
-  sclm_train_classifier_tokens(store, labels, model, engine_tokenizer_settings(config), train, progress$on_step,
-                               progress$on_epoch)
-}
-#' @exportS3Method engine_train_store scLM_sctrans_config
-engine_train_store.scLM_sctrans_config <- function(config, store, labels, model, train, progress) {
-  sclm_train_classifier_levels(store, labels, model, engine_tokenizer_settings(config), train, progress$on_step,
-                               progress$on_epoch)
 }
 
 # Pretrains an encoder on the cells of `store` with the masking settings `masking`.
 engine_pretrain <- function(store, config, train, masking, verbose, call = parent.frame()) {
   engine_training_run(train, verbose, call, function(progress) {
-    engine_pretrain_store(config, store, engine_model_settings(config, 0L), train, masking, progress)
+    sclm_pretrain(store, engine_model_settings(config, 0L), engine_tokenizer_settings(config),
+                  engine_settings("train", train), engine_settings("pretrain", masking), progress$on_step,
+                  progress$on_epoch)
   })
-}
-engine_pretrain_store <- function(config, store, model, train, masking, progress) UseMethod("engine_pretrain_store")
-#' @exportS3Method engine_pretrain_store scLM_config
-engine_pretrain_store.scLM_config <- function(config, store, model, train, masking, progress) {
-  sclm_pretrain_tokens(store, model, engine_tokenizer_settings(config), train, masking, progress$on_step,
-                       progress$on_epoch)
-}
-#' @exportS3Method engine_pretrain_store scLM_sctrans_config
-engine_pretrain_store.scLM_sctrans_config <- function(config, store, model, train, masking, progress) {
-  sclm_pretrain_levels(store, model, engine_tokenizer_settings(config), train, masking, progress$on_step,
-                       progress$on_epoch)
 }
 
 # Runs `fit(progress)` (a training entry point) with a progress bar when `verbose`, errors and
 # warnings mapped to the verb `call`, and a warning when it was interrupted.
-engine_training_run <- function(train, verbose, call, fit) {
+engine_training_run <- function(train, verbose, call, fit, note = NULL) {
   progress <- engine_progress(verbose, train$epochs)
   result <- engine_call(fit(progress), call = call)
   progress$done()
-  engine_report_interrupt(result, call = call)
+  engine_report_interrupt(result, note, call = call)
   result
 }
 
@@ -230,20 +230,20 @@ engine_training_run <- function(train, verbose, call, fit) {
 
 engine_classify <- function(weights, config, n_classes, counts, map, run, with_embeddings, call = parent.frame()) {
   engine_call(sclm_classify(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
-                            counts, map, run, with_embeddings), call = call)
+                            counts, map, engine_settings("run", run), with_embeddings), call = call)
 }
 
 engine_embed <- function(weights, config, n_classes, counts, map, run, call = parent.frame()) {
   engine_call(sclm_embed(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
-                         counts, map, run), call = call)
+                         counts, map, engine_settings("run", run)), call = call)
 }
 
 engine_attention <- function(weights, config, n_classes, counts, map, run, call = parent.frame()) {
   engine_call(sclm_gene_attention(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
-                                  counts, map, run), call = call)
+                                  counts, map, engine_settings("run", run)), call = call)
 }
 
 engine_salience <- function(weights, config, n_classes, counts, map, run, call = parent.frame()) {
   engine_call(sclm_salience(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
-                            counts, map, run), call = call)
+                            counts, map, engine_settings("run", run)), call = call)
 }

@@ -29,10 +29,13 @@
 #'   class-balanced masking), so rare high-expression bins are learned too.
 #' @param contrastive_weight Weight of a contrastive term added to the masked loss (0: off):
 #'   each cell is seen as two random halves of its tokens, and the two cell embeddings must
-#'   pick each other out among the batch (InfoNCE, temperature 0.1). The masked objective alone
+#'   pick each other out among the batch (InfoNCE, see `temperature`). The masked objective alone
 #'   learns per-gene expression levels; this term makes the embedding reflect what makes cells
 #'   alike (see the README for its effect on pbmc3k). Token models only (default 1; 0 for
 #'   [sctrans_config()] models, whose fine-tuning has its own contrastive term).
+#' @param temperature Temperature of the contrastive term's InfoNCE: cosine similarities are
+#'   divided by it, so a smaller value sharpens how strongly each cell's two views must pick
+#'   each other out (default 0.1).
 #' @param checkpoint Optional file to write the training state to after every epoch.
 #' @param resume Continue from `checkpoint` if it exists (a checkpoint of other settings or
 #'   data is refused).
@@ -50,7 +53,7 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
                      learning_rate = 1e-3, weight_decay = 0.01, validation_fraction = 0.05, patience = 5L,
                      mask_fraction = family_defaults(config)$mask_fraction, mask_replace = 0.9,
                      balanced_masking = FALSE, contrastive_weight = family_defaults(config)$contrastive_weight,
-                     length_bucketing = FALSE, checkpoint = NULL, resume = FALSE, seed = 1L, num_threads = default_threads(),
+                     temperature = 0.1, length_bucketing = FALSE, checkpoint = NULL, resume = FALSE, seed = 1L, num_threads = default_threads(),
                      device = "auto", precision = "fp32", distributed = distributed_config(), verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
   if (!inherits(config, "scLM_config")) {
@@ -62,7 +65,8 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   masking <- list(mask_fraction = check_number(mask_fraction, 0.01, 0.9, "mask_fraction"),
                   mask_replace = check_number(mask_replace, 0, 1, "mask_replace"),
                   balanced_masking = check_flag(balanced_masking, "balanced_masking"),
-                  contrastive_weight = check_number(contrastive_weight, 0, 100, "contrastive_weight"))
+                  contrastive_weight = check_number(contrastive_weight, 0, 100, "contrastive_weight"),
+                  temperature = check_number(temperature, 0.001, 10, "temperature"))
   if (masking$contrastive_weight > 0) check_supports(config, "contrastive")
   check_flag(verbose, "verbose")
 

@@ -34,7 +34,7 @@ store_cells <- function(sources, maps, config, call = parent.frame()) {
   n_cells <- 0
   for (k in seq_along(sources)) {
     source_walk(sources[[k]], function(counts) {
-      n_cells <<- engine_store_cells(store, counts, maps[[k]], config, n_cells, call = call)
+      n_cells <<- engine_store_cells(store, counts, maps[[k]], n_cells, call = call)
     })
   }
   store

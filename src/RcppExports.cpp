@@ -212,6 +212,15 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_config_schema
+Rcpp::List sclm_config_schema();
+RcppExport SEXP _scLM_sclm_config_schema() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(sclm_config_schema());
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_tokenize
 Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features, Rcpp::List tokenizer, Rcpp::Nullable<Rcpp::NumericVector> cell_ids);
 RcppExport SEXP _scLM_sclm_tokenize(SEXP countsSEXP, SEXP feature_mapSEXP, SEXP n_featuresSEXP, SEXP tokenizerSEXP, SEXP cell_idsSEXP) {
@@ -226,50 +235,27 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// sclm_token_store
-SEXP sclm_token_store();
-RcppExport SEXP _scLM_sclm_token_store() {
+// sclm_cell_store
+SEXP sclm_cell_store(Rcpp::List model, Rcpp::List tokenizer);
+RcppExport SEXP _scLM_sclm_cell_store(SEXP modelSEXP, SEXP tokenizerSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    rcpp_result_gen = Rcpp::wrap(sclm_token_store());
-    return rcpp_result_gen;
-END_RCPP
-}
-// sclm_store_tokens
-int sclm_store_tokens(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features, Rcpp::List tokenizer, double first_cell_id);
-RcppExport SEXP _scLM_sclm_store_tokens(SEXP storeSEXP, SEXP countsSEXP, SEXP feature_mapSEXP, SEXP n_featuresSEXP, SEXP tokenizerSEXP, SEXP first_cell_idSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type store(storeSEXP);
-    Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type feature_map(feature_mapSEXP);
-    Rcpp::traits::input_parameter< int >::type n_features(n_featuresSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
-    Rcpp::traits::input_parameter< double >::type first_cell_id(first_cell_idSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_store_tokens(store, counts, feature_map, n_features, tokenizer, first_cell_id));
+    rcpp_result_gen = Rcpp::wrap(sclm_cell_store(model, tokenizer));
     return rcpp_result_gen;
 END_RCPP
 }
-// sclm_level_store
-SEXP sclm_level_store();
-RcppExport SEXP _scLM_sclm_level_store() {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    rcpp_result_gen = Rcpp::wrap(sclm_level_store());
-    return rcpp_result_gen;
-END_RCPP
-}
-// sclm_store_levels
-int sclm_store_levels(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features, double scale_factor);
-RcppExport SEXP _scLM_sclm_store_levels(SEXP storeSEXP, SEXP countsSEXP, SEXP feature_mapSEXP, SEXP n_featuresSEXP, SEXP scale_factorSEXP) {
+// sclm_store_cells
+int sclm_store_cells(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, double first_cell_id);
+RcppExport SEXP _scLM_sclm_store_cells(SEXP storeSEXP, SEXP countsSEXP, SEXP feature_mapSEXP, SEXP first_cell_idSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< SEXP >::type store(storeSEXP);
     Rcpp::traits::input_parameter< Rcpp::S4 >::type counts(countsSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type feature_map(feature_mapSEXP);
-    Rcpp::traits::input_parameter< int >::type n_features(n_featuresSEXP);
-    Rcpp::traits::input_parameter< double >::type scale_factor(scale_factorSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_store_levels(store, counts, feature_map, n_features, scale_factor));
+    Rcpp::traits::input_parameter< double >::type first_cell_id(first_cell_idSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_store_cells(store, counts, feature_map, first_cell_id));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -286,67 +272,35 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// sclm_train_classifier_tokens
-Rcpp::List sclm_train_classifier_tokens(SEXP tokens, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch);
-RcppExport SEXP _scLM_sclm_train_classifier_tokens(SEXP tokensSEXP, SEXP labelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
+// sclm_train_classifier
+Rcpp::List sclm_train_classifier(SEXP store, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch);
+RcppExport SEXP _scLM_sclm_train_classifier(SEXP storeSEXP, SEXP labelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type tokens(tokensSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type store(storeSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type labels(labelsSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
     Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
     Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_train_classifier_tokens(tokens, labels, model, tokenizer, train, on_step, on_epoch));
+    rcpp_result_gen = Rcpp::wrap(sclm_train_classifier(store, labels, model, tokenizer, train, on_step, on_epoch));
     return rcpp_result_gen;
 END_RCPP
 }
-// sclm_pretrain_tokens
-Rcpp::List sclm_pretrain_tokens(SEXP tokens, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
-RcppExport SEXP _scLM_sclm_pretrain_tokens(SEXP tokensSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
+// sclm_pretrain
+Rcpp::List sclm_pretrain(SEXP store, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
+RcppExport SEXP _scLM_sclm_pretrain(SEXP storeSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type tokens(tokensSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type store(storeSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type pretrain(pretrainSEXP);
     Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
     Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_pretrain_tokens(tokens, model, tokenizer, train, pretrain, on_step, on_epoch));
-    return rcpp_result_gen;
-END_RCPP
-}
-// sclm_train_classifier_levels
-Rcpp::List sclm_train_classifier_levels(SEXP levels, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch);
-RcppExport SEXP _scLM_sclm_train_classifier_levels(SEXP levelsSEXP, SEXP labelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type levels(levelsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type labels(labelsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_train_classifier_levels(levels, labels, model, tokenizer, train, on_step, on_epoch));
-    return rcpp_result_gen;
-END_RCPP
-}
-// sclm_pretrain_levels
-Rcpp::List sclm_pretrain_levels(SEXP levels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch);
-RcppExport SEXP _scLM_sclm_pretrain_levels(SEXP levelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP pretrainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type levels(levelsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type pretrain(pretrainSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_pretrain_levels(levels, model, tokenizer, train, pretrain, on_step, on_epoch));
+    rcpp_result_gen = Rcpp::wrap(sclm_pretrain(store, model, tokenizer, train, pretrain, on_step, on_epoch));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -368,16 +322,13 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_peak_islands", (DL_FUNC) &_scLM_sclm_peak_islands, 4},
     {"_scLM_sclm_map_peaks", (DL_FUNC) &_scLM_sclm_map_peaks, 6},
     {"_scLM_sclm_island_counts", (DL_FUNC) &_scLM_sclm_island_counts, 2},
+    {"_scLM_sclm_config_schema", (DL_FUNC) &_scLM_sclm_config_schema, 0},
     {"_scLM_sclm_tokenize", (DL_FUNC) &_scLM_sclm_tokenize, 5},
-    {"_scLM_sclm_token_store", (DL_FUNC) &_scLM_sclm_token_store, 0},
-    {"_scLM_sclm_store_tokens", (DL_FUNC) &_scLM_sclm_store_tokens, 6},
-    {"_scLM_sclm_level_store", (DL_FUNC) &_scLM_sclm_level_store, 0},
-    {"_scLM_sclm_store_levels", (DL_FUNC) &_scLM_sclm_store_levels, 5},
+    {"_scLM_sclm_cell_store", (DL_FUNC) &_scLM_sclm_cell_store, 2},
+    {"_scLM_sclm_store_cells", (DL_FUNC) &_scLM_sclm_store_cells, 4},
     {"_scLM_sclm_gene_medians", (DL_FUNC) &_scLM_sclm_gene_medians, 4},
-    {"_scLM_sclm_train_classifier_tokens", (DL_FUNC) &_scLM_sclm_train_classifier_tokens, 7},
-    {"_scLM_sclm_pretrain_tokens", (DL_FUNC) &_scLM_sclm_pretrain_tokens, 7},
-    {"_scLM_sclm_train_classifier_levels", (DL_FUNC) &_scLM_sclm_train_classifier_levels, 7},
-    {"_scLM_sclm_pretrain_levels", (DL_FUNC) &_scLM_sclm_pretrain_levels, 7},
+    {"_scLM_sclm_train_classifier", (DL_FUNC) &_scLM_sclm_train_classifier, 7},
+    {"_scLM_sclm_pretrain", (DL_FUNC) &_scLM_sclm_pretrain, 7},
     {NULL, NULL, 0}
 };
 

@@ -1,5 +1,4 @@
 // Rcpp entry points for feature statistics and backend information.
-#include "data/normalize.h"
 #include "glue.h"
 
 // Per-row sums of a block of cells added to `running` (the result for the blocks before it, or

@@ -1,15 +1,14 @@
 // Rcpp entry points for batched inference and model-file checks.
 #include "glue.h"
-#include "util/checksum.h"
 
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_classify(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
                          Rcpp::IntegerVector feature_map, Rcpp::List run, bool with_embeddings) {
-  const auto config = glue::model_config(model);
+  const auto config = glue::read_settings<sclm::ModelConfig>(model);
   const auto view = glue::csc_view(counts);
   const auto out = glue::run_interruptible([&] {
-    return sclm::classify_cells(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view,
-                                glue::int_vector(feature_map), glue::run_config(run), glue::user_interrupted,
+    return sclm::classify_cells(glue::bytes(weights), config, glue::read_settings<sclm::TokenizerConfig>(tokenizer), view,
+                                glue::int_vector(feature_map), glue::read_settings<sclm::RunConfig>(run), glue::user_interrupted,
                                 with_embeddings);
   });
   return Rcpp::List::create(
@@ -21,11 +20,11 @@ Rcpp::List sclm_classify(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List t
 // [[Rcpp::export(rng = false)]]
 Rcpp::NumericMatrix sclm_embed(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
                                Rcpp::IntegerVector feature_map, Rcpp::List run) {
-  const auto config = glue::model_config(model);
+  const auto config = glue::read_settings<sclm::ModelConfig>(model);
   const auto view = glue::csc_view(counts);
   const auto out = glue::run_interruptible([&] {
-    return sclm::embed_cells(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view,
-                             glue::int_vector(feature_map), glue::run_config(run), glue::user_interrupted);
+    return sclm::embed_cells(glue::bytes(weights), config, glue::read_settings<sclm::TokenizerConfig>(tokenizer), view,
+                             glue::int_vector(feature_map), glue::read_settings<sclm::RunConfig>(run), glue::user_interrupted);
   });
   return glue::row_major_matrix(out, view.n_cols, sclm::embedding_width(config));
 }
@@ -34,8 +33,8 @@ Rcpp::NumericMatrix sclm_embed(Rcpp::RawVector weights, Rcpp::List model, Rcpp::
 Rcpp::List sclm_gene_attention(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
                                Rcpp::IntegerVector feature_map, Rcpp::List run) {
   const auto out = glue::run_interruptible([&] {
-    return sclm::gene_attention(glue::bytes(weights), glue::model_config(model), glue::tokenizer_config(tokenizer),
-                                glue::csc_view(counts), glue::int_vector(feature_map), glue::run_config(run),
+    return sclm::gene_attention(glue::bytes(weights), glue::read_settings<sclm::ModelConfig>(model), glue::read_settings<sclm::TokenizerConfig>(tokenizer),
+                                glue::csc_view(counts), glue::int_vector(feature_map), glue::read_settings<sclm::RunConfig>(run),
                                 glue::user_interrupted);
   });
   return Rcpp::List::create(Rcpp::_["cell"] = out.cell, Rcpp::_["feature"] = out.feature,
@@ -46,11 +45,11 @@ Rcpp::List sclm_gene_attention(Rcpp::RawVector weights, Rcpp::List model, Rcpp::
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_salience(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List tokenizer, Rcpp::S4 counts,
                          Rcpp::IntegerVector feature_map, Rcpp::List run) {
-  const auto config = glue::model_config(model);
+  const auto config = glue::read_settings<sclm::ModelConfig>(model);
   const auto view = glue::csc_view(counts);
   const auto out = glue::run_interruptible([&] {
-    return sclm::salient_subvectors(glue::bytes(weights), config, glue::tokenizer_config(tokenizer), view,
-                                    glue::int_vector(feature_map), glue::run_config(run), glue::user_interrupted);
+    return sclm::salient_subvectors(glue::bytes(weights), config, glue::read_settings<sclm::TokenizerConfig>(tokenizer), view,
+                                    glue::int_vector(feature_map), glue::read_settings<sclm::RunConfig>(run), glue::user_interrupted);
   });
   return Rcpp::List::create(Rcpp::_["scores"] = glue::row_major_matrix(out.scores, view.n_cols, out.n_tokens),
                             Rcpp::_["mask"] = glue::row_major_matrix(out.mask, view.n_cols, out.n_tokens),
@@ -60,8 +59,8 @@ Rcpp::List sclm_salience(Rcpp::RawVector weights, Rcpp::List model, Rcpp::List t
 // [[Rcpp::export(rng = false)]]
 void sclm_validate_weights(Rcpp::RawVector weights, Rcpp::RawVector encoder_weights, Rcpp::List model,
                            Rcpp::List tokenizer) {
-  sclm::validate_weights(glue::bytes(weights), glue::bytes(encoder_weights), glue::model_config(model),
-                         glue::tokenizer_config(tokenizer));
+  sclm::validate_weights(glue::bytes(weights), glue::bytes(encoder_weights), glue::read_settings<sclm::ModelConfig>(model),
+                         glue::read_settings<sclm::TokenizerConfig>(tokenizer));
 }
 
 // [[Rcpp::export(rng = false)]]

@@ -1,8 +1,7 @@
-// Rcpp entry points for model files: R plain data <-> scLM's data file (util/data_file.h).
+// Rcpp entry points for model files: R plain data <-> scLM's data file (util/data_file.h, through the facade).
 // Decoding builds only vectors and lists with the attributes read_data_file() allows and checks,
 // so a crafted file cannot yield code, environments or objects that break R's invariants.
 #include "glue.h"
-#include "util/data_file.h"
 
 namespace {
 

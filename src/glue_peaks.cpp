@@ -1,7 +1,6 @@
 // Rcpp entry points for peaks and peak islands (annATAC). Torch-free; Rcpp turns the core's
 // std::invalid_argument into R errors.
 #include "glue.h"
-#include "data/peaks.h"
 
 namespace {
 std::vector<sclm::GenomicRange> ranges(const Rcpp::CharacterVector& chrom, const Rcpp::NumericVector& start,

@@ -1,5 +1,5 @@
-// Rcpp entry points exposing the tokenizers, the stores of training cells (tokens, SCTrans's
-// expression levels) and Geneformer's gene medians.
+// Rcpp entry points exposing the tokenizers, the store of training cells and Geneformer's gene
+// medians.
 #include "glue.h"
 
 namespace {
@@ -21,7 +21,6 @@ Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n
   const auto view = glue::csc_view(counts);
   view.validate();
   check_feature_map(feature_map, view);
-  const sclm::Tokenizer tok(glue::tokenizer_config(tokenizer), glue::int_vector(feature_map), n_features);
   std::vector<long> ids;
   if (cell_ids.isNotNull()) {
     const Rcpp::NumericVector v(cell_ids.get());
@@ -31,8 +30,8 @@ Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n
       ids.push_back(static_cast<long>(id));
     }
   }
-  sclm::TokenStore store;
-  for (int j = 0; j < view.n_cols; ++j) tok.tokenize(view, j, store, ids.empty() ? j : ids[j]);
+  const auto store = sclm::tokenize_cells(view, glue::int_vector(feature_map), n_features,
+                                         glue::read_settings<sclm::TokenizerConfig>(tokenizer), ids);
   const auto n = store.genes.size();
   Rcpp::IntegerVector genes(n), values(n);
   for (std::size_t k = 0; k < n; ++k) {
@@ -43,42 +42,27 @@ Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n
   return Rcpp::List::create(Rcpp::_["genes"] = genes, Rcpp::_["values"] = values, Rcpp::_["offsets"] = offsets);
 }
 
-// Training data of token models: the R side reads the cells in blocks (on-disk data) and appends
-// each block's tokens to one store, so only tokens are held; sclm_train_classifier_tokens and
-// sclm_pretrain_tokens train on it.
+// Training cells of a model: the R side reads the cells in blocks (on-disk data) and appends each
+// block to one store with sclm_store_cells(), so only what the model reads of each cell is held
+// (tokens, or SCTrans's expression levels: the model's family decides); sclm_train_classifier()
+// and sclm_pretrain() train on it.
 // [[Rcpp::export(rng = false)]]
-SEXP sclm_token_store() { return glue::new_cell_store<sclm::TokenStore>("tokens"); }
-
-// Appends the tokens of the cells of `counts` (cell ids first_cell_id, first_cell_id + 1, ...);
-// returns the number of cells in the store.
-// [[Rcpp::export(rng = false)]]
-int sclm_store_tokens(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features,
-                      Rcpp::List tokenizer, double first_cell_id) {
-  auto& tokens = glue::token_store(store);
-  const auto view = glue::csc_view(counts);
-  view.validate();
-  check_feature_map(feature_map, view);
-  const sclm::Tokenizer tok(glue::tokenizer_config(tokenizer), glue::int_vector(feature_map), n_features);
-  const auto first = static_cast<long>(first_cell_id);
-  for (int j = 0; j < view.n_cols; ++j) tok.tokenize(view, j, tokens, first + j);
-  return tokens.n_cells();
+SEXP sclm_cell_store(Rcpp::List model, Rcpp::List tokenizer) {
+  auto* store = new sclm::CellStore(glue::read_settings<sclm::ModelConfig>(model),
+                                    glue::read_settings<sclm::TokenizerConfig>(tokenizer));
+  return Rcpp::XPtr<sclm::CellStore>(store, true, Rcpp::wrap(glue::kCellStoreTag));
 }
 
-// The same for SCTrans models, whose input is a cell's expression levels rather than tokens:
-// sclm_train_classifier_levels and sclm_pretrain_levels train on the store.
+// Appends the cells of `counts` (token models: cell ids first_cell_id, first_cell_id + 1, ...,
+// which seed the value-bin zero sampling); returns the number of cells in the store.
 // [[Rcpp::export(rng = false)]]
-SEXP sclm_level_store() { return glue::new_cell_store<sclm::LevelStore>("levels"); }
-
-// Appends the levels of the cells of `counts`; returns the number of cells in the store.
-// [[Rcpp::export(rng = false)]]
-int sclm_store_levels(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n_features,
-                      double scale_factor) {
-  auto& levels = glue::level_store(store);
+int sclm_store_cells(SEXP store, Rcpp::S4 counts, Rcpp::IntegerVector feature_map, double first_cell_id) {
+  auto& cells = glue::cell_store(store);
   const auto view = glue::csc_view(counts);
-  view.validate();
   check_feature_map(feature_map, view);
-  sclm::append_levels(view, glue::int_vector(feature_map), n_features, scale_factor, 0, view.n_cols, levels);
-  return levels.n_cells();
+  if (!(first_cell_id >= 0) || first_cell_id != std::floor(first_cell_id))
+    Rcpp::stop("first_cell_id must be a non-negative whole number");
+  return sclm::store_cells(cells, view, glue::int_vector(feature_map), static_cast<long>(first_cell_id));
 }
 
 // Per vocabulary gene, the median of its non-zero CP10k values over all cells of all matrices

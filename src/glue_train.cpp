@@ -51,50 +51,31 @@ Rcpp::List train_result(const sclm::TrainResult& result) {
       Rcpp::_["validation_cells"] = Rcpp::IntegerVector(result.validation_cells.begin(), result.validation_cells.end()) + 1);
 }
 
-sclm::PretrainConfig pretrain_config(const Rcpp::List& pretrain) {
-  sclm::PretrainConfig p;
-  p.mask_fraction = Rcpp::as<double>(pretrain["mask_fraction"]);
-  p.mask_replace = Rcpp::as<double>(pretrain["mask_replace"]);
-  p.balanced_masking = Rcpp::as<bool>(pretrain["balanced_masking"]);
-  p.contrastive_weight = Rcpp::as<double>(pretrain["contrastive_weight"]);
-  return p;
-}
-
 }  // namespace
 
-// Tokens: a store filled by sclm_store_tokens().
+// Fine-tunes a classifier on the cells of a store from sclm_cell_store(); labels: 0-based classes.
 // [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_train_classifier_tokens(SEXP tokens, Rcpp::IntegerVector labels, Rcpp::List model,
-                                        Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step,
-                                        Rcpp::Function on_epoch) {
-  return train_result(sclm::train_classifier(glue::token_store(tokens), glue::int_vector(labels),
-                                             glue::model_config(model), glue::tokenizer_config(tokenizer),
-                                             glue::train_config(train), callbacks(on_step, on_epoch)));
+Rcpp::List sclm_train_classifier(SEXP store, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer,
+                                 Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch) {
+  const auto& cells = glue::cell_store(store);
+  const auto model_config = glue::read_settings<sclm::ModelConfig>(model);
+  const auto tokenizer_config = glue::read_settings<sclm::TokenizerConfig>(tokenizer);
+  const auto train_config = glue::read_settings<sclm::TrainConfig>(train);
+  const auto progress = callbacks(on_step, on_epoch);
+  return train_result(sclm::train_classifier(cells, glue::int_vector(labels), model_config, tokenizer_config,
+                                             train_config, progress));
 }
 
-// Tokens: a store filled by sclm_store_tokens().
+// Pretrains an encoder on the cells of a store from sclm_cell_store().
 // [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_pretrain_tokens(SEXP tokens, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
-                                Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  return train_result(sclm::pretrain_encoder(glue::token_store(tokens), glue::model_config(model),
-                                             glue::tokenizer_config(tokenizer), glue::train_config(train),
-                                             pretrain_config(pretrain), callbacks(on_step, on_epoch)));
-}
-
-// SCTrans models: expression levels, a store filled by sclm_store_levels().
-// [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_train_classifier_levels(SEXP levels, Rcpp::IntegerVector labels, Rcpp::List model,
-                                        Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step,
-                                        Rcpp::Function on_epoch) {
-  return train_result(sclm::train_classifier(glue::level_store(levels), glue::int_vector(labels),
-                                             glue::model_config(model), glue::tokenizer_config(tokenizer),
-                                             glue::train_config(train), callbacks(on_step, on_epoch)));
-}
-
-// [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_pretrain_levels(SEXP levels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train,
-                                Rcpp::List pretrain, Rcpp::Function on_step, Rcpp::Function on_epoch) {
-  return train_result(sclm::pretrain_encoder(glue::level_store(levels), glue::model_config(model),
-                                             glue::tokenizer_config(tokenizer), glue::train_config(train),
-                                             pretrain_config(pretrain), callbacks(on_step, on_epoch)));
+Rcpp::List sclm_pretrain(SEXP store, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::List pretrain,
+                         Rcpp::Function on_step, Rcpp::Function on_epoch) {
+  const auto& cells = glue::cell_store(store);
+  const auto model_config = glue::read_settings<sclm::ModelConfig>(model);
+  const auto tokenizer_config = glue::read_settings<sclm::TokenizerConfig>(tokenizer);
+  const auto train_config = glue::read_settings<sclm::TrainConfig>(train);
+  const auto pretrain_config = glue::read_settings<sclm::PretrainConfig>(pretrain);
+  const auto progress = callbacks(on_step, on_epoch);
+  return train_result(sclm::pretrain_encoder(cells, model_config, tokenizer_config, train_config, pretrain_config,
+                                             progress));
 }

@@ -1,15 +1,65 @@
 # The engine (R/engine.R), the only caller of the compiled code: stores, error mapping.
 
-test_that("a store of training cells of one kind is never read as the other", {
+test_that("a store of training cells is only read by a model of its family", {
   q <- query_counts(5)
-  tokens <- scLM:::engine_cell_store(scLMConfig(n_features = nrow(q)))
-  config <- sctrans_config(n_features = nrow(q), features = rownames(q), scales = c(2L, 4L))
-  expect_error(scLM:::engine_store_cells(tokens, q, seq_len(nrow(q)) - 1L, config, 0), "store of levels")
-  expect_error(scLM:::sclm_store_levels(scLM:::sclm_token_store(), q, seq_len(nrow(q)) - 1L, nrow(q), 1e4),
-               "store of levels")
-  expect_error(scLM:::sclm_store_tokens(scLM:::sclm_level_store(), q, seq_len(nrow(q)) - 1L, nrow(q),
-                                        scLM:::engine_tokenizer_settings(scLMConfig()), 0),
-               "store of tokens")
+  map <- seq_len(nrow(q)) - 1L
+  token_cfg <- scLMConfig(dim = 16, n_layers = 1)
+  token_cfg$features <- rownames(q)
+  sctrans_cfg <- sctrans_config(n_features = 256, scales = c(16, 32), dim = 16)
+  sctrans_cfg$features <- rownames(q)
+  store_of <- function(cfg) {
+    store <- scLM:::engine_cell_store(cfg)
+    expect_equal(scLM:::engine_store_cells(store, q, map, 0), 5L)
+    store
+  }
+  train <- scLM:::train_settings(1L, 4L, 1e-3, 0, 0, 1L, 1L, 1L, "cpu", NULL, FALSE, distributed_config(), FALSE, "fp32")
+  expect_error(scLM:::engine_train(store_of(token_cfg), sctrans_cfg, c(0L, 1L, 0L, 1L, 0L), 2L, train, FALSE),
+               "stored as tokens")
+  expect_error(scLM:::engine_train(store_of(sctrans_cfg), token_cfg, c(0L, 1L, 0L, 1L, 0L), 2L, train, FALSE),
+               "stored as expression levels")
+  expect_error(scLM:::engine_store_cells(new.env(), q, map, 0), "expected a store of cells")
+})
+
+test_that("the engine describes every settings list, and R's lists name exactly its fields", {
+  schema <- scLM:::engine_schema()
+  expect_setequal(names(schema), c("model", "subvectors", "tokenizer", "train", "distributed", "pretrain", "run"))
+  for (kind in names(schema)) {
+    expect_named(schema[[kind]], c("name", "type", "default", "min", "max", "choices"))
+    expect_false(anyDuplicated(schema[[kind]]$name) > 0)
+  }
+  expect_equal(schema$model$choices[[match("attention", schema$model$name)]], c("full", "performer", "linformer"))
+  cfg <- scLMConfig()
+  cfg$features <- paste0("g", 1:10)
+  expect_setequal(names(scLM:::engine_model_settings(cfg, 2L)), schema$model$name)
+  expect_setequal(names(scLM:::engine_tokenizer_settings(cfg)), schema$tokenizer$name)
+  expect_setequal(names(scLM:::engine_settings("train", list())), schema$train$name)
+  expect_equal(scLM:::engine_settings("pretrain", list(mask_fraction = 0.5))$temperature, 0.1)
+})
+
+test_that("a settings list with a missing, unknown, mistyped or out-of-range field is an error naming it", {
+  cfg <- scLMConfig()
+  cfg$features <- paste0("g", 1:10)
+  model <- scLM:::engine_model_settings(cfg, 2L)
+  tokenizer <- scLM:::engine_tokenizer_settings(cfg)
+  read_model <- function(model) scLM:::sclm_validate_weights(raw(0), raw(0), model, tokenizer)
+  expect_error(read_model(modifyList(model, list(attention = "fulll"))),
+               "model setting `attention`: \"fulll\" is not one of \"full\", \"performer\", \"linformer\"", fixed = TRUE)
+  expect_error(read_model(modifyList(model, list(head = "svm"))), "model setting `head`", fixed = TRUE)
+  expect_error(read_model(model[setdiff(names(model), "dim")]), "model setting `dim` is missing", fixed = TRUE)
+  expect_error(read_model(c(model, list(dimm = 2L))), "model setting `dimm` is unknown", fixed = TRUE)
+  expect_error(read_model(modifyList(model, list(dropout = 1))), "model setting `dropout`: 1 is not in [0, 1)", fixed = TRUE)
+  expect_error(read_model(modifyList(model, list(n_layers = 1.5))), "`n_layers`: 1.5 is not a whole number", fixed = TRUE)
+  expect_error(read_model(modifyList(model, list(share_projection = "no"))), "`share_projection`: expected TRUE or FALSE")
+  expect_error(read_model(modifyList(model, list(subvectors = list(scales = 16L)))), "subvectors setting `light_layers` is missing",
+               fixed = TRUE)
+})
+
+test_that("pretrain()'s temperature reaches the engine", {
+  p <- pbmc3k()
+  cfg <- scLMConfig(n_features = 300, max_tokens = 48, dim = 16)
+  fit <- function(t) pretrain(p$counts[, 1:120], cfg, epochs = 1, temperature = t, seed = 3, verbose = FALSE)$history
+  expect_false(identical(fit(0.1)$train_loss, fit(0.5)$train_loss))
+  expect_error(pretrain(p$counts[, 1:120], cfg, temperature = 0), "temperature")
 })
 
 test_that("core errors become R errors of the verb; R errors pass through unchanged", {
@@ -33,7 +83,8 @@ test_that("a Ctrl-C inside a training callback is caught and reported to the eng
 
 test_that("an interrupted training warns that calibration was skipped, or errors without a model", {
   fit <- list(interrupted = TRUE, best_epoch = 2L, history = data.frame(epoch = 1:3))
-  expect_warning(scLM:::engine_report_interrupt(fit), "after 3 epochs.*epoch 2.*calibration was skipped")
+  expect_warning(scLM:::engine_report_interrupt(fit, "; the unknown-cell calibration was skipped"),
+                 "after 3 epochs.*epoch 2.*calibration was skipped")
   fit$best_epoch <- 0L
   expect_error(scLM:::engine_report_interrupt(fit), "before its first epoch ended: nothing was trained",
                class = "scLM_interrupted")

@@ -195,7 +195,7 @@ test_that("invalid tokenizer settings are errors", {
   expect_error(tokenize(tok_config("rank")), "gene_scale")
   expect_error(tokenize(tok_config("rank", gene_scale = rep(1, 10))), "gene_scale")
   expect_error(tokenize(tok_config("rank", gene_scale = rep(1, f$n_features), full_length = TRUE)), "full_length")
-  expect_error(tokenize(tok_config("words")), "unknown tokenizer kind")
+  expect_error(tokenize(tok_config("words")), "tokenizer setting `kind`: \"words\" is not one of \"bins\", \"value_bins\", \"rank\", \"counts\", \"subvectors\"", fixed = TRUE)
   expect_error(tokenize(tok_config("value_bins", max_bin = 1L)), "max_bin")
   expect_error(tokenize(tok_config("value_bins", zero_share = 11)), "zero_share")
   expect_error(tokenize(tok_config("bins", max_tokens = 0L)), "max_tokens")

@@ -34,6 +34,18 @@ struct CscView {
   }
 };
 
+// Throws std::invalid_argument unless every entry of `map` (input row -> vocabulary index) is -1
+// or a vocabulary index below n_features, and, when n_rows >= 0, it has one entry per row.
+inline void check_feature_map(const std::vector<int>& map, int n_features, int n_rows = -1) {
+  if (n_rows >= 0 && static_cast<int>(map.size()) != n_rows)
+    throw std::invalid_argument("feature map length " + std::to_string(map.size()) +
+                                " differs from the number of matrix rows " + std::to_string(n_rows));
+  for (int f : map)
+    if (f < -1 || f >= n_features)
+      throw std::invalid_argument("feature map entry " + std::to_string(f) + " is outside the vocabulary of " +
+                                  std::to_string(n_features) + " genes");
+}
+
 // Checks the cell offsets of a flattened store of `what` (cell c owns entries offsets[c] ..
 // offsets[c+1]-1; TokenStore, LevelStore): from 0 to n_entries, never decreasing.
 inline void check_cell_offsets(const std::vector<std::int64_t>& offsets, std::int64_t n_entries,

@@ -12,11 +12,7 @@ namespace sclm {
 
 void append_levels(const CscView& m, const std::vector<int>& feature_map, int n_features, double scale_factor,
                    int begin, int end, LevelStore& store) {
-  if (static_cast<int>(feature_map.size()) != m.n_rows)
-    throw std::invalid_argument("feature map length " + std::to_string(feature_map.size()) +
-                                " differs from the number of matrix rows " + std::to_string(m.n_rows));
-  for (int f : feature_map)
-    if (f < -1 || f >= n_features) throw std::invalid_argument("feature map entry outside the vocabulary");
+  check_feature_map(feature_map, n_features, m.n_rows);
   std::vector<std::pair<int, double>> cell;
   for (int j = begin; j < end; ++j) {
     const double total = column_total(m, j);

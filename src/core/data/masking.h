@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include "api.h"
+#include "config/settings.h"
 #include "data/batch.h"
 
 namespace sclm {

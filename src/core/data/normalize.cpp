@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <cstdint>
+#include <string>
 
 namespace sclm {
 
@@ -106,6 +108,51 @@ std::vector<double> standardized_variance(const CscView& m, const std::vector<do
                                           const std::vector<double>& expected_sd) {
   const double n = m.n_cols, clip = std::sqrt(n);
   return standardized_variance_from_sums(standardized_sums(m, mean, expected_sd, clip), mean, expected_sd, clip, n);
+}
+
+std::vector<float> nonzero_medians(const std::vector<MappedMatrix>& data, int n_features, double scale_factor) {
+  if (n_features < 0) throw std::invalid_argument("n_features must be non-negative");
+  if (!(scale_factor > 0) || !std::isfinite(scale_factor))
+    throw std::invalid_argument("scale_factor must be positive");
+  for (const auto& d : data) {
+    if (d.feature_map == nullptr) throw std::invalid_argument("a matrix has no feature map");
+    check_feature_map(*d.feature_map, n_features, d.counts.n_rows);
+  }
+  // counting sort of the non-zero CP10k values by gene: O(nnz) memory
+  std::vector<std::int64_t> start(static_cast<std::size_t>(n_features) + 1, 0);
+  for (const auto& d : data) {
+    const auto& m = d.counts;
+    for (int j = 0; j < m.n_cols; ++j)
+      for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
+        const int f = (*d.feature_map)[m.i[k]];
+        if (f >= 0 && m.x[k] > 0) ++start[f + 1];
+      }
+  }
+  for (int g = 0; g < n_features; ++g) start[g + 1] += start[g];
+  std::vector<double> values(static_cast<std::size_t>(start[n_features]));
+  std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
+  for (const auto& d : data) {
+    const auto& m = d.counts;
+    for (int j = 0; j < m.n_cols; ++j) {
+      const double total = column_total(m, j);
+      for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
+        const int f = (*d.feature_map)[m.i[k]];
+        if (f >= 0 && m.x[k] > 0) values[fill[f]++] = m.x[k] / total * scale_factor;
+      }
+    }
+  }
+  std::vector<float> medians(n_features, 1.0f);
+  for (int g = 0; g < n_features; ++g) {
+    const auto b = values.begin() + start[g], e = values.begin() + start[g + 1];
+    const std::int64_t n = e - b;
+    if (n == 0) continue;
+    const auto mid = b + n / 2;
+    std::nth_element(b, mid, e);
+    double med = *mid;
+    if (n % 2 == 0) med = (*std::max_element(b, mid) + med) / 2;
+    medians[g] = static_cast<float>(med);
+  }
+  return medians;
 }
 
 }  // namespace sclm

@@ -48,4 +48,17 @@ std::vector<double> standardized_variance_from_sums(StandardizedSums sums, const
                                                     const std::vector<double>& expected_sd, double clip,
                                                     double n_cells);
 
+// A matrix and the vocabulary index of each of its rows (-1: not in the vocabulary).
+struct MappedMatrix {
+  CscView counts;
+  const std::vector<int>* feature_map = nullptr;
+};
+
+// Per vocabulary gene: the median over all cells of its non-zero CP10k values (Geneformer's
+// normalisation factor); 1 for genes never seen. CP10k = value / column total * scale_factor with
+// the total over all rows of that matrix; every row entry > 0 mapped to the gene counts once; the
+// median of an even count is the mean of the two middle values (as R's median()). O(nnz) memory.
+// Throws std::invalid_argument on a feature map of the wrong length or outside the vocabulary.
+std::vector<float> nonzero_medians(const std::vector<MappedMatrix>& data, int n_features, double scale_factor);
+
 }  // namespace sclm

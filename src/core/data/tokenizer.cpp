@@ -62,13 +62,6 @@ struct Scratch {
 };
 thread_local Scratch scratch;
 
-void check_feature_map(const std::vector<int>& map, int n_features) {
-  for (int f : map)
-    if (f < -1 || f >= n_features)
-      throw std::invalid_argument("feature map entry " + std::to_string(f) + " is outside the vocabulary of " +
-                                  std::to_string(n_features) + " genes");
-}
-
 // K quantile edges of the expressed values: edges[j] = s[ceil((n-1) j / (K-1))] with s ascending,
 // given `desc` sorted by decreasing value. A value's bin is the number of edges <= it.
 void quantile_edges(const std::vector<Expressed>& desc, int K, std::vector<double>& edges) {
@@ -101,53 +94,6 @@ int max_value(const TokenizerConfig& config, int n_features) {
   return config.max_bin;
 }
 
-std::vector<float> nonzero_medians(const std::vector<MappedMatrix>& data, int n_features, double scale_factor) {
-  if (n_features < 0) throw std::invalid_argument("n_features must be non-negative");
-  if (!(scale_factor > 0) || !std::isfinite(scale_factor))
-    throw std::invalid_argument("scale_factor must be positive");
-  for (const auto& d : data) {
-    if (d.feature_map == nullptr) throw std::invalid_argument("a matrix has no feature map");
-    if (static_cast<int>(d.feature_map->size()) != d.counts.n_rows)
-      throw std::invalid_argument("feature map length " + std::to_string(d.feature_map->size()) +
-                                  " differs from the number of matrix rows " + std::to_string(d.counts.n_rows));
-    check_feature_map(*d.feature_map, n_features);
-  }
-  // counting sort of the non-zero CP10k values by gene: O(nnz) memory
-  std::vector<std::int64_t> start(static_cast<std::size_t>(n_features) + 1, 0);
-  for (const auto& d : data) {
-    const auto& m = d.counts;
-    for (int j = 0; j < m.n_cols; ++j)
-      for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
-        const int f = (*d.feature_map)[m.i[k]];
-        if (f >= 0 && m.x[k] > 0) ++start[f + 1];
-      }
-  }
-  for (int g = 0; g < n_features; ++g) start[g + 1] += start[g];
-  std::vector<double> values(static_cast<std::size_t>(start[n_features]));
-  std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
-  for (const auto& d : data) {
-    const auto& m = d.counts;
-    for (int j = 0; j < m.n_cols; ++j) {
-      const double total = column_total(m, j);
-      for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
-        const int f = (*d.feature_map)[m.i[k]];
-        if (f >= 0 && m.x[k] > 0) values[fill[f]++] = m.x[k] / total * scale_factor;
-      }
-    }
-  }
-  std::vector<float> medians(n_features, 1.0f);
-  for (int g = 0; g < n_features; ++g) {
-    const auto b = values.begin() + start[g], e = values.begin() + start[g + 1];
-    const std::int64_t n = e - b;
-    if (n == 0) continue;
-    const auto mid = b + n / 2;
-    std::nth_element(b, mid, e);
-    double med = *mid;
-    if (n % 2 == 0) med = (*std::max_element(b, mid) + med) / 2;
-    medians[g] = static_cast<float>(med);
-  }
-  return medians;
-}
 
 Tokenizer::Tokenizer(TokenizerConfig config, std::vector<int> feature_map, int n_features)
     : config_(std::move(config)), feature_map_(std::move(feature_map)), n_features_(n_features) {
@@ -322,14 +268,9 @@ void check_tokens(const TokenStore& store, int n_features, int max_value) {
   }
 }
 
-TokenStore Tokenizer::tokenize_all(const CscView& m, const std::vector<int>& cols) const {
-  TokenStore store;
-  if (cols.empty()) {
-    for (int j = 0; j < m.n_cols; ++j) tokenize(m, j, store);
-  } else {
-    for (int j : cols) tokenize(m, j, store);
-  }
-  return store;
+void Tokenizer::tokenize_columns(const CscView& m, int begin, int end, TokenStore& store, long first_cell_id,
+                                 const std::vector<long>& cell_ids) const {
+  for (int j = begin; j < end; ++j) tokenize(m, j, store, cell_ids.empty() ? first_cell_id + (j - begin) : cell_ids[j - begin]);
 }
 
 }  // namespace sclm

@@ -39,61 +39,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "config/settings.h"
+#include "data/cell_store.h"
 #include "data/csc.h"
 
 namespace sclm {
-
-// Reserved token ids.
-constexpr int kPadToken = 0;       // gene and bin vocabularies
-constexpr int kClsToken = 1;       // gene vocabulary
-constexpr int kMaskToken = 2;      // gene vocabulary (masked pretraining)
-constexpr int kGeneTokenOffset = 3;
-constexpr int kBinMaskToken = 1;   // bin vocabulary
-constexpr int kBinTokenOffset = 2;
-
-// kSubvectors: SCTrans reads every vocabulary gene's log1p(CP10k) (data/subvectors.h), no tokens.
-enum class TokenizerKind { kBins, kValueBins, kRank, kCounts, kSubvectors };
-
-struct TokenizerConfig {
-  int max_tokens = 256;   // genes kept per cell
-  int max_bin = 30;       // kBins, kCounts: values 0..max_bin, higher values capped; kValueBins: quantile bins 1..max_bin
-  double scale_factor = 1e4;
-  double bins_per_log2 = 3.0;  // kBins bin width: 1 is scBERT's floor(log2(1 + CP10k)); 2 halves it
-  TokenizerKind kind = TokenizerKind::kBins;
-  bool full_length = false;
-  double zero_share = 0.0;        // kValueBins: zero genes sampled per non-zero gene kept
-  std::uint64_t seed = 1;         // kValueBins: zero sampling is a function of (seed, cell index)
-  std::vector<float> gene_scale;  // kRank: per-vocabulary-gene divisor (median non-zero CP10k)
-};
 
 // Largest value token a tokenizer emits (before kBinTokenOffset): the value vocabulary of the model
 // is 0..max_value(config, n_features).
 // kBins, kValueBins, kCounts: max_bin; kRank: min(max_tokens, n_features) - 1 (at least 0);
 // kSubvectors: 0.
 int max_value(const TokenizerConfig& config, int n_features);
-
-// A matrix and the vocabulary index of each of its rows (-1: not in the vocabulary).
-struct MappedMatrix {
-  CscView counts;
-  const std::vector<int>* feature_map = nullptr;
-};
-
-// Per vocabulary gene: the median over all cells of its non-zero CP10k values (Geneformer's
-// normalisation factor); 1 for genes never seen. CP10k = value / column total * scale_factor with
-// the total over all rows of that matrix; every row entry > 0 mapped to the gene counts once; the
-// median of an even count is the mean of the two middle values (as R's median()). O(nnz) memory.
-// Throws std::invalid_argument on a feature map of the wrong length or outside the vocabulary.
-std::vector<float> nonzero_medians(const std::vector<MappedMatrix>& data, int n_features, double scale_factor);
-
-// Tokens of many cells, flattened: cell c owns entries offsets[c] .. offsets[c+1]-1.
-struct TokenStore {
-  std::vector<std::int32_t> genes;  // gene token ids (vocabulary index + kGeneTokenOffset)
-  std::vector<std::int32_t> values;  // value token ids (value + kBinTokenOffset)
-  std::vector<std::int64_t> offsets{0};
-
-  int n_cells() const { return static_cast<int>(offsets.size()) - 1; }
-  int length(int c) const { return static_cast<int>(offsets[c + 1] - offsets[c]); }
-};
 
 // Throws std::invalid_argument unless `store` is well formed (offsets from 0, non-decreasing, to
 // the token count) with gene tokens of vocabulary genes 0..n_features-1 and value tokens of values
@@ -116,8 +72,17 @@ class Tokenizer {
   // tokens do not depend on batching.
   void tokenize(const CscView& m, int col, TokenStore& store, long cell_id = -1) const;
 
-  // Tokenizes the given columns (all when empty), in order.
-  TokenStore tokenize_all(const CscView& m, const std::vector<int>& cols = {}) const;
+  // Appends columns [begin, end) of `m` to `store`, in order: the k-th of them with cell id
+  // cell_ids[k] when given, else first_cell_id + k.
+  void tokenize_columns(const CscView& m, int begin, int end, TokenStore& store, long first_cell_id,
+                        const std::vector<long>& cell_ids = {}) const;
+
+  // All columns, cell ids 0, 1, ...
+  TokenStore tokenize_all(const CscView& m) const {
+    TokenStore store;
+    tokenize_columns(m, 0, m.n_cols, store, 0);
+    return store;
+  }
 
  private:
   TokenizerConfig config_;

@@ -6,6 +6,8 @@
 
 #include "api.h"
 #include "data/batch.h"
+#include "data/levels.h"
+#include "data/tokenizer.h"
 #include "model/classifier.h"
 #include "model/sctrans.h"
 #include "util/backend.h"
@@ -62,8 +64,8 @@ void run_batches(const std::string& weights, const ModelConfig& model_config, co
         const int64_t window = static_cast<int64_t>(run.batch_size) * (run.length_bucketing ? kBucketWindowBatches : 1);
         for (int64_t first = 0; first < counts.n_cols; first += window) {
           store = TokenStore();
-          for (int64_t j = first; j < std::min<int64_t>(counts.n_cols, first + window); ++j)
-            tokenizer.tokenize(counts, static_cast<int>(j), store);
+          tokenizer.tokenize_columns(counts, static_cast<int>(first),
+                                     static_cast<int>(std::min<int64_t>(counts.n_cols, first + window)), store, first);
           for (auto& local : length_sorted_batches(store, run.batch_size)) {
             const auto batch = make_batch(store, local).to(device);
             send(batch, BatchCells{static_cast<int>(first), std::move(local)});

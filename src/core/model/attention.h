@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "model/attention_config.h"
+#include "config/settings.h"
 
 namespace sclm {
 

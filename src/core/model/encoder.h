@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "api.h"
+#include "config/settings.h"
 #include "data/batch.h"
 #include "model/attention.h"
 

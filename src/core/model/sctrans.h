@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "api.h"
+#include "config/settings.h"
 #include "data/subvectors.h"
 #include "model/encoder.h"
 

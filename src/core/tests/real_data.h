@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "api.h"
 #include "data/csc.h"
 
 namespace sclm_test {
@@ -77,5 +78,21 @@ inline RealCells load_cells(const std::string& dir, const std::string& stem) {
 }
 
 inline RealCells load_pbmc_subset() { return load_cells(SCLM_TEST_DATA, "pbmc_subset"); }
+
+// The cells of `m` in a store for `model`, filled as a host reading on-disk data fills it:
+// `block` cells at a time (0: all at once), cell ids counting through all cells.
+inline sclm::CellStore cells_of(const sclm::ModelConfig& model, const sclm::TokenizerConfig& tokenizer,
+                                const sclm::CscView& m, const std::vector<int>& map, int block = 0) {
+  sclm::CellStore store(model, tokenizer);
+  const int size = block > 0 ? block : std::max(m.n_cols, 1);
+  for (int first = 0; first < m.n_cols; first += size) {
+    const int n = std::min(size, m.n_cols - first);
+    std::vector<int> p(m.p + first, m.p + first + n + 1);
+    for (int& v : p) v -= m.p[first];
+    const sclm::CscView part{p.data(), m.i + m.p[first], m.x + m.p[first], m.n_rows, n};
+    sclm::store_cells(store, part, map, first);
+  }
+  return store;
+}
 
 }  // namespace sclm_test

@@ -74,9 +74,9 @@ TEST(Precision, Bf16TrainsFloat32WeightsAndAnnotatesAsFloat32Does) {
   for (const auto& device : devices()) {
     train.device = device;
     train.precision = "bf16";
-    const auto bf16 = train_classifier(data.view(), data.identity_map(), data.labels, model, tokenizer, train, {});
+    const auto bf16 = train_classifier(sclm_test::cells_of(model, tokenizer, data.view(), data.identity_map()), data.labels, model, tokenizer, train, {});
     train.precision = "fp32";
-    const auto fp32 = train_classifier(data.view(), data.identity_map(), data.labels, model, tokenizer, train, {});
+    const auto fp32 = train_classifier(sclm_test::cells_of(model, tokenizer, data.view(), data.identity_map()), data.labels, model, tokenizer, train, {});
     ASSERT_EQ(bf16.history.size(), fp32.history.size());
     const auto& last = bf16.history.back();
     EXPECT_TRUE(std::isfinite(last.train_loss)) << device;
@@ -103,6 +103,6 @@ TEST(Precision, Bf16TrainsFloat32WeightsAndAnnotatesAsFloat32Does) {
     EXPECT_GT(largest_gap, 0.0) << device;  // the bf16 run did run in bf16
   }
   train.precision = "fp16";
-  EXPECT_THROW(train_classifier(data.view(), data.identity_map(), data.labels, model, tokenizer, train, {}),
+  EXPECT_THROW(train_classifier(sclm_test::cells_of(model, tokenizer, data.view(), data.identity_map()), data.labels, model, tokenizer, train, {}),
                std::invalid_argument);
 }

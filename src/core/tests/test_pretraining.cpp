@@ -33,7 +33,7 @@ struct Fixture {
     train.num_threads = 2;
   }
   TrainResult fit(const TrainCallbacks& callbacks = {}) {
-    return pretrain_encoder({{data.view(), &map}}, model, tokenizer, train, pretrain, callbacks);
+    return pretrain_encoder(sclm_test::cells_of(model, tokenizer, data.view(), map), model, tokenizer, train, pretrain, callbacks);
   }
 };
 
@@ -70,7 +70,8 @@ TEST(Masking, MasksOnlyNonZeroGenePositionsAtTheRequestedRate) {
   TokenizerConfig tc{600, 10, 1e4};
   tc.full_length = true;  // zeros are positions with value 0
   const Tokenizer tok(tc, d.identity_map(), d.n_rows);
-  const auto store = tok.tokenize_all(d.view(), {0, 1, 2, 3});
+  TokenStore store;
+  tok.tokenize_columns(d.view(), 0, 4, store, 0);
   const auto batch = make_batch(store, {0, 1, 2, 3});
   PretrainConfig pc;
   pc.mask_replace = 1.0;
@@ -194,15 +195,15 @@ TEST(FineTuning, StartsFromPretrainedWeightsAndFreezesBlocks) {
   TrainConfig train = f.train;
   train.init_encoder = pretrained.encoder_weights;
   train.trainable_blocks = 0;  // head only: the encoder must not change
-  const auto head_only = train_classifier(f.data.view(), f.map, f.data.labels, classifier, f.tokenizer, train, {});
+  const auto head_only = train_classifier(sclm_test::cells_of(classifier, f.tokenizer, f.data.view(), f.map), f.data.labels, classifier, f.tokenizer, train, {});
   EXPECT_TRUE(same_encoder(head_only.encoder_weights, pretrained.encoder_weights, f.model, f.tokenizer));
 
   train.trainable_blocks = 1;
-  const auto top_block = train_classifier(f.data.view(), f.map, f.data.labels, classifier, f.tokenizer, train, {});
+  const auto top_block = train_classifier(sclm_test::cells_of(classifier, f.tokenizer, f.data.view(), f.map), f.data.labels, classifier, f.tokenizer, train, {});
   EXPECT_FALSE(same_encoder(top_block.encoder_weights, pretrained.encoder_weights, f.model, f.tokenizer));
 
   train.trainable_blocks = 3;  // more than the model has
-  EXPECT_THROW(train_classifier(f.data.view(), f.map, f.data.labels, classifier, f.tokenizer, train, {}),
+  EXPECT_THROW(train_classifier(sclm_test::cells_of(classifier, f.tokenizer, f.data.view(), f.map), f.data.labels, classifier, f.tokenizer, train, {}),
                std::invalid_argument);
 }
 
@@ -218,7 +219,7 @@ TEST(FineTuning, CnnHeadLearnsRealCellTypes) {
   classifier.attention.kind = AttentionKind::kLinformer;
   f.tokenizer.full_length = true;
   f.train.epochs = 10;
-  const auto result = train_classifier(f.data.view(), f.map, f.data.labels, classifier, f.tokenizer, f.train, {});
+  const auto result = train_classifier(sclm_test::cells_of(classifier, f.tokenizer, f.data.view(), f.map), f.data.labels, classifier, f.tokenizer, f.train, {});
   ASSERT_GT(result.best_epoch, 0);
   EXPECT_GT(result.history[result.best_epoch - 1].val_accuracy, 0.5);
 }
@@ -255,7 +256,7 @@ TEST(FeatureVectors, FineTuningFreezesOrTrainsThem) {
   train.feature_vectors = vectors;
   for (bool freeze : {true, false}) {
     train.freeze_features = freeze;
-    const auto fit = train_classifier(f.data.view(), f.map, f.data.labels, classifier, f.tokenizer, train, {});
+    const auto fit = train_classifier(sclm_test::cells_of(classifier, f.tokenizer, f.data.view(), f.map), f.data.labels, classifier, f.tokenizer, train, {});
     EXPECT_EQ(torch::equal(feature_embedding(fit.encoder_weights, f.model, f.tokenizer), given), freeze);
   }
 }
@@ -264,8 +265,8 @@ TEST(Pretraining, OnStoredTokensEqualsOnTheMatrix) {
   Fixture f;
   f.train.epochs = 1;
   const auto from_matrix = f.fit();
-  const Tokenizer tokenizer(f.tokenizer, f.map, f.model.n_features);
-  const auto from_tokens = pretrain_encoder(tokenizer.tokenize_all(f.data.view()), f.model, f.tokenizer, f.train,
+  const auto from_tokens = pretrain_encoder(sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.map, 41),
+                                            f.model, f.tokenizer, f.train,
                                             f.pretrain, {});
   EXPECT_EQ(from_tokens.encoder_weights, from_matrix.encoder_weights);
 }

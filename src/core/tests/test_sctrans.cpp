@@ -9,7 +9,7 @@
 #include "data/subvectors.h"
 #include "model/sctrans.h"
 #include "real_data.h"
-#include "train/sctrans_trainer.h"
+#include "train/objectives.h"
 
 using namespace sclm;
 
@@ -118,7 +118,7 @@ TEST(Sctrans, DecoderReconstructionImprovesOnRealCells) {
   PretrainConfig pretrain;
   pretrain.mask_fraction = 0.75;
   f.train.validation_fraction = 0.15;
-  const auto fit = pretrain_encoder({{f.data.view(), &f.map}}, f.model, f.tokenizer, f.train, pretrain, {});
+  const auto fit = pretrain_encoder(sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.map), f.model, f.tokenizer, f.train, pretrain, {});
   ASSERT_EQ(static_cast<int>(fit.history.size()), f.train.epochs);
   const double first = fit.history.front().val_loss, last = fit.history.back().val_loss;
   EXPECT_LT(last, 0.8 * first) << "validation MSE " << first << " -> " << last;
@@ -131,7 +131,7 @@ TEST(Sctrans, DecoderReconstructionImprovesOnRealCells) {
   tune.init_encoder = fit.encoder_weights;
   ModelConfig classifier = f.model;
   classifier.n_classes = f.data.n_classes;
-  EXPECT_NO_THROW(train_classifier(f.data.view(), f.map, f.data.labels, classifier, f.tokenizer, tune, {}));
+  EXPECT_NO_THROW(train_classifier(sclm_test::cells_of(classifier, f.tokenizer, f.data.view(), f.map), f.data.labels, classifier, f.tokenizer, tune, {}));
 }
 
 TEST(Sctrans, HiddenSubvectorsNeverReachTheReconstruction) {
@@ -167,7 +167,7 @@ TEST(Sctrans, AnUntrainedReadOutPoolsByTheMeanOfEachScale) {
 TEST(Sctrans, ClassifierLearnsAndSelectsWithAMaskInZeroOne) {
   SctransFixture f;
   f.train.epochs = 12;
-  const auto fit = train_classifier(f.data.view(), f.map, f.data.labels, f.model, f.tokenizer, f.train, {});
+  const auto fit = train_classifier(sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.map), f.data.labels, f.model, f.tokenizer, f.train, {});
   const auto& best = fit.history[fit.best_epoch - 1];
   EXPECT_GT(best.val_accuracy, 0.5);  // 9 classes: chance is about 0.12
   RunConfig run;
@@ -200,25 +200,24 @@ TEST(Sctrans, ClassifierLearnsAndSelectsWithAMaskInZeroOne) {
 TEST(Sctrans, TrainingOnALevelStoreFilledInBlocksEqualsTrainingOnTheMatrix) {
   SctransFixture f;
   f.train.epochs = 1;
-  LevelStore store;  // as a host reading on-disk cells fills it: 100 cells at a time
-  for (int first = 0; first < f.data.n_cols; first += 100)
-    append_levels(f.data.view(), f.map, f.data.n_rows, f.tokenizer.scale_factor, first,
-                  std::min(f.data.n_cols, first + 100), store);
+  // as a host reading on-disk cells fills it: 100 cells at a time
+  const CellStore store = sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.map, 100);
+  ASSERT_TRUE(store.holds_levels);
   EXPECT_EQ(train_classifier(store, f.data.labels, f.model, f.tokenizer, f.train, {}).weights,
-            train_classifier(f.data.view(), f.map, f.data.labels, f.model, f.tokenizer, f.train, {}).weights);
+            train_classifier(sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.map), f.data.labels, f.model, f.tokenizer, f.train, {}).weights);
   ModelConfig encoder = f.model;
   encoder.n_classes = 0;
   PretrainConfig pretrain;
   pretrain.mask_fraction = 0.75;
   EXPECT_EQ(pretrain_encoder(store, encoder, f.tokenizer, f.train, pretrain, {}).encoder_weights,
-            pretrain_encoder({{f.data.view(), &f.map}}, encoder, f.tokenizer, f.train, pretrain, {}).encoder_weights);
+            pretrain_encoder(sclm_test::cells_of(encoder, f.tokenizer, f.data.view(), f.map), encoder, f.tokenizer, f.train, pretrain, {}).encoder_weights);
 
   // A store that is not well formed, or a token model, is refused before training.
   auto bad = store;
-  bad.features[1] = f.data.n_rows;
+  bad.levels.features[1] = f.data.n_rows;
   EXPECT_THROW(train_classifier(bad, f.data.labels, f.model, f.tokenizer, f.train, {}), std::invalid_argument);
   bad = store;
-  bad.offsets.back() += 1;
+  bad.levels.offsets.back() += 1;
   EXPECT_THROW(pretrain_encoder(bad, encoder, f.tokenizer, f.train, pretrain, {}), std::invalid_argument);
   ModelConfig token_model = f.model;
   token_model.subvectors.scales.clear();
@@ -231,13 +230,13 @@ TEST(Sctrans, RejectsInconsistentSettings) {
   f.train.epochs = 1;
   auto bad = f.model;
   bad.subvectors.scales = {16, 40};
-  EXPECT_THROW(train_classifier(f.data.view(), f.map, f.data.labels, bad, f.tokenizer, f.train, {}), std::invalid_argument);
+  EXPECT_THROW(train_classifier(sclm_test::cells_of(bad, f.tokenizer, f.data.view(), f.map), f.data.labels, bad, f.tokenizer, f.train, {}), std::invalid_argument);
   bad = f.model;
   bad.attention.kind = AttentionKind::kLinformer;
-  EXPECT_THROW(train_classifier(f.data.view(), f.map, f.data.labels, bad, f.tokenizer, f.train, {}), std::invalid_argument);
+  EXPECT_THROW(train_classifier(sclm_test::cells_of(bad, f.tokenizer, f.data.view(), f.map), f.data.labels, bad, f.tokenizer, f.train, {}), std::invalid_argument);
   auto tokens = f.tokenizer;
   tokens.kind = TokenizerKind::kBins;
-  EXPECT_THROW(train_classifier(f.data.view(), f.map, f.data.labels, f.model, tokens, f.train, {}), std::invalid_argument);
+  EXPECT_THROW(train_classifier(sclm_test::cells_of(f.model, tokens, f.data.view(), f.map), f.data.labels, f.model, tokens, f.train, {}), std::invalid_argument);
 }
 
 }  // namespace

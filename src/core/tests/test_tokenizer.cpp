@@ -356,7 +356,9 @@ TEST(Tokenizer, ValueBinsOnRealCells) {
 
   // full length and tokens independent of the batch they are tokenized in
   Tokenizer full(value_bins(128, K, 0, 3, true), d.identity_map(), d.n_rows);
-  const auto fs = full.tokenize_all(d.view(), {0, 5});
+  TokenStore fs;
+  full.tokenize(d.view(), 0, fs);
+  full.tokenize(d.view(), 5, fs);
   EXPECT_EQ(fs.length(0), d.n_rows);
   EXPECT_EQ(fs.length(1), d.n_rows);
   for (int c : {0, 7, 21}) {

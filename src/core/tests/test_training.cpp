@@ -28,7 +28,7 @@ struct Fixture {
     train.num_threads = 2;
   }
   TrainResult fit(const TrainCallbacks& callbacks = {}) {
-    return train_classifier(data.view(), data.identity_map(), data.labels, model, tokenizer, train, callbacks);
+    return train_classifier(sclm_test::cells_of(model, tokenizer, data.view(), data.identity_map()), data.labels, model, tokenizer, train, callbacks);
   }
 };
 }  // namespace
@@ -136,26 +136,19 @@ TEST(Training, TokensStoredBlockByBlockTrainAsTheMatrixDoes) {
   f.tokenizer.zero_share = 0.5;
   const auto from_matrix = f.fit();
 
-  const Tokenizer tokenizer(f.tokenizer, f.data.identity_map(), f.data.n_rows);
-  TokenStore store;
   const auto& d = f.data;
-  for (int first = 0; first < d.n_cols; first += 37) {  // a block: columns first .. first + 36
-    const int n = std::min(37, d.n_cols - first);
-    std::vector<int> p(d.p.begin() + first, d.p.begin() + first + n + 1);
-    for (int& v : p) v -= d.p[first];
-    const CscView block{p.data(), d.i.data() + d.p[first], d.x.data() + d.p[first], d.n_rows, n};
-    for (int j = 0; j < n; ++j) tokenizer.tokenize(block, j, store, first + j);
-  }
+  const CellStore store = sclm_test::cells_of(f.model, f.tokenizer, d.view(), d.identity_map(), 37);
+  ASSERT_EQ(store.n_cells(), d.n_cols);
   const auto from_tokens = train_classifier(store, d.labels, f.model, f.tokenizer, f.train, {});
   EXPECT_EQ(from_tokens.weights, from_matrix.weights);
   ASSERT_EQ(from_tokens.history.size(), from_matrix.history.size());
   EXPECT_EQ(from_tokens.history.back().val_loss, from_matrix.history.back().val_loss);
 
-  TokenStore bad = store;
-  bad.genes[5] = kGeneTokenOffset + d.n_rows;  // a gene outside the vocabulary
+  CellStore bad = store;
+  bad.tokens.genes[5] = kGeneTokenOffset + d.n_rows;  // a gene outside the vocabulary
   EXPECT_THROW(train_classifier(bad, d.labels, f.model, f.tokenizer, f.train, {}), std::invalid_argument);
   bad = store;
-  bad.offsets.back() += 1;
+  bad.tokens.offsets.back() += 1;
   EXPECT_THROW(train_classifier(bad, d.labels, f.model, f.tokenizer, f.train, {}), std::invalid_argument);
   EXPECT_THROW(train_classifier(store, std::vector<int>(d.labels.begin(), d.labels.end() - 1), f.model, f.tokenizer,
                                 f.train, {}),

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "api.h"
+#include "config/settings.h"
 
 namespace sclm {
 

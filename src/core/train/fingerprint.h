@@ -1,40 +1,75 @@
 // A string that identifies a training run's settings and data, stored in its checkpoints so a
-// resume cannot silently continue a different run.
+// resume cannot silently continue a different run: every field of the settings (config/settings.h)
+// that changes what the run computes, by name; vectors and bytes by their hash.
 #pragma once
 
+#include <iomanip>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
-#include "api.h"
+#include "config/settings.h"
+#include "data/cell_store.h"
 #include "util/checksum.h"
 
 namespace sclm {
+
+// Fingerprints start with this; a checkpoint whose fingerprint does not was written by an older
+// scLM (whose fingerprints were laid out differently).
+constexpr const char* kFingerprintVersion = "scLM-run-2";
 
 template <typename T>
 std::string vector_hash(const std::vector<T>& v) {
   return fnv1a64_hex(reinterpret_cast<const unsigned char*>(v.data()), v.size() * sizeof(T));
 }
 
-inline std::string token_hash(const TokenStore& tokens) { return vector_hash(tokens.genes) + vector_hash(tokens.values); }
+inline std::string data_hash(const TokenStore& s) { return vector_hash(s.genes) + vector_hash(s.values) + vector_hash(s.offsets); }
+inline std::string data_hash(const LevelStore& s) { return vector_hash(s.features) + vector_hash(s.levels) + vector_hash(s.offsets); }
 
-inline std::string run_fingerprint(const std::string& kind, const ModelConfig& m, const TokenizerConfig& t,
-                                   const TrainConfig& train, const std::string& data, const std::string& extra) {
-  const auto& sv = m.subvectors;
+// Appends "name=value;" for each field of `config` that affects results (nested structs in braces).
+template <typename Config>
+void describe_settings(std::ostringstream& out, const Config& config) {
+  visit_fields(config, [&out](const Field& f, const auto& x) {
+    using T = std::decay_t<decltype(x)>;
+    if (!f.affects_result) return;
+    out << f.name << '=';
+    if constexpr (is_settings<T>::value) {
+      out << '{';
+      describe_settings(out, x);
+      out << '}';
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (f.bytes) {
+        out << fnv1a64_hex(reinterpret_cast<const unsigned char*>(x.data()), x.size());
+      } else {
+        out << std::quoted(x);
+      }
+    } else if constexpr (std::is_enum_v<T>) {
+      out << Choices<T>::names[static_cast<int>(x)];
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      out << x;
+    } else {
+      out << vector_hash(x);
+    }
+    out << ';';
+  });
+}
+
+// The fields of `config` that affect results, as text (comparable between structs of one type).
+template <typename Config>
+std::string settings_text(const Config& config) {
   std::ostringstream s;
-  s << kind << ";f" << m.n_features << ";c" << m.n_classes << ";d" << m.dim << ";l" << m.n_layers << ";h" << m.n_heads
-    << ";ff" << m.ff_dim << ";do" << m.dropout << ";a" << static_cast<int>(m.attention.kind) << ","
-    << m.attention.performer_features << "," << m.attention.linformer_k << "," << m.share_projection << ","
-    << m.redraw_interval << ";head" << static_cast<int>(m.head) << ";tok" << static_cast<int>(t.kind) << ","
-    << t.max_tokens << "," << t.max_bin << "," << t.bins_per_log2 << "," << t.full_length << "," << t.zero_share
-    << ";e" << train.epochs << ";b" << train.batch_size << ";lr" << train.learning_rate << ";wd" << train.weight_decay
-    << ";v" << train.validation_fraction << ";p" << train.patience << ";s" << train.seed << ";ls"
-    << train.label_smoothing << ";td" << train.token_dropout << ";lb" << train.length_bucketing << ";pr" << train.precision << ";w" << train.distributed.world_size << ";tb" << train.trainable_blocks << ";cw"
-    << vector_hash(train.class_weights) << ";init" << fnv1a64_hex(reinterpret_cast<const unsigned char*>(train.init_encoder.data()), train.init_encoder.size())
-    << ";fv" << vector_hash(train.feature_vectors) << "," << train.freeze_features
-    << ";sv" << vector_hash(sv.scales) << "," << sv.light_layers << "," << sv.sharpness << "," << sv.keep_share << ","
-    << sv.contrastive_weight << "," << sv.temperature << "," << sv.mutual_weight << "," << sv.selection_weight
-    << ";data" << data << ";" << extra;
+  s << std::setprecision(17);
+  describe_settings(s, config);
+  return s.str();
+}
+
+template <typename... Configs>
+std::string run_fingerprint(const std::string& kind, const std::string& data, const Configs&... configs) {
+  std::ostringstream s;
+  s << std::setprecision(17) << kFingerprintVersion << ';' << kind << ';';
+  ((s << std::decay_t<decltype(configs)>::kSettingsName << ':', describe_settings(s, configs)), ...);
+  s << "data=" << data;
   return s.str();
 }
 

@@ -14,6 +14,7 @@
 #include "model/encoder.h"
 #include "train/adamw.h"
 #include "train/data_parallel.h"
+#include "train/fingerprint.h"
 #include "util/backend.h"
 #include "train/schedule.h"
 
@@ -92,7 +93,11 @@ bool load_checkpoint(const std::string& path, const std::string& fingerprint, Lo
   } catch (const c10::Error&) {
     throw std::invalid_argument("the checkpoint " + path + " is not a readable scLM checkpoint; delete it to start over");
   }
-  if (tensor_bytes(stored.cpu()) != fingerprint)
+  const std::string found = tensor_bytes(stored.cpu());
+  if (found.rfind(kFingerprintVersion, 0) != 0)
+    throw std::invalid_argument("the checkpoint " + path +
+                                " was written by an older version of scLM and cannot be resumed; delete it or pass resume = FALSE");
+  if (found != fingerprint)
     throw std::invalid_argument("the checkpoint " + path +
                                 " was written for other settings or data; delete it or pass resume = FALSE");
   archive.read("model", model_archive);

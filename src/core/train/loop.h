@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "api.h"
+#include "config/settings.h"
+#include "train/train_result.h"
 
 namespace sclm {
 

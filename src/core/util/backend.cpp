@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "api.h"
+#include "util/backend_info.h"
 
 namespace sclm {
 namespace {

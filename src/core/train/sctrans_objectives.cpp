@@ -1,0 +1,104 @@
+// The SCTrans family's objectives: a classifier with gene selection (fine-tuning) and masked
+// sub-vector completion (pretraining).
+#include <limits>
+
+#include "data/subvectors.h"
+#include "model/sctrans.h"
+#include "train/objectives.h"
+#include "util/backend.h"
+
+namespace sclm {
+namespace {
+
+torch::Tensor cells_tensor(const std::vector<int>& cells) {
+  return torch::tensor(std::vector<int64_t>(cells.begin(), cells.end()), torch::kInt64);
+}
+
+}  // namespace
+
+torch::Tensor supervised_contrastive(const torch::Tensor& z, const torch::Tensor& y, double temperature) {
+  const auto n = z.size(0);
+  const auto self = torch::eye(n, torch::TensorOptions().dtype(torch::kBool).device(z.device()));
+  // The diagonal gets a large negative logit rather than -inf, so 0 * log p stays 0.
+  const auto logits = (torch::matmul(z, z.t()) / temperature).masked_fill(self, -1e4);
+  const auto log_p = torch::log_softmax(logits, 1);
+  const auto positive = y.unsqueeze(0).eq(y.unsqueeze(1)).logical_and(self.logical_not()).to(z.dtype());
+  const auto count = positive.sum(1);
+  const auto anchors = count.gt(0);
+  if (!anchors.any().item<bool>()) return z.sum() * 0.0;
+  const auto per_cell = -(log_p * positive).sum(1) / count.clamp_min(1.0);
+  return per_cell.masked_select(anchors).mean();
+}
+
+Objective sctrans_classifier(const LevelStore& store, torch::Tensor labels, const ModelConfig& config,
+                             const TrainConfig& train, const torch::Device& device) {
+  const torch::Tensor weights = class_weights(train, device);
+  auto model = start_classifier<SctransClassifier>(config, train, device);
+
+  Objective o;
+  o.module = model.ptr();
+  o.parameters = trainable_parameters(*model, train.trainable_blocks, config.n_layers);
+  const SubvectorConfig sv = config.subvectors;
+  const int n_features = config.n_features;
+  const double token_dropout = train.token_dropout, label_smoothing = train.label_smoothing;
+  o.run_batch = [&store, model, labels, weights, device, sv, n_features, token_dropout, label_smoothing](
+                    const std::vector<int>& cells, std::mt19937_64&, bool training) mutable {
+    auto levels = dense_levels(store, cells, n_features).to(device);
+    auto y = labels.index_select(0, cells_tensor(cells)).to(device);
+    namespace F = torch::nn::functional;
+    auto options = F::CrossEntropyFuncOptions().weight(weights);
+    if (!training) {
+      auto logits = model->forward(levels);
+      return BatchOutcome{F::cross_entropy(logits, y, options), static_cast<double>(cells.size()),
+                          correct_predictions(logits, y)};
+    }
+    if (token_dropout > 0) levels = levels.masked_fill(torch::rand_like(levels) < token_dropout, 0.0);
+    options.label_smoothing(label_smoothing);
+    const auto out = model->forward_all(levels);
+    auto loss = F::cross_entropy(out.logits, y, options) + F::cross_entropy(out.light_logits, y, options);
+    if (sv.contrastive_weight > 0)
+      loss = loss + sv.contrastive_weight * supervised_contrastive(model->project(out.pooled), y, sv.temperature);
+    if (sv.mutual_weight > 0) {
+      // Deep mutual learning: each encoder matches the other's (fixed) class distribution.
+      const auto log_main = torch::log_softmax(out.logits, 1), log_light = torch::log_softmax(out.light_logits, 1);
+      const auto kl = F::KLDivFuncOptions().reduction(torch::kBatchMean).log_target(true);
+      loss = loss + sv.mutual_weight * (F::kl_div(log_light, log_main.detach(), kl) + F::kl_div(log_main, log_light.detach(), kl));
+    }
+    if (sv.selection_weight > 0) loss = loss + sv.selection_weight * (out.mask.mean() - sv.keep_share).pow(2);
+    return BatchOutcome{loss, static_cast<double>(cells.size()), correct_predictions(out.logits, y)};
+  };
+  o.encoder_weights = [model]() mutable { return serialize_module(*model->encoder()); };
+  return o;
+}
+
+Objective sctrans_pretraining(const LevelStore& store, const ModelConfig& config, const PretrainConfig& pretrain,
+                              const torch::Device& device) {
+  SubvectorAutoencoder model(config);
+  model->to(device);
+  Objective o;
+  o.module = model.ptr();
+  o.parameters = model->parameters();
+  const int n_features = config.n_features;
+  const double mask_fraction = pretrain.mask_fraction;
+  o.run_batch = [&store, model, device, n_features, mask_fraction](const std::vector<int>& cells,
+                                                                   std::mt19937_64& batch_rng, bool) mutable {
+    const SubvectorLayout& layout = model->encoder()->layout();
+    const auto levels = dense_levels(store, cells, n_features).to(device);
+    const auto hidden = hidden_tokens(layout, static_cast<int>(cells.size()), mask_fraction, batch_rng).to(device);
+    const auto reconstructed = model->forward(levels, hidden);
+    const auto targets = layout.partition(levels);
+    // Mean squared error over the hidden sub-vectors' entries, each scale weighted equally.
+    torch::Tensor loss = torch::zeros({}, levels.options());
+    for (int s = 0; s < layout.n_scales(); ++s) {
+      const auto hide = hidden.narrow(1, layout.first_token(s), layout.count(s)).unsqueeze(-1).to(levels.dtype());
+      const auto squared = (reconstructed[s] - targets[s]).pow(2) * hide;
+      loss = loss + squared.sum() / (hide.sum() * layout.scales()[s]).clamp_min(1.0);
+    }
+    return BatchOutcome{loss / layout.n_scales(), hidden.sum().item<double>(),
+                        torch::full({}, std::numeric_limits<double>::quiet_NaN())};
+  };
+  o.encoder_weights = [model]() mutable { return serialize_module(*model->encoder()); };
+  return o;
+}
+
+}  // namespace sclm
