@@ -48,3 +48,18 @@ test_that("embeddings become a DimReduc and probabilities an assay Seurat 5 acce
   probs <- SeuratObject::FetchData(so, paste0("scLMprob_", probability_features(small_model()$labels[1])))
   expect_equal(nrow(probs), ncol(so))
 })
+
+test_that("the Seurat 5 pipeline takes scLM's results (with Seurat 5 itself installed)", {
+  skip_if_no_seurat5()
+  skip_if_not_installed("Seurat", "5.0.0")
+  so <- suppressWarnings(SeuratObject::CreateSeuratObject(query_counts(120)))
+  so <- Seurat::NormalizeData(so, verbose = FALSE)
+  counts <- annotate_cells(small_model(), so, verbose = FALSE)
+  data <- suppressMessages(annotate_cells(small_model(), so, layer = "data", verbose = FALSE))
+  expect_identical(data$scLM_labels, counts$scLM_labels)
+  so <- embed_cells(small_model(), so, verbose = FALSE)
+  so <- Seurat::FindNeighbors(so, reduction = "scLM", dims = 1:10, verbose = FALSE)
+  so <- suppressWarnings(Seurat::RunUMAP(so, reduction = "scLM", dims = 1:10, verbose = FALSE))
+  expect_identical(dim(SeuratObject::Embeddings(so, "umap")), c(120L, 2L))
+  expect_s3_class(Seurat::DimPlot(so, reduction = "umap"), "ggplot")
+})
