@@ -35,7 +35,9 @@ test_that("DelayedArray input is streamed in blocks with identical results", {
   expect_equal(attention_scores(small_model(), d, verbose = FALSE),
                attention_scores(small_model(), q, verbose = FALSE), tolerance = 1e-6)
   bad <- q; bad[, 60] <- 0; bad <- Matrix::drop0(bad)
-  expect_error(annotate_cells(small_model(), DelayedArray::DelayedArray(bad), verbose = FALSE), "no counts")
+  expect_error(embed_cells(small_model(), DelayedArray::DelayedArray(bad), verbose = FALSE), "no counts")
+  expect_warning(na <- annotate_cells(small_model(), DelayedArray::DelayedArray(bad), verbose = FALSE), "no counts")
+  expect_identical(which(is.na(na$labels)), 60L)
 })
 
 test_that("10x HDF5 files (HDF5Array::TENxMatrix) are read in sparse blocks with identical results", {
