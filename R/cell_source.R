@@ -117,20 +117,23 @@ as_dgc <- function(m) {
 # Checks the values of a block of cells and returns it as a dgCMatrix of counts or per-cell
 # normalised values: log-normalised input (R/log_normalised.R) is recognised on the first block a
 # source checks (`state$scale`, with a message) and undone in every block.
-check_counts <- function(m, arg, call, state = NULL) {
+check_counts <- function(m, arg, call, state) {
   m <- as_dgc(m)
   values <- m@x
   if (anyNA(values)) cli::cli_abort("{.arg {arg}} has {sum(is.na(values))} NA/NaN value{?s}; counts must be finite.", call = call)
   if (any(is.infinite(values))) cli::cli_abort("{.arg {arg}} has infinite values; counts must be finite.", call = call)
-  scale <- if (is.null(state$scale)) value_scale(m, arg, call) else state$scale
-  if (!is.null(state) && is.null(state$scale)) {
-    state$scale <- scale
-    if (identical(scale$kind, "log")) {
-      cli::cli_inform(c("i" = "{.arg {arg}} holds log-normalised values ({value_scale_text(scale)}); scLM undoes the log to the per-cell normalised values its tokenizers use."))
-    }
-  } else if (any(values < 0)) {
-    value_scale(m, arg, call)  # the error for negative values
+  if (any(values < 0)) {
+    cli::cli_abort(c("{.arg {arg}} has {sum(values < 0)} negative value{?s}: scaled data or residuals, not counts.",
+                     "i" = "Pass raw counts ({.code layer = \"counts\"} for Seurat, {.code assay = \"counts\"} for a SingleCellExperiment) or log-normalised values ({.code layer = \"data\"}, {.code assay = \"logcounts\"})."),
+                   call = call)
   }
+  if (is.null(state$scale)) {
+    state$scale <- value_scale(m, arg, call)
+    if (identical(state$scale$kind, "log")) {
+      cli::cli_inform(c("i" = "{.arg {arg}} holds log-normalised values ({value_scale_text(state$scale)}); scLM undoes the log to the per-cell normalised values its tokenizers use."))
+    }
+  }
+  scale <- state$scale
   empty <- diff(m@p) == 0L | Matrix::colSums(m) == 0
   if (any(empty) && !isTRUE(state$empty_cells)) {
     cli::cli_abort(c("{.arg {arg}} has {sum(empty)} cell{?s} with no counts: {.val {head(colnames(m)[empty], 5)}}.",

@@ -3,25 +3,23 @@
 # them exactly what they would compute from the counts. The cell source decides once per input,
 # on its first block, and applies the same inverse to every block.
 
-# What the values of a dgCMatrix block are: list(kind = "counts") for raw counts, or
+# What the non-negative values of a dgCMatrix block are: list(kind = "counts") for raw counts, or
 # list(kind = "log", base, total) for log(1 + normalised) values in `base` (exp(1), 2 or 10),
-# whose per-cell totals are `total` (NA when they vary: a subset of the genes). Errors on values no
-# normalisation gives (negative: scaled data or residuals).
+# whose per-cell totals are `total` (NA when they vary: a subset of the genes). Cells without
+# counts (allowed in inference) do not count.
 value_scale <- function(m, arg = "x", call = parent.frame()) {
   values <- m@x
-  if (any(values < 0)) {
-    cli::cli_abort(c("{.arg {arg}} has {sum(values < 0)} negative value{?s}: scaled data or residuals, not counts.",
-                     "i" = "Pass raw counts ({.code layer = \"counts\"} for Seurat, {.code assay = \"counts\"} for a SingleCellExperiment) or log-normalised values ({.code layer = \"data\"}, {.code assay = \"logcounts\"})."),
-                   call = call)
-  }
   if (all(values == round(values)) || max(values) >= 25) return(list(kind = "counts"))
   # log(1 + y) values: y = base^x - 1. A full-transcriptome cell's y sum to the scale (1e4, 1e6, or
   # the mean library size for scuttle's size factors) in the right base only.
   bases <- c(exp(1), 2, 10)
-  totals <- lapply(bases, function(b) Matrix::colSums(expm1_base(m, b)))
+  totals <- lapply(bases, function(b) {
+    t <- Matrix::colSums(expm1_base(m, b))
+    t[t > 0]
+  })
   # (one cell is "constant" in every base: only a total of 10^4 or 10^6 then tells the base)
   constant <- vapply(totals, function(t) {
-    all(t > 0) && max(t) / min(t) < 1.001 && (length(t) > 1L || any(abs(t / c(1e4, 1e6) - 1) < 1e-3))
+    max(t) / min(t) < 1.001 && (length(t) > 1L || any(abs(t / c(1e4, 1e6) - 1) < 1e-3))
   }, logical(1))
   if (any(constant)) {
     k <- which(constant)[1]

@@ -17,6 +17,8 @@ test_that("the log base and scale are recognised from per-cell totals", {
   expect_identical(s$base, exp(1))
   expect_equal(s$total, 1e4)
   expect_identical(scLM:::value_scale_text(s), "log1p of counts per 10,000")
+  with_empty <- lognorm(m); with_empty[, 3] <- 0; with_empty <- Matrix::drop0(with_empty)  # annotation allows empty cells
+  expect_identical(scLM:::value_scale_text(scLM:::value_scale(with_empty)), "log1p of counts per 10,000")
   expect_identical(scLM:::value_scale_text(scLM:::value_scale(lognorm(m, 1e6))), "log1p of counts per million")
   sf <- Matrix::colSums(m) / mean(Matrix::colSums(m))  # scuttle::logNormCounts: log2, size factors
   s2 <- scLM:::value_scale(lognorm(m, base = 2, size_factors = sf))
