@@ -16,7 +16,7 @@ host_counts.Seurat <- function(x, assay = NULL, layer = NULL, arg = "x", call = 
                    call = call)
   }
   a <- x[[assay]]
-  if (utils::packageVersion("SeuratObject") >= "5.0.0") return(seurat5_layer(x, a, assay, layer, arg, call))
+  if (seurat_object_5()) return(seurat5_layer(x, a, assay, layer, arg, call))
   slots <- c("counts", "data")
   if (!layer %in% slots) {
     cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
@@ -29,9 +29,8 @@ host_counts.Seurat <- function(x, assay = NULL, layer = NULL, arg = "x", call = 
   m
 }
 
-# SeuratObject 5 (its API looked up at run time, so the package also checks against version 4):
-# a layer, or the layers `<layer>.<batch>` that split() makes, joined in the object's cell order
-# (as JoinLayers() would, without changing the user's object).
+# SeuratObject 5: a layer, or the layers `<layer>.<batch>` that split() makes, joined in the
+# object's cell order (as JoinLayers() would, without changing the user's object).
 seurat5_layer <- function(x, a, assay, layer, arg, call) {
   layers <- getExportedValue("SeuratObject", "Layers")(a)
   data <- getExportedValue("SeuratObject", "LayerData")
@@ -67,7 +66,7 @@ host_add_annotation.Seurat <- function(x, result, info, prefix) {
     probs <- t(result$probabilities)
     rownames(probs) <- probability_features(rownames(probs))
     # an Assay5 under SeuratObject 5 (an Assay there warns about its missing counts layer)
-    create <- if (utils::packageVersion("SeuratObject") >= "5.0.0") {
+    create <- if (seurat_object_5()) {
       getExportedValue("SeuratObject", "CreateAssay5Object")
     } else {
       SeuratObject::CreateAssayObject
@@ -120,6 +119,10 @@ host_embedding.Seurat <- function(x, reduction, call = parent.frame()) {
 #' # SeuratObject::FetchData(so, paste0("scLMprob_", probability_features("T_CD4")))
 #' @export
 probability_features <- function(labels) gsub("_", "-", as.character(labels), fixed = TRUE)
+
+# SeuratObject 5's API (Assay5 layers) is looked up at run time, so the package also checks
+# against version 4.
+seurat_object_5 <- function() utils::packageVersion("SeuratObject") >= "5.0.0"
 
 # Seurat keys are alphanumeric followed by one underscore.
 seurat_key <- function(name) paste0(gsub("[^A-Za-z0-9]", "", name), "_")

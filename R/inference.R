@@ -22,7 +22,7 @@ run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_
   readable <- logical(0)
   result <- source_blocks(source, function(counts) {
     counts <- mapping$transform(counts)
-    readable <<- c(readable, Matrix::colSums(counts[mapping$index >= 0L, , drop = FALSE] != 0) > 0)
+    readable <<- c(readable, cells_with_features(counts, mapping$index >= 0L))
     per_block(infer(weights, model$config, length(model$labels), counts, mapping$index, run, ..., call = call), counts)
   }, combine = combine)
   if (!all(readable)) {
@@ -31,4 +31,11 @@ run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_
                     "i" = "Such cells are empty or of a different assay; remove them or check the input."), call = call)
   }
   list(result = result, mapping = mapping$report, readable = readable)
+}
+
+# Per column of dgCMatrix `m`: whether it has a non-zero entry in a row where `rows` is TRUE
+# (one pass over the entries, no copy).
+cells_with_features <- function(m, rows) {
+  hit <- rows[m@i + 1L] & m@x != 0
+  tabulate(rep.int(seq_len(ncol(m)), diff(m@p))[hit], ncol(m)) > 0
 }
