@@ -4,14 +4,20 @@
 #' config names it, cells are tokenized in C++ straight from the sparse counts, and the
 #' transformer is trained with AdamW (linear warm-up, cosine decay, gradient clipping) on a
 #' stratified split, keeping the weights of the epoch with the lowest validation loss and
-#' stopping early when it stops improving. Press Ctrl-C to stop training: the model with the
+#' stopping early when it stops improving. The best epoch is chosen from the first quarter of the
+#' epochs on (epoch 5 of 20), and early stopping waits for it: on a small reference the few
+#' validation cells can favour a model that has barely trained (a 136-cell reference kept epoch 1). Press Ctrl-C to stop training: the model with the
 #' best weights so far is returned within a second or two, with a warning, and without the
 #' calibration of `unknown_method`s other than `"max_prob"`; before the first epoch has ended
 #' there is no model, and the interrupt is an error that says so.
 #'
-#' @param model_or_config An [scLMConfig()] (train from scratch) or an `scLM_model`: a model
-#'   from [pretrain()] (or a trained classifier) whose settings, vocabulary and encoder weights
-#'   fine-tuning starts from; the classifier head is new.
+#' @param model_or_config `NULL` (the default model of the data's modality: [sctrans_config()]
+#'   for genes, [annatac_config()] for scATAC peaks), an [scLMConfig()] (train from scratch) or an
+#'   `scLM_model`: a model from [pretrain()] (or a trained classifier) whose settings, vocabulary
+#'   and encoder weights fine-tuning starts from; the classifier head is new. SCTrans is the
+#'   default for genes because it beat every setting of the token model ([scLMConfig()]) by
+#'   0.05-0.18 macro-F1 on the symphony PBMC cross-batch tasks (`bench/annotation_levers.R`);
+#'   `bench/annotation_tasks.R` measures the defaults on every task (see the README).
 #' @param x Reference cells: a Seurat object, a SingleCellExperiment (or other
 #'   SummarizedExperiment), or a genes x cells matrix of raw counts (dgCMatrix, dense, or an
 #'   on-disk DelayedArray such as `HDF5Array::TENxMatrix()`) with gene names as rownames.
@@ -48,11 +54,14 @@
 #'   (`bench/pbmc3k_seeds.R`, 3 seeds) it trained 1.3x faster, but cells of one type have
 #'   similar lengths, so batches mix fewer types: accuracy fell by 0.001-0.009 there and by up to
 #'   0.09 on a 430-cell reference. Off by default; turn it on for large references.
-#' @param class_weights `"none"` or `"balanced"`: classes weighted in the loss by the square
-#'   root of their inverse frequency (normalised to mean 1). Full inverse frequency gave a
-#'   3-cell class 30 times the weight of a common one, which made training collapse on the
-#'   symphony PBMC reference (`bench/cross_batch.R`). `"annatac"`: annATAC's weights
-#'   `(1 - n_c / N)^2` for a class of `n_c` of the `N` cells.
+#' @param class_weights `NULL` (the model family's default: `"balanced"` for gene models,
+#'   `"none"` for scATAC models), `"none"` or `"balanced"`: classes weighted in the loss by the
+#'   square root of their inverse frequency (normalised to mean 1), so that rare types are called
+#'   (on cross-batch references with 5-cell classes it raised macro-F1 by 0.03-0.08,
+#'   `bench/annotation_levers.R`). Full inverse frequency gave a 3-cell class 30 times the weight
+#'   of a common one, which made training collapse on the symphony PBMC reference
+#'   (`bench/cross_batch.R`). `"annatac"`: annATAC's weights `(1 - n_c / N)^2` for a class of
+#'   `n_c` of the `N` cells.
 #' @param trainable_blocks For a pretrained `model_or_config`: `"all"` (everything trains),
 #'   `"head"` (only the classifier head; the encoder stays as pretrained) or a number n (the
 #'   top n transformer blocks and the head, as scBERT fine-tunes its last block).
@@ -75,7 +84,9 @@
 #'   faster than fp32 (`bench/gpu.sh`). On CPUs without native bfloat16 it is much slower than fp32.
 #' @param distributed Data-parallel training over several processes: [distributed_config()]
 #'   (by default read from `RANK` / `WORLD_SIZE` / `MASTER_ADDR` / `MASTER_PORT`; one process
-#'   when they are unset).
+#'   when they are unset). Without class weights the processes train exactly the model one process
+#'   trains; with them (the default for gene models) each process normalises its loss by its own
+#'   share of the batch's weights, so the result is close to, not equal to, one process's.
 #' @param verbose Show progress and a per-epoch summary.
 #' @return An `scLM_model`: weights, vocabulary, labels, settings, training history and versions.
 #' @seealso [annotate_cells()], [save_model()]
@@ -87,26 +98,24 @@
 #'                   epochs = 2, verbose = FALSE)
 #' model
 #' @export
-finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epochs = 20L,
+finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NULL, epochs = 20L,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = NULL,
                      length_bucketing = FALSE,
-                     class_weights = c("none", "balanced", "annatac"), trainable_blocks = "all", head = NULL,
+                     class_weights = NULL, trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", precision = "fp32",
                      distributed = distributed_config(),
                      verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
-  init_encoder <- NULL
-  config <- if (inherits(model_or_config, "scLM_model")) {
-    init_encoder <- model_or_config$encoder_weights
-    model_or_config$config
-  } else if (inherits(model_or_config, "scLM_config")) {
-    model_or_config
-  } else {
-    cli::cli_abort(c("{.arg model_or_config} must be an {.fn scLMConfig} or an {.cls scLM_model}.",
-                     "i" = "Start with {.code finetune(scLMConfig(), x, labels)}."))
+  if (!is.null(model_or_config) && !inherits(model_or_config, c("scLM_model", "scLM_config"))) {
+    cli::cli_abort(c("{.arg model_or_config} must be NULL (the default model), an {.fn scLMConfig} or an {.cls scLM_model}.",
+                     "i" = "Start with {.code finetune(x = x, labels = labels)}."))
   }
+  source <- cell_source(x, assay, layer)
+  init_encoder <- if (inherits(model_or_config, "scLM_model")) model_or_config$encoder_weights
+  config <- if (is.null(model_or_config)) default_config(source$features) else
+    if (inherits(model_or_config, "scLM_model")) model_or_config$config else model_or_config
   if (!is.null(head)) {
     config$head <- check_choice(head, c("mlp", "cnn"), "head")
   }
@@ -116,11 +125,11 @@ finetune <- function(model_or_config, x, labels, assay = NULL, layer = NULL, epo
   train$token_dropout <- check_number(token_dropout %||% family_defaults(config)$token_dropout, 0, 0.9, "token_dropout")
   train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
   train$init_encoder <- init_encoder
-  class_weights <- check_choice(class_weights, c("none", "balanced", "annatac"), "class_weights")
+  class_weights <- check_choice(class_weights %||% family_defaults(config)$class_weights, c("none", "balanced", "annatac"),
+                                "class_weights")
   check_number(ood_quantile, 0.5, 1, "ood_quantile")
   check_flag(verbose, "verbose")
 
-  source <- cell_source(x, assay, layer)
   labels <- resolve_labels(labels, x, source$n_cells)
   vocabulary <- fit_vocabulary(config, list(source), list(x), assay, train$seed, verbose, check = TRUE)
   config <- vocabulary$config

@@ -20,11 +20,22 @@ new_config <- function(config) structure(unclass(config), class = config_class(c
 family_defaults <- function(config) UseMethod("family_defaults")
 #' @exportS3Method family_defaults scLM_config
 family_defaults.scLM_config <- function(config) {
-  list(token_dropout = 0.5, mask_fraction = 0.15, contrastive_weight = 1, pretrain_objective = "masked")
+  list(token_dropout = 0.5, class_weights = "balanced", mask_fraction = 0.15, contrastive_weight = 1,
+       pretrain_objective = "masked")
 }
 #' @exportS3Method family_defaults scLM_sctrans_config
 family_defaults.scLM_sctrans_config <- function(config) {
-  list(token_dropout = 0.1, mask_fraction = 0.75, contrastive_weight = 0, pretrain_objective = "masked sub-vector")
+  list(token_dropout = 0.1, class_weights = "balanced", mask_fraction = 0.75, contrastive_weight = 0,
+       pretrain_objective = "masked sub-vector")
+}
+#' @exportS3Method family_defaults scLM_atac_config
+family_defaults.scLM_atac_config <- function(config) {
+  utils::modifyList(NextMethod(), list(class_weights = "none"))
+}
+
+# The config finetune() uses when none is given: SCTrans for genes, annATAC for peaks.
+default_config <- function(features) {
+  if (are_peaks(features)) annatac_config() else sctrans_config()
 }
 
 # The training vocabulary: `config` with its features (chosen from the cell sources `sources` of

@@ -1,8 +1,23 @@
 #' Pretrained scLM models shipped with the package
 #'
-#' scLM ships small pretrained encoders so that fine-tuning can start from pretrained weights
-#' without downloading anything. `pretrained_model()` lists them; `pretrained_model(name)`
-#' loads one, ready for [finetune()], [embed_cells()] or [attention_scores()].
+#' scLM ships small pretrained models, offline: an encoder that fine-tuning can start from and a
+#' ready-made PBMC annotator. `pretrained_model()` lists them; `pretrained_model(name)` loads one,
+#' ready for [annotate_cells()], [finetune()] or [embed_cells()].
+#'
+#' `"human_pbmc_annotator"`: labels human peripheral blood mononuclear cells with no reference of
+#' your own, `annotate_cells(pretrained_model("human_pbmc_annotator"), x)`. It knows nine types:
+#' `B`, `T_CD4`, `T_CD8`, `NK`, `Mono_CD14`, `Mono_CD16`, `DC` and `MK` (platelets and
+#' megakaryocytes). It was fine-tuned (the package default for genes: [sctrans_config()], balanced
+#' class weights) on every labelled human PBMC of the project's shared data: 10x pbmc3k (Seurat
+#' tutorial labels) and the symphony PBMC set (10x 3' v1, 3' v2 and 5'), 3,835 cells on the 1,767
+#' genes both hold (gene symbols). pbmc3k's labels were mapped onto symphony's: naive and memory
+#' CD4 T to `T_CD4`, CD8 T to `T_CD8`, CD14+ Mono to `Mono_CD14`, FCGR3A+ Mono to `Mono_CD16`,
+#' Platelet to `MK`. It cannot name other cells (progenitors, plasma cells, erythrocytes,
+#' non-blood cells): they get one of its types, usually with a low `max.prob`, so use
+#' `pruned.labels` (threshold 0.5 by default) or `unknown_method = "mahalanobis"` and treat
+#' `"Unknown"` cells as types it does not know. Trained on one of the two sets and annotating the
+#' other, such a model reached the macro-F1 given in `bench/README.md`.
+#' Recipe: `data-raw/pretrained_pbmc_annotator.R` in the source repository.
 #'
 #' `"human_rna_small"`: the default [scLMConfig()] encoder (dim 32, 2 layers, 4 heads, top-256 genes per
 #' cell, expression bins) pretrained by [pretrain()] (masked + contrastive objective, 15 epochs,
@@ -22,6 +37,9 @@
 #' pretrained_model()
 #' encoder <- pretrained_model("human_rna_small")
 #' encoder
+#' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
+#' res <- annotate_cells(pretrained_model("human_pbmc_annotator"), pbmc$counts[, 1:200], verbose = FALSE)
+#' table(res$labels)
 #' @export
 pretrained_model <- function(name = NULL) {
   files <- pretrained_files()

@@ -57,9 +57,12 @@ feature_index <- function(query_features, model_features) {
   ifelse(is.na(index), -1L, index - 1L)
 }
 
+# Whether feature names are mostly scATAC peaks (`chr-start-end`).
+are_peaks <- function(features) mean(engine_parse_peaks(utils::head(features, 1000))$ok) > 0.9
+
 # Errors when the rows of a query look like scATAC peaks (an scRNA-seq model cannot read them).
 check_not_peaks <- function(features, call = parent.frame()) {
-  if (mean(engine_parse_peaks(utils::head(features, 1000))$ok) > 0.9) {
+  if (are_peaks(features)) {
     cli::cli_abort(c("{.arg x} holds scATAC-seq peaks ({.val {utils::head(features, 2)}}) but {.arg model} is an scRNA-seq model.",
                      "i" = "Annotate peaks with an scATAC model, e.g. one fine-tuned from {.fn annatac_config}."),
                    call = call)

@@ -13,9 +13,9 @@ PACKAGES=(
 if [ "${1:-}" = "--check" ]; then
   PACKAGES+=(qpdf devscripts texlive-latex-base texlive-fonts-recommended)
 fi
-# bench/annotation_tasks.R compares against SingleR.
+# bench/annotation_tasks.R compares against SingleR (with scran for the Wilcoxon markers of the ATAC tasks).
 if [ "${1:-}" = "--bench" ]; then
-  PACKAGES+=(r-bioc-singler)
+  PACKAGES+=(r-bioc-singler r-bioc-scran)
 fi
 
 missing=()

@@ -12,7 +12,7 @@ cat(sprintf("pbmc3k: %d genes x %d cells; training on %d, annotating %d\n",
             nrow(pbmc$counts), ncol(pbmc$counts), length(split$train), length(split$test)))
 
 t0 <- proc.time()[["elapsed"]]
-model <- finetune(scLMConfig(), pbmc$counts[, split$train], labels = pbmc$cell_type[split$train],
+model <- finetune(x = pbmc$counts[, split$train], labels = pbmc$cell_type[split$train],
                   seed = 1, verbose = interactive())
 train_seconds <- proc.time()[["elapsed"]] - t0
 print(model)

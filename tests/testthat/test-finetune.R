@@ -86,3 +86,31 @@ test_that("progress reporting: a bar and epoch lines on a terminal, one line per
   expect_length(grep("epoch [0-9]+/2: loss", messages), 2L)
   expect_length(capture_messages(fit(FALSE)), 0L)
 })
+
+test_that("without a config, finetune() trains the modality's default model and family defaults", {
+  p <- pbmc3k(); idx <- small_split()$train[1:150]
+  rna <- finetune(x = p$counts[, idx], labels = p$cell_type[idx], epochs = 1, verbose = FALSE)
+  expect_s3_class(rna$config, "scLM_sctrans_config")
+  expect_identical(rna$training$class_weights, "balanced")
+  token <- finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1, verbose = FALSE)
+  expect_identical(token$training$class_weights, "balanced")
+  a <- granja_atac(); cells <- seq(1, ncol(a$counts), by = 4)
+  atac <- finetune(x = a$counts[, cells], labels = a$cell_type[cells], epochs = 1, verbose = FALSE)
+  expect_s3_class(atac$config, "scLM_atac_config")
+  expect_identical(atac$training$class_weights, "none")
+  # Data given first by mistake: the error says how to call it.
+  expect_error(finetune(p$counts[, idx], p$cell_type[idx]), "finetune\\(x = x, labels = labels\\)")
+})
+
+test_that("the best epoch is chosen from the first quarter of the epochs on", {
+  # Labels with no signal: the validation loss is lowest before the model has learned anything
+  # (it only overfits), as on a small reference whose few validation cells favour an untrained
+  # model; the best epoch is still epoch 3 or later of 12, and early stopping waits for it.
+  p <- pbmc3k(); idx <- small_split()$train[1:160]
+  noise <- with_seed(5, sample(rep_len(c("a", "b", "c"), length(idx))))
+  m <- finetune(tiny_config(), p$counts[, idx], labels = noise, epochs = 12, patience = 1, learning_rate = 5e-3,
+                seed = 1, verbose = FALSE)
+  expect_lt(which.min(m$history$val_loss), 3L)  # the lowest validation loss comes before epoch 3
+  expect_gte(m$training$best_epoch, 3L)
+  expect_gte(nrow(m$history), 3L)
+})

@@ -265,6 +265,7 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
   const int steps_per_epoch = static_cast<int>((task.train_cells.size() + train.batch_size - 1) / train.batch_size);
   const long total_steps = static_cast<long>(steps_per_epoch) * train.epochs;
   const long warmup_steps = static_cast<long>(std::lround(train.warmup_fraction * total_steps));
+  const int first_candidate = (train.epochs + 3) / 4;  // see the choice of the best epoch below
 
   LoopState state;
   const auto device = task.parameters.front().device();
@@ -337,12 +338,15 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     state.history.push_back(stats);
     state.epochs_done = epoch;
-    if (monitored < state.best_loss) {
+    // The first quarter of the epochs only stands in for the best (an interrupt returns it): on a
+    // small reference the validation loss of a barely trained model can be its lowest, so the
+    // best epoch is chosen from epoch first_candidate on, and early stopping waits for it.
+    if (monitored < state.best_loss || epoch == first_candidate) {
       state.best_loss = monitored;
       state.best_epoch = epoch;
       state.best_weights = serialize_module(*task.module);
       state.epochs_without_improvement = 0;
-    } else if (validate && ++state.epochs_without_improvement >= train.patience) {
+    } else if (validate && ++state.epochs_without_improvement >= train.patience && epoch > first_candidate) {
       state.stopped_early = true;
     }
     state.finished = state.stopped_early || epoch == train.epochs;

@@ -1,0 +1,145 @@
+# The annotation tasks of ../shared/data/README.md's baseline table and their baselines, shared by
+# bench/annotation_tasks.R (package defaults) and bench/annotation_levers.R (variants).
+suppressPackageStartupMessages({
+  library(scLM)
+  library(Matrix)
+})
+source("bench/shared_data.R")
+source("inst/scripts/standard_split.R")
+
+# --- tasks: list(train = counts, train_labels, test = counts, test_labels, modality) ---------------
+split_task <- function(name, modality = "rna") {
+  function() {
+    d <- read_shared(name)
+    s <- stratified_split(d$cell_type)
+    list(train = d$counts[, s$train], train_labels = d$cell_type[s$train], test = d$counts[, s$test],
+         test_labels = d$cell_type[s$test], modality = modality)
+  }
+}
+# Cross-dataset: shared features; train classes with fewer than 3 cells dropped, and test cells of
+# classes the reference lacks dropped (as the baselines of ../shared/data did).
+cross_task <- function(train_name, test_name, types = NULL, batch = NULL) {
+  function() {
+    a <- read_shared(train_name)
+    b <- if (is.null(batch)) read_shared(test_name) else a
+    if (!is.null(batch)) {
+      keep_a <- a$batch != batch
+      keep_b <- b$batch == batch
+      a <- list(counts = a$counts[, keep_a], cell_type = a$cell_type[keep_a])
+      b <- list(counts = b$counts[, keep_b], cell_type = b$cell_type[keep_b])
+    }
+    genes <- intersect(rownames(a$counts), rownames(b$counts))
+    n <- table(a$cell_type)
+    ok_a <- a$cell_type %in% names(n)[n >= 3] & (is.null(types) | a$cell_type %in% types)
+    ok_b <- b$cell_type %in% a$cell_type[ok_a]
+    list(train = a$counts[genes, ok_a], train_labels = a$cell_type[ok_a], test = b$counts[genes, ok_b],
+         test_labels = b$cell_type[ok_b], modality = "rna")
+  }
+}
+pancreas <- c("alpha", "beta", "delta", "gamma")
+annotation_tasks <- list(
+  "pbmc3k" = split_task("pbmc3k_10x_seurat_labels"),
+  "symphony:3pv1" = cross_task("pbmc_3x10x_symphony_1767genes", NULL, batch = "3pv1"),
+  "symphony:3pv2" = cross_task("pbmc_3x10x_symphony_1767genes", NULL, batch = "3pv2"),
+  "symphony:5p" = cross_task("pbmc_3x10x_symphony_1767genes", NULL, batch = "5p"),
+  "tabula_muris_actinn_1k" = split_task("tabula_muris_actinn_1k"),
+  "pancreas:xin->wang" = cross_task("pancreas_xin_subset_lognorm", "pancreas_wang_subset_lognorm", pancreas),
+  "pancreas:wang->xin" = cross_task("pancreas_wang_subset_lognorm", "pancreas_xin_subset_lognorm", pancreas),
+  "cellline3:celseq2->dropseq" = cross_task("cellline3_celseq2_tian2019", "cellline3_dropseq_tian2019"),
+  "cellline3:dropseq->celseq2" = cross_task("cellline3_dropseq_tian2019", "cellline3_celseq2_tian2019"),
+  "tabula_muris_bladder" = split_task("tabula_muris_bladder10x_2100_unnamedgenes"),
+  "worm_neuron" = split_task("worm_neuron_cao2017_unnamedgenes"),
+  "granja_600" = split_task("atac_granja2019_bm_subset", "atac"),
+  "granja_d6t1" = split_task("atac_granja2019_bmmc_d6t1", "atac")
+)
+# --- baselines -------------------------------------------------------------------------------------
+lognorm <- function(m) {  # log1p(CP10k); log-normalised inputs are taken as given
+  if (all(m@x == round(m@x))) {
+    m <- m %*% Diagonal(x = 1e4 / pmax(colSums(m), 1))
+    m@x <- log1p(m@x)
+  }
+  m
+}
+tfidf <- function(m, idf = NULL) {
+  m@x[] <- 1
+  tf <- m %*% Diagonal(x = 1 / pmax(colSums(m), 1))
+  idf <- idf %||% log(1 + ncol(m) / pmax(rowSums(m), 1))
+  tf <- Diagonal(x = idf) %*% tf
+  tf@x <- log1p(tf@x * 1e4)
+  list(x = tf, idf = idf)
+}
+`%||%` <- function(a, b) if (is.null(a)) b else a
+
+linear_baseline <- function(task) {
+  set.seed(1)
+  if (task$modality == "atac") {
+    tr <- tfidf(task$train)
+    svd <- irlba::irlba(t(tr$x), nv = 50)
+    pc_train <- svd$u[, -1] %*% diag(svd$d[-1])
+    pc_test <- as.matrix(t(tfidf(task$test, tr$idf)$x) %*% svd$v[, -1])
+  } else {
+    tr <- lognorm(task$train)
+    te <- lognorm(task$test)
+    mu <- rowMeans(tr)
+    v <- rowMeans(tr^2) - mu^2
+    genes <- order(-v)[seq_len(min(2000L, nrow(tr)))]
+    centre <- mu[genes]
+    x <- t(as.matrix(tr[genes, ])) - rep(centre, each = ncol(tr))
+    pca <- irlba::prcomp_irlba(x, n = min(50L, ncol(x) - 1L), center = FALSE)
+    pc_train <- pca$x
+    pc_test <- (t(as.matrix(te[genes, ])) - rep(centre, each = ncol(te))) %*% pca$rotation
+  }
+  # Folds stratified by class, so that a 3-cell class keeps cells in every fold's training part.
+  y <- factor(task$train_labels)
+  foldid <- integer(length(y))
+  for (k in split(seq_along(y), y)) foldid[k] <- sample(rep_len(1:5, length(k)))
+  fit <- glmnet::cv.glmnet(pc_train, y, family = "multinomial", foldid = foldid)
+  as.character(predict(fit, pc_test, s = "lambda.min", type = "class"))
+}
+
+singler_baseline <- function(task) {
+  tr <- lognorm(task$train)
+  te <- lognorm(task$test)
+  pred <- SingleR::SingleR(test = te, ref = tr, labels = task$train_labels,
+                           de.method = if (task$modality == "atac") "wilcox" else "classic")
+  pred$labels
+}
+
+# Fits with `train(task, seed)` (a function returning an scLM_model), then annotates the test cells.
+scLM_run <- function(task, seed, train = default_model) {
+  t0 <- proc.time()[["elapsed"]]
+  model <- train(task, seed)
+  fit <- proc.time()[["elapsed"]] - t0
+  pred <- annotate_cells(model, task$test, verbose = FALSE)$labels
+  list(labels = pred, fit_s = fit, cells_per_s = annotation_speed(model, task$test))
+}
+# Cells per second annotating the test cells repeated to at least 5,000 (a small test set would
+# time the fixed cost of a call rather than the per-cell work).
+annotation_speed <- function(model, test) {
+  big <- test[, rep_len(seq_len(ncol(test)), max(5000L, ncol(test)))]
+  t0 <- proc.time()[["elapsed"]]
+  annotate_cells(model, big, verbose = FALSE)
+  ncol(big) / (proc.time()[["elapsed"]] - t0)
+}
+# The package defaults: finetune() picks the model of the data's modality (SCTrans for genes,
+# annATAC for peaks).
+default_model <- function(task, seed) finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE)
+
+# One result row.
+result_row <- function(task, method, seed, n_train, truth, pred, fit_s = NA, cells_per_s = NA) {
+  r <- data.frame(task = task, method = method, seed = seed, n_train = n_train, n_test = length(truth),
+                  macro_f1 = round(macro_f1(truth, pred), 4), accuracy = round(mean(pred == truth), 4),
+                  fit_s = round(fit_s, 1), cells_per_s = round(cells_per_s))
+  print(r, row.names = FALSE)
+  r
+}
+
+# The tasks named on the command line (all when none).
+selected_tasks <- function(wanted = commandArgs(trailingOnly = TRUE)) {
+  if (!length(wanted)) return(annotation_tasks)
+  unknown <- setdiff(wanted, names(annotation_tasks))
+  if (length(unknown)) {
+    stop("unknown task(s): ", paste(unknown, collapse = ", "), "; tasks: ", paste(names(annotation_tasks), collapse = ", "))
+  }
+  annotation_tasks[wanted]
+}

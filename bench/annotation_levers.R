@@ -1,0 +1,87 @@
+# Levers for annotation quality (issue 23), each against the defaults and the baselines in the same
+# run: every variant below is a way to fit a model (or several, whose probabilities are averaged).
+#   Rscript bench/annotation_levers.R <variant,variant,...> [task ...]
+# env SCLM_BENCH_SEEDS (default 1,2,3). Appends to bench/results/annotation_levers.tsv.
+source("bench/annotation_common.R")
+seeds <- as.integer(strsplit(Sys.getenv("SCLM_BENCH_SEEDS", "1,2,3"), ",")[[1]])
+
+fit <- function(config, ...) {
+  function(task, seed) finetune(config, task$train, task$train_labels, seed = seed, verbose = FALSE, ...)
+}
+# Each variant pins what it was run with: the token model and the SCTrans rows before the new
+# defaults ran with class_weights = "none" and SCTrans's published scales 16/32/64 at dim 32.
+token <- function(...) fit(scLMConfig(...), class_weights = "none")
+old_sctrans <- function(config = sctrans_config(scales = c(16L, 32L, 64L), dim = 32L), ...) fit(config, ...)
+variants <- list(
+  default = token(),  # the token model's defaults before
+  smoothing = fit(scLMConfig(), class_weights = "none", label_smoothing = 0.1),  # already the default: as `default`
+  balanced = fit(scLMConfig(), class_weights = "balanced"),
+  no_validation = fit(scLMConfig(), class_weights = "none", validation_fraction = 0, epochs = 15),
+  tokens512 = token(max_tokens = 512),
+  value_bins = token(tokenizer = "value_bins"),
+  rank = token(tokenizer = "rank"),
+  dropout0.2 = fit(scLMConfig(), class_weights = "none", token_dropout = 0.2),
+  lr3e3 = fit(scLMConfig(), class_weights = "none", learning_rate = 3e-3),
+  dim64 = token(dim = 64),
+  sctrans = old_sctrans(class_weights = "none"),
+  sctrans_no_validation = old_sctrans(class_weights = "none", validation_fraction = 0, epochs = 15),
+  sctrans_no_contrastive = old_sctrans(sctrans_config(scales = c(16L, 32L, 64L), dim = 32L, contrastive_weight = 0),
+                                       class_weights = "none"),
+  sctrans_balanced = old_sctrans(class_weights = "balanced"),
+  sctrans_balanced_scales32_64 = old_sctrans(sctrans_config(scales = c(32L, 64L), dim = 32L), class_weights = "balanced"),
+  sctrans_balanced_epochs12 = old_sctrans(class_weights = "balanced", epochs = 12, patience = 4),
+  # The new defaults: sctrans_config() (scales 32/64, dim 64) with balanced class weights.
+  sct = fit(sctrans_config()),
+  sct_dim32 = fit(sctrans_config(dim = 32)),
+  sct_dim32_no_validation = fit(sctrans_config(dim = 32), validation_fraction = 0, epochs = 15),
+  sct_dim32_lr2e3 = fit(sctrans_config(dim = 32), learning_rate = 2e-3),
+  sct_batch64 = fit(sctrans_config(), batch_size = 64),
+  sct_epochs15 = fit(sctrans_config(), epochs = 15)
+)
+# Ensembles: "<variant>xN" averages the probabilities of N models of seeds seed, seed + 100, ...
+ensemble_of <- function(name) {
+  m <- regmatches(name, regexec("^(.+)x([0-9]+)$", name))[[1]]
+  if (!length(m) || is.null(variants[[m[2]]])) return(NULL)
+  list(variant = variants[[m[2]]], n = as.integer(m[3]))
+}
+
+run_variant <- function(name, task, seed) {
+  ens <- ensemble_of(name)
+  if (is.null(ens)) {
+    if (is.null(variants[[name]])) stop("unknown variant ", name, "; variants: ", paste(names(variants), collapse = ", "))
+    return(scLM_run(task, seed, variants[[name]]))
+  }
+  t0 <- proc.time()[["elapsed"]]
+  models <- lapply(seq_len(ens$n), function(i) ens$variant(task, seed + 100L * (i - 1L)))
+  fit_s <- proc.time()[["elapsed"]] - t0
+  p <- Reduce(`+`, lapply(models, function(m) annotate_cells(m, task$test, verbose = FALSE)$probabilities))
+  list(labels = colnames(p)[max.col(p, ties.method = "first")], fit_s = fit_s,
+       cells_per_s = 1 / sum(1 / vapply(models, annotation_speed, numeric(1), test = task$test)))
+}
+
+args <- commandArgs(trailingOnly = TRUE)
+wanted_variants <- strsplit(args[1], ",")[[1]]
+tasks <- selected_tasks(args[-1])
+out <- "bench/results/annotation_levers.tsv"
+if (!file.exists(out)) {
+  writeLines(paste(c("date", "variant", "task", "method", "seed", "n_train", "n_test", "macro_f1", "accuracy", "fit_s", "cells_per_s"),
+                   collapse = "\t"), out)
+}
+write_row <- function(variant, r) {
+  utils::write.table(cbind(date = format(Sys.time(), "%Y-%m-%d %H:%M"), variant = variant, r), out, sep = "\t",
+                     row.names = FALSE, col.names = FALSE, quote = FALSE, append = TRUE)
+}
+for (name in names(tasks)) {
+  task <- tasks[[name]]()
+  n_train <- ncol(task$train)
+  if (!identical(Sys.getenv("SCLM_BENCH_BASELINES"), "0")) {
+    t0 <- proc.time()[["elapsed"]]
+    write_row("-", result_row(name, "linear", NA, n_train, task$test_labels, linear_baseline(task), proc.time()[["elapsed"]] - t0))
+    t0 <- proc.time()[["elapsed"]]
+    write_row("-", result_row(name, "SingleR", NA, n_train, task$test_labels, singler_baseline(task), proc.time()[["elapsed"]] - t0))
+  }
+  for (v in wanted_variants) for (seed in seeds) {
+    r <- run_variant(v, task, seed)
+    write_row(v, result_row(name, "scLM", seed, n_train, task$test_labels, r$labels, r$fit_s, r$cells_per_s))
+  }
+}
