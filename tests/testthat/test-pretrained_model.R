@@ -27,3 +27,17 @@ test_that("fine-tuning from the shipped encoder beats the same budget from scrat
   expect_gt(pretrained, 0.6)
   expect_gt(pretrained, scratch)  # measured 0.75 vs 0.60 at 8 epochs, 0.56 vs 0.40 at 3
 })
+
+test_that("the shipped PBMC annotator labels PBMCs with its harmonised types", {
+  listing <- pretrained_model()
+  expect_true("human_pbmc_annotator" %in% listing$name)
+  expect_lt(listing$megabytes[listing$name == "human_pbmc_annotator"], 10)
+  model <- pretrained_model("human_pbmc_annotator")
+  expect_setequal(model$labels, c("B", "DC", "MK", "Mono_CD14", "Mono_CD16", "NK", "T_CD4", "T_CD8"))
+  # pbmc3k's labels in the annotator's names (see ?pretrained_model); pbmc3k was among its
+  # training cells, so this checks that it learned real types, not how well it generalises.
+  harmonised <- c("Naive CD4 T" = "T_CD4", "Memory CD4 T" = "T_CD4", "CD8 T" = "T_CD8", "CD14+ Mono" = "Mono_CD14",
+                  "FCGR3A+ Mono" = "Mono_CD16", "Platelet" = "MK", B = "B", NK = "NK", DC = "DC")
+  res <- annotate_cells(model, query_counts(300), verbose = FALSE)
+  expect_gt(mean(res$labels == harmonised[query_labels(300)]), 0.8)
+})
