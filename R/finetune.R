@@ -6,7 +6,8 @@
 #' stratified split, keeping the weights of the epoch with the lowest validation loss and
 #' stopping early when it stops improving. The best epoch is chosen from the first quarter of the
 #' epochs on (epoch 5 of 20), and early stopping waits for it: on a small reference the few
-#' validation cells can favour a model that has barely trained (a 136-cell reference kept epoch 1). Press Ctrl-C to stop training: the model with the
+#' validation cells can favour a model that has barely trained (a 136-cell reference kept
+#' epoch 1). Press Ctrl-C to stop training: the model with the
 #' best weights so far is returned within a second or two, with a warning, and without the
 #' calibration of `unknown_method`s other than `"max_prob"`; before the first epoch has ended
 #' there is no model, and the interrupt is an error that says so.
@@ -113,9 +114,12 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
                      "i" = "Start with {.code finetune(x = x, labels = labels)}."))
   }
   source <- cell_source(x, assay, layer)
-  init_encoder <- if (inherits(model_or_config, "scLM_model")) model_or_config$encoder_weights
-  config <- if (is.null(model_or_config)) default_config(source$features) else
-    if (inherits(model_or_config, "scLM_model")) model_or_config$config else model_or_config
+  config <- model_or_config %||% default_config(source$features)
+  init_encoder <- NULL
+  if (inherits(config, "scLM_model")) {
+    init_encoder <- config$encoder_weights
+    config <- config$config
+  }
   if (!is.null(head)) {
     config$head <- check_choice(head, c("mlp", "cnn"), "head")
   }
@@ -165,6 +169,11 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
                                              trainable_blocks = trainable_blocks))
   model$unknown <- unknown
   model
+}
+
+# The config finetune() uses when none is given: SCTrans for genes, annATAC for peaks.
+default_config <- function(features) {
+  if (are_peaks(features)) annatac_config() else sctrans_config()
 }
 
 # "all" -> -1, "head" -> 0, n -> n (the top n blocks and the head).

@@ -33,11 +33,6 @@ family_defaults.scLM_atac_config <- function(config) {
   utils::modifyList(NextMethod(), list(class_weights = "none"))
 }
 
-# The config finetune() uses when none is given: SCTrans for genes, annATAC for peaks.
-default_config <- function(features) {
-  if (are_peaks(features)) annatac_config() else sctrans_config()
-}
-
 # The training vocabulary: `config` with its features (chosen from the cell sources `sources` of
 # host objects `datasets` unless set) in the family's order, the cell sources the model reads (a
 # scATAC source becomes one of peak islands) and each source's row -> vocabulary index. With
