@@ -14,7 +14,9 @@
 #' atac <- readRDS(system.file("extdata", "granja_bm_atac.rds", package = "scLM"))
 #' model <- finetune(annatac_config(dim = 16, n_layers = 1), atac$counts, atac$cell_type,
 #'                   epochs = 1, verbose = FALSE)
-#' scores <- attention_scores(model, atac$counts[, 1:100], group_by = atac$cell_type[1:100], verbose = FALSE)
+#' cells <- 1:100
+#' scores <- attention_scores(model, atac$counts[, cells], group_by = atac$cell_type[cells],
+#'                            verbose = FALSE)
 #' top <- rownames(scores)[order(scores[, 1], decreasing = TRUE)[1:5]]
 #' if (requireNamespace("GenomicRanges", quietly = TRUE)) feature_ranges(model, top)
 #' @export

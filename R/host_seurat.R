@@ -33,14 +33,14 @@ host_counts.Seurat <- function(x, assay = NULL, layer = NULL, arg = "x", call = 
 # object's cell order (as JoinLayers() would, without changing the user's object).
 seurat5_layer <- function(x, a, assay, layer, arg, call) {
   layers <- getExportedValue("SeuratObject", "Layers")(a)
-  data <- getExportedValue("SeuratObject", "LayerData")
-  if (layer %in% layers) return(data(a, layer = layer))
+  layer_data <- getExportedValue("SeuratObject", "LayerData")
+  if (layer %in% layers) return(layer_data(a, layer = layer))
   split <- layers[startsWith(layers, paste0(layer, "."))]
   if (!length(split)) {
     cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
                      "i" = "Available layers: {.val {layers}}."), call = call)
   }
-  m <- do.call(cbind, lapply(split, function(l) data(a, layer = l)))
+  m <- do.call(cbind, lapply(split, function(l) layer_data(a, layer = l)))
   cells <- colnames(x)
   if (!setequal(colnames(m), cells)) {
     cli::cli_abort("The layers {.val {split}} of assay {.val {assay}} do not hold the cells of {.arg {arg}}.", call = call)

@@ -40,7 +40,8 @@
 #' encoder <- pretrained_model("human_rna_small")
 #' encoder
 #' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
-#' res <- annotate_cells(pretrained_model("human_pbmc_annotator"), pbmc$counts[, 1:200], verbose = FALSE)
+#' annotator <- pretrained_model("human_pbmc_annotator")
+#' res <- annotate_cells(annotator, pbmc$counts[, 1:200], verbose = FALSE)
 #' table(res$labels)
 #' @export
 pretrained_model <- function(name = NULL) {
