@@ -125,6 +125,20 @@ annotation_speed <- function(model, test) {
 # annATAC for peaks).
 default_model <- function(task, seed) finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE)
 
+# The scLM seeds of a run: env SCLM_BENCH_SEEDS (default 1,2,3).
+bench_seeds <- function() as.integer(strsplit(Sys.getenv("SCLM_BENCH_SEEDS", "1,2,3"), ",")[[1]])
+
+# The result rows of the linear baseline and SingleR on `task` (named `name`), each timed.
+baseline_rows <- function(name, task) {
+  baselines <- list(linear = linear_baseline, SingleR = singler_baseline)
+  lapply(names(baselines), function(method) {
+    t0 <- proc.time()[["elapsed"]]
+    pred <- baselines[[method]](task)
+    seconds <- proc.time()[["elapsed"]] - t0
+    result_row(name, method, NA, ncol(task$train), task$test_labels, pred, seconds)
+  })
+}
+
 # One result row.
 result_row <- function(task, method, seed, n_train, truth, pred, fit_s = NA, cells_per_s = NA) {
   r <- data.frame(task = task, method = method, seed = seed, n_train = n_train, n_test = length(truth),

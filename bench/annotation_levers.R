@@ -3,7 +3,7 @@
 #   Rscript bench/annotation_levers.R <variant,variant,...> [task ...]
 # env SCLM_BENCH_SEEDS (default 1,2,3). Appends to bench/results/annotation_levers.tsv.
 source("bench/annotation_common.R")
-seeds <- as.integer(strsplit(Sys.getenv("SCLM_BENCH_SEEDS", "1,2,3"), ",")[[1]])
+seeds <- bench_seeds()
 
 fit <- function(config, ...) {
   function(task, seed) finetune(config, task$train, task$train_labels, seed = seed, verbose = FALSE, ...)
@@ -74,12 +74,7 @@ write_row <- function(variant, r) {
 for (name in names(tasks)) {
   task <- tasks[[name]]()
   n_train <- ncol(task$train)
-  if (!identical(Sys.getenv("SCLM_BENCH_BASELINES"), "0")) {
-    t0 <- proc.time()[["elapsed"]]
-    write_row("-", result_row(name, "linear", NA, n_train, task$test_labels, linear_baseline(task), proc.time()[["elapsed"]] - t0))
-    t0 <- proc.time()[["elapsed"]]
-    write_row("-", result_row(name, "SingleR", NA, n_train, task$test_labels, singler_baseline(task), proc.time()[["elapsed"]] - t0))
-  }
+  if (!identical(Sys.getenv("SCLM_BENCH_BASELINES"), "0")) for (r in baseline_rows(name, task)) write_row("-", r)
   for (v in wanted_variants) for (seed in seeds) {
     r <- run_variant(v, task, seed)
     write_row(v, result_row(name, "scLM", seed, n_train, task$test_labels, r$labels, r$fit_s, r$cells_per_s))

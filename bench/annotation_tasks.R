@@ -7,7 +7,7 @@
 #                                                 `bash tools/install-deps.sh --bench`)
 # Writes bench/results/annotation_tasks.tsv (one row per task, method and seed).
 source("bench/annotation_common.R")
-seeds <- as.integer(strsplit(Sys.getenv("SCLM_BENCH_SEEDS", "1,2,3"), ",")[[1]])
+seeds <- bench_seeds()
 
 # --- run -------------------------------------------------------------------------------------------
 rows <- list()
@@ -22,21 +22,17 @@ write_row <- function(r, header = FALSE) {
 for (name in names(tasks)) {
   task <- tasks[[name]]()
   n_train <- ncol(task$train)
-  add <- function(...) {
-    r <- result_row(name, n_train = n_train, ...)
+  keep <- function(r) {
     write_row(r, header = !length(rows))
     rows[[length(rows) + 1L]] <<- r
   }
-  t0 <- proc.time()[["elapsed"]]
-  add("linear", NA, task$test_labels, linear_baseline(task), proc.time()[["elapsed"]] - t0)
-  t0 <- proc.time()[["elapsed"]]
-  add("SingleR", NA, task$test_labels, singler_baseline(task), proc.time()[["elapsed"]] - t0)
+  for (r in baseline_rows(name, task)) keep(r)
   for (seed in seeds) {
     r <- tryCatch(scLM_run(task, seed), error = function(e) {
       message(name, " seed ", seed, ": ", conditionMessage(e))
       NULL
     })
-    if (!is.null(r)) add("scLM", seed, task$test_labels, r$labels, r$fit_s, r$cells_per_s)
+    if (!is.null(r)) keep(result_row(name, "scLM", seed, n_train, task$test_labels, r$labels, r$fit_s, r$cells_per_s))
   }
 }
 res <- do.call(rbind, rows)

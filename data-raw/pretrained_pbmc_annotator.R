@@ -27,8 +27,7 @@ labels <- c(unname(harmonise[pbmc3k$cell_type]), symphony$cell_type[keep])
 # How well such a model carries to another dataset: trained on one set, annotating the other
 # (labels harmonised; macro-F1 over the types both sets have), before the final model uses both.
 source("inst/scripts/standard_split.R")  # macro_f1()
-from_3k <- seq_len(ncol(pbmc3k$counts))
-sets <- list(pbmc3k = from_3k, symphony = ncol(pbmc3k$counts) + seq_len(sum(keep)))
+sets <- list(pbmc3k = seq_len(ncol(pbmc3k$counts)), symphony = ncol(pbmc3k$counts) + seq_len(sum(keep)))
 for (train in names(sets)) {
   test <- setdiff(names(sets), train)
   m <- finetune(x = counts[, sets[[train]]], labels = labels[sets[[train]]], seed = 1, verbose = FALSE)
