@@ -13,11 +13,15 @@
 #' there is no model, and the interrupt is an error that says so.
 #'
 #' @param model_or_config `NULL` (the default model of the data's modality: [sctrans_config()]
-#'   for genes, [annatac_config()] for scATAC peaks), an [scLMConfig()] (train from scratch) or an
+#'   for genes; for scATAC peaks [annatac_config()] on references of fewer than 2,000 cells and
+#'   `sctrans_config(modality = "atac")` on larger ones), an [scLMConfig()] (train from scratch) or an
 #'   `scLM_model`: a model from [pretrain()] (or a trained classifier) whose settings, vocabulary
 #'   and encoder weights fine-tuning starts from; the classifier head is new. SCTrans is the
 #'   default for genes because it beat every setting of the token model ([scLMConfig()]) by
-#'   0.05-0.18 macro-F1 on the symphony PBMC cross-batch tasks (`bench/annotation_levers.R`);
+#'   0.05-0.18 macro-F1 on the symphony PBMC cross-batch tasks (`bench/annotation_levers.R`).
+#'   For peaks, annATAC's token model was the more accurate on 480 bone-marrow cells (macro-F1
+#'   0.793 vs 0.734, seeds 1-3), SCTrans on islands on 8,269 (0.615 vs 0.587, seed 1), where it
+#'   also trained 3.2 times faster (237 s vs 769 s) and annotated 3 times faster.
 #'   `bench/annotation_tasks.R` measures the defaults on every task (see the README).
 #' @param x Reference cells: a Seurat object, a SingleCellExperiment (or other
 #'   SummarizedExperiment), or a genes x cells matrix of raw counts (dgCMatrix, dense, or an
@@ -25,7 +29,7 @@
 #'   On-disk cells are read in blocks (`options(scLM.block_cells = 20000)`) and only what the
 #'   model reads is kept (tokens; sparse expression levels for SCTrans models); scATAC models read
 #'   the cells into memory.
-#'   For scATAC models ([annatac_config()]): a Signac object, or any of these with peaks as rows
+#'   For scATAC models (`modality = "atac"`): a Signac object, or any of these with peaks as rows
 #'   (named `chr-start-end` or `chr:start-end`).
 #'   Log-normalised values (Seurat's `layer = "data"`, SCE `assay = "logcounts"`, log1p of
 #'   counts per 10,000 or per million, log2 with size factors) are recognised from their
@@ -36,7 +40,9 @@
 #'   and layer (default `"counts"`; with Seurat 5 layers split by batch, `counts.<batch>`, the
 #'   split layers are read together in the object's cell order, as `JoinLayers()` would, without
 #'   changing the object); for SummarizedExperiment, the assay (default `"counts"`).
-#' @param epochs Maximum number of passes over the training cells.
+#' @param epochs Maximum number of passes over the training cells. `NULL`: 20, or fewer on a
+#'   reference of more than 3,500 cells, so that training sees about 70,000 cells in all (7
+#'   epochs for 10,000 cells; at least 5).
 #' @param batch_size Cells per training step.
 #' @param learning_rate Peak AdamW learning rate.
 #' @param weight_decay AdamW weight decay.
@@ -99,7 +105,7 @@
 #'                   epochs = 2, verbose = FALSE)
 #' model
 #' @export
-finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NULL, epochs = 20L,
+finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NULL, epochs = NULL,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = NULL,
                      length_bucketing = FALSE,
@@ -114,7 +120,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
                      "i" = "Start with {.code finetune(x = x, labels = labels)}."))
   }
   source <- cell_source(x, assay, layer)
-  config <- model_or_config %||% default_config(source$features)
+  config <- model_or_config %||% default_config(source$features, source$n_cells)
   init_encoder <- NULL
   if (inherits(config, "scLM_model")) {
     init_encoder <- config$encoder_weights
@@ -123,7 +129,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   if (!is.null(head)) {
     config$head <- check_choice(head, c("mlp", "cnn"), "head")
   }
-  train <- train_settings(epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
+  train <- train_settings(epochs %||% default_epochs(source$n_cells), batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
                           num_threads, device, checkpoint, resume, distributed, length_bucketing, precision)
   train$label_smoothing <- check_number(label_smoothing, 0, 0.5, "label_smoothing")
   train$token_dropout <- check_number(token_dropout %||% family_defaults(config)$token_dropout, 0, 0.9, "token_dropout")
@@ -171,10 +177,14 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   model
 }
 
-# The config finetune() uses when none is given: SCTrans for genes, annATAC for peaks.
-default_config <- function(features) {
-  if (are_peaks(features)) annatac_config() else sctrans_config()
+# The config finetune() uses when none is given: SCTrans for genes; for peaks, annATAC's token
+# model on references of fewer than 2,000 cells, SCTrans on peak islands on larger ones.
+default_config <- function(features, n_cells) {
+  if (!are_peaks(features)) sctrans_config() else if (n_cells < 2000) annatac_config() else sctrans_config(modality = "atac")
 }
+
+# finetune()'s epochs when none are given: a budget of about 70,000 cell passes, 5 to 20 epochs.
+default_epochs <- function(n_cells) as.integer(min(20, max(5, round(7e4 / n_cells))))
 
 # "all" -> -1, "head" -> 0, n -> n (the top n blocks and the head).
 check_trainable_blocks <- function(x, n_layers, from_scratch, call = parent.frame()) {

@@ -2,13 +2,14 @@
 #   c("scLM_config")                         token models (scBERT, scGPT, Geneformer tokenizers)
 #   c("scLM_sctrans_config", "scLM_config")  SCTrans: multi-scale gene sub-vectors
 #   c("scLM_atac_config", "scLM_config")     scATAC: peak islands (annATAC)
+#   c("scLM_sctrans_config", "scLM_atac_config", "scLM_config")  SCTrans on peak islands: the
+#                                            model of the first, the vocabulary of the second
 # Verbs call the generics below; each family answers through its methods. The class follows
 # from the settings (config_class()), so configs saved by older versions get theirs on load.
 
 config_class <- function(config) {
-  family <- if (identical(config$tokenizer, "subvectors")) "scLM_sctrans_config" else
-    if (identical(config$modality, "atac")) "scLM_atac_config"
-  c(family, "scLM_config")
+  c(if (identical(config$tokenizer, "subvectors")) "scLM_sctrans_config",
+    if (identical(config$modality, "atac")) "scLM_atac_config", "scLM_config")
 }
 
 # `config` (a list of settings) with the class of its family.
@@ -163,7 +164,8 @@ tokens_text.scLM_config <- function(config) {
 }
 #' @exportS3Method tokens_text scLM_sctrans_config
 tokens_text.scLM_sctrans_config <- function(config) {
-  sprintf("%s-gene sub-vectors in %s order", paste(config$subvectors$scales, collapse = "/"), config$gene_order)
+  sprintf("%s-%s sub-vectors in %s order", paste(config$subvectors$scales, collapse = "/"), feature_word(config),
+          config$gene_order)
 }
 
 # The config's token line of print().
@@ -184,6 +186,7 @@ tokens_line.scLM_config <- function(config) {
 tokens_line.scLM_sctrans_config <- function(config) {
   order <- switch(config$gene_order, vocabulary = "vocabulary order", chromosome = "chromosome order",
                   coexpression = "co-expression order")
-  sprintf("tokens (sub-vectors): log1p(CP10k) of %s in %s, cut into %s-gene sub-vectors\n", vocabulary_text(config),
-          order, paste(config$subvectors$scales, collapse = "/"))
+  if (identical(config$modality, "atac")) order <- "genome order"
+  sprintf("tokens (sub-vectors): log1p(CP10k) of %s in %s, cut into %s-%s sub-vectors\n", vocabulary_text(config),
+          order, paste(config$subvectors$scales, collapse = "/"), feature_word(config))
 }

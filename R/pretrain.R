@@ -20,6 +20,7 @@
 #'   [finetune()]; the rank tokenizer's gene medians then come from 20 evenly spaced runs of
 #'   cells, one block in all.
 #' @param config An [scLMConfig()].
+#' @param epochs Maximum number of passes over the training cells.
 #' @param mask_fraction Share of a cell's non-zero positions masked (default 0.15). For
 #'   [sctrans_config()] models: the share of gene blocks hidden for masked sub-vector
 #'   completion (default 0.75, as a masked autoencoder hides most of its input).

@@ -36,7 +36,16 @@ variants <- list(
   sct_dim32_no_validation = fit(sctrans_config(dim = 32), validation_fraction = 0, epochs = 15),
   sct_dim32_lr2e3 = fit(sctrans_config(dim = 32), learning_rate = 2e-3),
   sct_batch64 = fit(sctrans_config(), batch_size = 64),
-  sct_epochs15 = fit(sctrans_config(), epochs = 15)
+  sct_epochs15 = fit(sctrans_config(), epochs = 15),
+  # scATAC (granja tasks): annATAC's token model as it was the default, and SCTrans on peak islands
+  annatac = fit(annatac_config(), class_weights = "none"),
+  atac_sct = fit(sctrans_config(modality = "atac")),
+  atac_sct_64_128 = fit(sctrans_config(modality = "atac", scales = c(64L, 128L))),
+  atac_sct_dim32 = fit(sctrans_config(modality = "atac", dim = 32L)),
+  atac_sct_dropout03 = fit(sctrans_config(modality = "atac", dropout = 0.3)),
+  atac_sct_token_dropout03 = fit(sctrans_config(modality = "atac"), token_dropout = 0.3),
+  atac_sct_token_dropout05 = fit(sctrans_config(modality = "atac"), token_dropout = 0.5),
+  atac_sct_unweighted = fit(sctrans_config(modality = "atac"), class_weights = "none")
 )
 # Ensembles: "<variant>xN" averages the probabilities of N models of seeds seed, seed + 100, ...
 ensemble_of <- function(name) {

@@ -96,10 +96,23 @@ test_that("without a config, finetune() trains the modality's default model and 
   expect_identical(token$training$class_weights, "balanced")
   a <- granja_atac(); cells <- seq(1, ncol(a$counts), by = 4)
   atac <- finetune(x = a$counts[, cells], labels = a$cell_type[cells], epochs = 1, verbose = FALSE)
-  expect_s3_class(atac$config, "scLM_atac_config")
+  expect_identical(class(atac$config), c("scLM_atac_config", "scLM_config"))  # fewer than 2,000 cells
   expect_identical(atac$training$class_weights, "none")
+  expect_identical(class(scLM:::default_config(rownames(a$counts), 2000)),
+                   c("scLM_sctrans_config", "scLM_atac_config", "scLM_config"))
+  expect_identical(class(scLM:::default_config(rownames(p$counts), 1e5)), c("scLM_sctrans_config", "scLM_config"))
   # Data given first by mistake: the error says how to call it.
   expect_error(finetune(p$counts[, idx], p$cell_type[idx]), "finetune\\(x = x, labels = labels\\)")
+})
+
+test_that("by default, references of more than 3,500 cells train for fewer epochs", {
+  expect_identical(scLM:::default_epochs(150), 20L)
+  expect_identical(scLM:::default_epochs(3500), 20L)
+  expect_identical(scLM:::default_epochs(10335), 7L)
+  expect_identical(scLM:::default_epochs(1e6), 5L)
+  p <- pbmc3k(); idx <- small_split()$train[1:100]
+  model <- finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], verbose = FALSE)
+  expect_identical(model$training$epochs, 20L)
 })
 
 test_that("the best epoch is chosen from the first quarter of the epochs on", {
