@@ -121,8 +121,7 @@ annotation_speed <- function(model, test) {
   annotate_cells(model, big, verbose = FALSE)
   ncol(big) / (proc.time()[["elapsed"]] - t0)
 }
-# The package defaults: finetune() picks the model of the data's modality (SCTrans for genes,
-# annATAC for peaks).
+# The package defaults: finetune() picks the model of the data's modality (see default_config()).
 default_model <- function(task, seed) finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE)
 
 # The scLM seeds of a run: env SCLM_BENCH_SEEDS (default 1,2,3).

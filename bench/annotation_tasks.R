@@ -1,5 +1,6 @@
 # Annotation quality on every task of ../shared/data/README.md's baseline table, in one run:
-# scLM with the package defaults (finetune(x = ref, labels = labels): SCTrans for genes, annATAC for peaks; then
+# scLM with the package defaults (finetune(x = ref, labels = labels): SCTrans for genes; for peaks annATAC below
+# 2,000 reference cells, SCTrans on peak islands from 2,000 on; then
 # annotate_cells(), taking `labels`), SingleR 2.0 (r-bioc-singler) and the linear baseline
 # (log1p(CP10k), top-2,000 variable genes, 50 PCs, glmnet; TF-IDF + LSI for ATAC), same splits,
 # seeds 1-3 for scLM (SingleR and the linear baseline are deterministic given the split).

@@ -1,0 +1,52 @@
+# scATAC at scale (issue 25) on ../shared/data/atac_granja2019_bmmc_d6t1 (10,335 bone-marrow cells,
+# 10,000 hg19 peaks, 16 fine types), standard 80/20 split, SCTrans on peak islands
+# (sctrans_config(modality = "atac")). Parts, each writing bench/results/atac_scale_<part>.tsv:
+#   pretrain  pretraining pays? Masked sub-vector completion on all 10,335 cells without labels,
+#             then fine-tuning on 10% of the labelled training cells (stratified, at least 2 per
+#             class), from the encoder and from scratch, seeds 1-3; macro-F1 / accuracy on the
+#             standard test cells and the validation accuracy after the first epoch.
+# Usage (from the repository root, after `make install`): Rscript bench/atac_scale.R pretrain [epochs]
+source("bench/annotation_common.R")
+args <- commandArgs(TRUE)
+part <- if (length(args)) args[1] else "pretrain"
+pretrain_epochs <- if (length(args) > 1) as.integer(args[2]) else 5L
+d <- read_shared("atac_granja2019_bmmc_d6t1")
+task <- annotation_tasks[["granja_d6t1"]]()
+config <- sctrans_config(modality = "atac")
+out <- sprintf("bench/results/atac_scale_%s.tsv", part)
+
+# 10% of the training cells per class (at least 2), drawn with `seed`.
+labelled_share <- function(labels, share, seed) {
+  set.seed(seed)
+  sort(unlist(lapply(split(seq_along(labels), labels), function(i) i[sample.int(length(i), max(2L, round(share * length(i))))])))
+}
+
+if (part == "pretrain") {
+  t0 <- proc.time()[["elapsed"]]
+  encoder <- pretrain(d$counts, config, epochs = pretrain_epochs, seed = 1, verbose = FALSE)
+  pretrain_s <- proc.time()[["elapsed"]] - t0
+  cat(sprintf("pretrained %d epochs on %d cells in %.0f s\n", pretrain_epochs, ncol(d$counts), pretrain_s))
+  rows <- list()
+  for (seed in bench_seeds()) {
+    cells <- labelled_share(task$train_labels, 0.1, seed)
+    for (start in c("pretrained", "scratch")) {
+      t0 <- proc.time()[["elapsed"]]
+      model <- finetune(if (start == "pretrained") encoder else config, task$train[, cells], task$train_labels[cells],
+                        seed = seed, verbose = FALSE)
+      fit_s <- proc.time()[["elapsed"]] - t0
+      pred <- annotate_cells(model, task$test, verbose = FALSE)$labels
+      r <- data.frame(start = start, seed = seed, n_labelled = length(cells), pretrain_epochs = pretrain_epochs,
+                      pretrain_s = round(pretrain_s), fit_s = round(fit_s),
+                      macro_f1 = round(macro_f1(task$test_labels, pred), 4), accuracy = round(mean(pred == task$test_labels), 4),
+                      epoch1_val_accuracy = round(model$history$val_accuracy[1], 4))
+      print(r, row.names = FALSE)
+      rows[[length(rows) + 1L]] <- r
+    }
+  }
+  res <- do.call(rbind, rows)
+  utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE)
+  gain <- with(res, mean(macro_f1[start == "pretrained"]) - mean(macro_f1[start == "scratch"]))
+  cat(sprintf("pretraining gain in macro-F1 (mean of seeds): %+.3f\n", gain))
+} else {
+  stop("unknown part ", part, "; parts: pretrain")
+}
