@@ -129,8 +129,9 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   if (!is.null(head)) {
     config$head <- check_choice(head, c("mlp", "cnn"), "head")
   }
-  train <- train_settings(epochs %||% default_epochs(source$n_cells), batch_size, learning_rate, weight_decay, validation_fraction, patience, seed,
-                          num_threads, device, checkpoint, resume, distributed, length_bucketing, precision)
+  train <- train_settings(epochs %||% default_epochs(source$n_cells), batch_size, learning_rate, weight_decay,
+                          validation_fraction, patience, seed, num_threads, device, checkpoint, resume, distributed,
+                          length_bucketing, precision)
   train$label_smoothing <- check_number(label_smoothing, 0, 0.5, "label_smoothing")
   train$token_dropout <- check_number(token_dropout %||% family_defaults(config)$token_dropout, 0, 0.9, "token_dropout")
   train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
@@ -180,7 +181,8 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
 # The config finetune() uses when none is given: SCTrans for genes; for peaks, annATAC's token
 # model on references of fewer than 2,000 cells, SCTrans on peak islands on larger ones.
 default_config <- function(features, n_cells) {
-  if (!are_peaks(features)) sctrans_config() else if (n_cells < 2000) annatac_config() else sctrans_config(modality = "atac")
+  if (!are_peaks(features)) return(sctrans_config())
+  if (n_cells < 2000) annatac_config() else sctrans_config(modality = "atac")
 }
 
 # finetune()'s epochs when none are given: a budget of about 70,000 cell passes, 5 to 20 epochs.

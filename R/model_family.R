@@ -164,8 +164,15 @@ tokens_text.scLM_config <- function(config) {
 }
 #' @exportS3Method tokens_text scLM_sctrans_config
 tokens_text.scLM_sctrans_config <- function(config) {
-  sprintf("%s-%s sub-vectors in %s order", paste(config$subvectors$scales, collapse = "/"), feature_word(config),
-          config$gene_order)
+  sprintf("%s-%s sub-vectors in %s", paste(config$subvectors$scales, collapse = "/"), feature_word(config),
+          order_text(config))
+}
+
+# The order of an SCTrans vocabulary, in words.
+order_text <- function(config) {
+  if (identical(config$modality, "atac")) return("genome order")
+  switch(config$gene_order, vocabulary = "vocabulary order", chromosome = "chromosome order",
+         coexpression = "co-expression order")
 }
 
 # The config's token line of print().
@@ -184,9 +191,6 @@ tokens_line.scLM_config <- function(config) {
 }
 #' @exportS3Method tokens_line scLM_sctrans_config
 tokens_line.scLM_sctrans_config <- function(config) {
-  order <- switch(config$gene_order, vocabulary = "vocabulary order", chromosome = "chromosome order",
-                  coexpression = "co-expression order")
-  if (identical(config$modality, "atac")) order <- "genome order"
   sprintf("tokens (sub-vectors): log1p(CP10k) of %s in %s, cut into %s-%s sub-vectors\n", vocabulary_text(config),
-          order, paste(config$subvectors$scales, collapse = "/"), feature_word(config))
+          order_text(config), paste(config$subvectors$scales, collapse = "/"), feature_word(config))
 }

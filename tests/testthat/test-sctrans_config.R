@@ -69,6 +69,7 @@ test_that("SCTrans on peak islands annotates held-out cells, whose peaks may dif
   model <- finetune(sctrans_config(modality = "atac"), a$counts[, train], a$cell_type[train], seed = 1, verbose = FALSE)
   expect_identical(class(model$config), c("scLM_sctrans_config", "scLM_atac_config", "scLM_config"))
   expect_identical(model$modality, "ATAC")
+  expect_output(print(model), "128/256-island sub-vectors in genome order")
   expect_true(all(grepl("^chr[0-9XY]+-[0-9]+-[0-9]+$", model$features)))
   islands <- scLM:::parse_islands(model$features, model$config$island_size)
   expect_false(is.unsorted(order(match(islands$chrom, unique(islands$chrom)), islands$bin)))  # genome order
