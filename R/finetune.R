@@ -20,8 +20,8 @@
 #'   default for genes because it beat every setting of the token model ([scLMConfig()]) by
 #'   0.05-0.18 macro-F1 on the symphony PBMC cross-batch tasks (`bench/annotation_levers.R`).
 #'   For peaks, annATAC's token model was the more accurate on 480 bone-marrow cells (macro-F1
-#'   0.793 vs 0.734, seeds 1-3), SCTrans on islands on 8,269 (0.615 vs 0.587, seed 1), where it
-#'   also trained 3.2 times faster (237 s vs 769 s) and annotated 3 times faster.
+#'   0.793 vs 0.756, seeds 1-3), SCTrans on islands on 8,269 (0.621 vs 0.587, seed 1), where it
+#'   also trained 2.9 times faster (261 s vs 769 s) and annotated 3 times faster.
 #'   `bench/annotation_tasks.R` measures the defaults on every task (see the README).
 #' @param x Reference cells: a Seurat object, a SingleCellExperiment (or other
 #'   SummarizedExperiment), or a genes x cells matrix of raw counts (dgCMatrix, dense, or an
@@ -54,7 +54,7 @@
 #' @param token_dropout Share of each cell's gene tokens left out at random in every training
 #'   step (augmentation that mimics dropout of lowly expressed genes). Default 0.5; for
 #'   [sctrans_config()] models, whose input holds every vocabulary gene, it is the share of genes
-#'   set to zero, default 0.1.
+#'   set to zero, default 0.1 (0.3 for peak islands).
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k

@@ -48,7 +48,7 @@
 #' a cell's values are `log1p(CP10k)` of its island values. This is [finetune()]'s default
 #' model for peaks on references of 2,000 cells or more: on 8,269 cells of the Granja
 #' bone-marrow set (16 fine types) it was more accurate than annATAC's token model (macro-F1
-#' 0.615 vs 0.587, seed 1) and trained 3.2 times faster; on 480 cells annATAC's was the more
+#' 0.621 vs 0.587, seed 1) and trained 2.9 times faster; on 480 cells annATAC's was the more
 #' accurate (see `bench/annotation_levers.R`).
 #'
 #' @inheritParams scLMConfig

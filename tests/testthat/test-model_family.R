@@ -34,6 +34,8 @@ test_that("each family says what its models cannot do and what to use instead", 
                "`contrastive_weight` applies to token models")
   expect_identical(scLM:::family_defaults(scLMConfig())$token_dropout, 0.5)
   expect_identical(scLM:::family_defaults(sctrans_config(n_features = 600))$token_dropout, 0.1)
+  expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$token_dropout, 0.3)
+  expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$class_weights, "balanced")
   expect_identical(scLM:::family_defaults(annatac_config())$mask_fraction, 0.15)
 })
 
