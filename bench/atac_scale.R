@@ -13,7 +13,6 @@ args <- commandArgs(TRUE)
 part <- if (length(args)) args[1] else "pretrain"
 pretrain_epochs <- if (length(args) > 1) as.integer(args[2]) else 5L
 d <- read_shared("atac_granja2019_bmmc_d6t1")
-task <- annotation_tasks[["granja_d6t1"]]()
 config <- sctrans_config(modality = "atac")
 out <- sprintf("bench/results/atac_scale_%s.tsv", part)
 
@@ -24,6 +23,7 @@ labelled_share <- function(labels, share, seed) {
 }
 
 if (part == "pretrain") {
+  task <- annotation_tasks[["granja_d6t1"]]()
   t0 <- proc.time()[["elapsed"]]
   encoder <- pretrain(d$counts, config, epochs = pretrain_epochs, seed = 1, verbose = FALSE)
   pretrain_s <- proc.time()[["elapsed"]] - t0

@@ -50,6 +50,13 @@ atac_model <- function() {
 }
 atac_test_cells <- function() seq(5, ncol(granja_atac()$counts), by = 5)
 
+# Peak names `chr-start-end` moved `by` bp to the right, as re-called peaks would be; `sep` joins
+# chromosome and start (":" gives 10x-style names).
+shifted_peaks <- function(peaks, by = 100L, sep = "-") {
+  p <- do.call(rbind, strsplit(peaks, "-", fixed = TRUE))
+  paste0(p[, 1], sep, as.integer(p[, 2]) + by, "-", as.integer(p[, 3]) + by)
+}
+
 # A small SCTrans model on the small split, shared by the SCTrans tests.
 sctrans_model <- function() {
   if (is.null(.cache$sctrans)) {

@@ -77,8 +77,7 @@ test_that("SCTrans on peak islands annotates held-out cells, whose peaks may dif
   expect_gt(mean(pred$labels == a$cell_type[test]), 0.6)  # 6 types; measured 0.72
   # The same cells with every peak shifted by 100 bp fall into the same islands.
   shifted <- a$counts[, test]
-  p <- do.call(rbind, strsplit(rownames(shifted), "-"))
-  rownames(shifted) <- paste(p[, 1], as.integer(p[, 2]) + 100L, as.integer(p[, 3]) + 100L, sep = "-")
+  rownames(shifted) <- shifted_peaks(rownames(shifted), 100L)
   expect_gt(mean(annotate_cells(model, shifted, verbose = FALSE)$labels == pred$labels), 0.95)
   file <- tempfile(fileext = ".scLM")
   on.exit(unlink(file))

@@ -57,9 +57,7 @@ test_that("a query's peaks meet the model's islands by overlap, not by name", {
   model <- atac_model()
   q <- a$counts[, atac_test_cells()]
   shifted <- q
-  p <- do.call(rbind, strsplit(rownames(q), "-"))
-  # peaks called again 100 bp to the right, with 10x-style names
-  rownames(shifted) <- paste0(p[, 1], ":", as.numeric(p[, 2]) + 100, "-", as.numeric(p[, 3]) + 100)
+  rownames(shifted) <- shifted_peaks(rownames(q), 100L, sep = ":")  # re-called peaks, 10x-style names
   expect_false(any(rownames(shifted) %in% rownames(q)))
   same <- annotate_cells(model, q, verbose = FALSE)
   moved <- annotate_cells(model, shifted, verbose = FALSE)
