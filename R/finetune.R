@@ -146,7 +146,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   config <- vocabulary$config
   source <- vocabulary$sources[[1]]
   map <- vocabulary$maps[[1]]
-  train <- with_positions(train, config, list(source$matrix), list(map), from_scratch = is.null(init_encoder))
+  train <- with_positions(train, config, list(source), list(map), from_scratch = is.null(init_encoder))
   if (config$tokenizer == "rank" && is.null(config$gene_scale)) {
     config$gene_scale <- gene_scale(list(source), list(map), config)
   }

@@ -84,7 +84,7 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   if (any(covered == 0L)) {
     cli::cli_abort("Dataset{?s} {which(covered == 0L)} of {.arg x} share{?s/} no genes with the vocabulary.")
   }
-  train <- with_positions(train, config, lapply(sources, `[[`, "matrix"), maps)
+  train <- with_positions(train, config, sources, maps)
   n_cells <- sum(vapply(sources, `[[`, integer(1), "n_cells"))
   if (verbose) {
     cli::cli_inform(c("i" = "Pretraining on {n_cells} cells from {length(sources)} dataset{?s}; vocabulary of {length(config$features)} {vocabulary_noun(config)}."))

@@ -49,17 +49,19 @@ island_matrix <- function(counts, map, names) {
                Dimnames = list(names, colnames(counts)))
 }
 
-# The island vocabulary of a model: the islands the datasets' peaks overlap (only those holding a
-# TSS when config$tss is set), the config$n_features open in the most cells, in genomic order.
-select_islands <- function(counts, peaks, config, call = parent.frame()) {
+# The island vocabulary of a model: the islands the peaks of the cell sources `sources` overlap
+# (only those holding a TSS when config$tss is set), the config$n_features open in the most cells,
+# in genomic order. The cells are read block by block.
+select_islands <- function(sources, peaks, config, call = parent.frame()) {
   size <- config$island_size
   all_peaks <- do.call(rbind, peaks)
   islands <- as.data.frame(engine_peak_islands(all_peaks$chrom, all_peaks$start, all_peaks$end, size))
   detected <- numeric(nrow(islands))
-  for (k in seq_along(counts)) {
-    m <- island_matrix(counts[[k]], engine_map_peaks(peaks[[k]]$chrom, peaks[[k]]$start, peaks[[k]]$end,
-                                                   islands$chrom, islands$bin, size), NULL)
-    detected <- detected + tabulate(m@i + 1L, nrow(m))
+  for (k in seq_along(sources)) {
+    map <- engine_map_peaks(peaks[[k]]$chrom, peaks[[k]]$start, peaks[[k]]$end, islands$chrom, islands$bin, size)
+    source_walk(sources[[k]], function(counts) {
+      detected <<- detected + tabulate(island_matrix(counts, map, NULL)@i + 1L, nrow(islands))
+    })
   }
   keep <- detected > 0
   if (!is.null(config$tss)) keep <- keep & islands_with_tss(islands, config$tss, size)
@@ -152,17 +154,17 @@ check_island_names <- function(features, size, arg = "features", call = parent.f
 }
 
 # scATAC training data: the island vocabulary (from the datasets' peaks unless config$features
-# is set) and, for each cell source of `sources` (of host objects `datasets`), a cell source of
-# its islands x cells matrix with its (identity) vocabulary index.
+# is set) and, for each cell source of `sources` (of host objects `datasets`), a cell source that
+# turns its peaks into islands block by block, with its (identity) vocabulary index.
 atac_training_data <- function(config, datasets, sources, assay, verbose, call = parent.frame()) {
-  counts <- lapply(sources, source_all)
   peaks <- lapply(seq_along(sources), function(k) peak_ranges(datasets[[k]], sources[[k]]$features, assay, island_arg(sources, k), call))
-  if (is.null(config$features)) config$features <- select_islands(counts, peaks, config, call)
+  if (is.null(config$features)) config$features <- select_islands(sources, peaks, config, call)
   config$tss <- NULL  # used by the vocabulary choice only
-  maps <- vector("list", length(counts))
-  for (k in seq_along(counts)) {
-    mapping <- map_peaks(peaks[[k]], config$features, config$island_size, 0, verbose && length(counts) == 1L, call)
-    sources[[k]] <- new_cell_source(mapping$transform(counts[[k]]), island_arg(sources, k), sources[[k]]$call)
+  maps <- vector("list", length(sources))
+  for (k in seq_along(sources)) {
+    mapping <- map_peaks(peaks[[k]], config$features, config$island_size, 0, verbose && length(sources) == 1L, call)
+    sources[[k]] <- new_cell_source(sources[[k]]$matrix, island_arg(sources, k), sources[[k]]$call,
+                                    transform = mapping$transform, features = config$features)
     maps[[k]] <- mapping$index
   }
   list(config = config, sources = sources, maps = maps)
@@ -173,11 +175,12 @@ island_arg <- function(sources, k) if (length(sources) > 1L) sprintf("x[[%d]]", 
 
 # The position-embedding fields of the training settings `train`: the SVD feature vectors
 # (row-major n_features x dim) when position_embedding = "svd" and training starts from scratch,
-# and whether the feature embedding stays frozen.
-with_positions <- function(train, config, counts, maps, from_scratch = TRUE) {
+# and whether the feature embedding stays frozen. The SVD reads the cells of the cell sources
+# `sources` (all of them when a source is one block, else a sample of one block's worth).
+with_positions <- function(train, config, sources, maps, from_scratch = TRUE) {
   svd <- identical(config$position_embedding, "svd")
   train$freeze_features <- svd && isTRUE(config$freeze_positions)
-  if (svd && from_scratch) train$feature_vectors <- position_vectors(config, counts, maps, train$seed)
+  if (svd && from_scratch) train$feature_vectors <- position_vectors(config, lapply(sources, source_sample), maps, train$seed)
   train
 }
 

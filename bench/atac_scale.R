@@ -7,7 +7,10 @@
 #             standard test cells and the validation accuracy after the first epoch.
 #   time      fine-tuning all 10,335 labelled cells with the defaults (finetune(x =, labels =)):
 #             seconds, epochs, seconds per epoch; annotating all cells: cells per second.
-# Usage (from the repository root, after `make install`): Rscript bench/atac_scale.R <pretrain [epochs] | time>
+#   novel     each of the 16 types left out of the training cells in turn (seed 1), default model;
+#             per unknown_method (the default first): share of the left-out type's test cells
+#             flagged, and of the other test cells.
+# Usage (from the repository root, after `make install`): Rscript bench/atac_scale.R <pretrain [epochs] | time | novel>
 source("bench/annotation_common.R")
 args <- commandArgs(TRUE)
 part <- if (length(args)) args[1] else "pretrain"
@@ -61,6 +64,27 @@ if (part == "pretrain") {
                     cells_per_s = round(ncol(d$counts) / annotate_s))
   print(res, row.names = FALSE)
   utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE)
+} else if (part == "novel") {
+  task <- annotation_tasks[["granja_d6t1"]]()
+  methods <- eval(formals(annotate_cells)$unknown_method)
+  rows <- list()
+  for (type in sort(unique(task$train_labels))) {
+    keep <- task$train_labels != type
+    t0 <- proc.time()[["elapsed"]]
+    model <- finetune(x = task$train[, keep], labels = task$train_labels[keep], seed = 1, verbose = FALSE)
+    fit_s <- proc.time()[["elapsed"]] - t0
+    novel <- task$test_labels == type
+    for (method in methods) {
+      flagged <- annotate_cells(model, task$test, unknown_method = method, verbose = FALSE)$pruned.labels == "Unknown"
+      r <- data.frame(left_out = type, n_left_out_test = sum(novel), method = method, fit_s = round(fit_s),
+                      novel_flagged = round(mean(flagged[novel]), 4), known_flagged = round(mean(flagged[!novel]), 4))
+      print(r, row.names = FALSE)
+      rows[[length(rows) + 1L]] <- r
+    }
+    utils::write.table(do.call(rbind, rows), out, sep = "\t", row.names = FALSE, quote = FALSE)
+  }
+  res <- do.call(rbind, rows)
+  print(aggregate(cbind(novel_flagged, known_flagged) ~ method, res, median))
 } else {
-  stop("unknown part ", part, "; parts: pretrain, time")
+  stop("unknown part ", part, "; parts: pretrain, time, novel")
 }

@@ -98,3 +98,27 @@ test_that("SCTrans training reads DelayedArray input in blocks and gives the in-
   expect_false(identical(finetune(cfg, m, labels = d$labels, epochs = 1, seed = 4, verbose = FALSE)$weights,
                          fits$in_memory$weights))
 })
+
+test_that("scATAC training reads on-disk peaks in blocks: islands from running counts, the in-memory model", {
+  skip_if_not_installed("DelayedArray")
+  a <- granja_atac()
+  train <- setdiff(seq_len(ncol(a$counts)), atac_test_cells())
+  d <- list(counts = a$counts[, train], labels = a$cell_type[train])
+  old <- options(scLM.block_cells = 130L)  # 4 blocks of peaks, each turned into islands on its own
+  on.exit(options(old))
+  # SCTrans on peak islands: same islands, same weights, same pretrained encoder.
+  cfg <- sctrans_config(modality = "atac", n_features = 1500, scales = c(64, 128), dim = 16)
+  fits <- expect_same_training_on_disk(cfg, d, epochs = 1)
+  expect_length(fits$on_disk$features, 1500L)
+  # Blocks whose islands hold no counts are refused as in memory.
+  bad <- d$counts; bad[, 200] <- 0; bad <- Matrix::drop0(bad)
+  expect_error(fits$fit(DelayedArray::DelayedArray(bad)), "no counts")
+  # annATAC: the same islands; its SVD positions come from a one-block sample of the cells
+  # (20 runs spread over the matrix), so the model may differ but still learns the types.
+  annatac <- function(x) finetune(annatac_config(n_features = 1500, n_layers = 1), x, d$labels, epochs = 6,
+                                  class_weights = "annatac", seed = 1, verbose = FALSE)
+  on_disk <- annatac(DelayedArray::DelayedArray(d$counts))
+  expect_identical(on_disk$features, annatac(d$counts)$features)
+  test <- atac_test_cells()
+  expect_gt(mean(annotate_cells(on_disk, a$counts[, test], verbose = FALSE)$labels == a$cell_type[test]), 0.5)
+})

@@ -89,7 +89,7 @@ test_that("the TSS mode keeps only islands holding a TSS", {
   tss <- data.frame(chrom = ranges$chrom[picks], position = (ranges$start[picks] + ranges$end[picks]) %/% 2)
   cfg <- annatac_config(tss = tss)
   expect_output(print(cfg), "with a TSS")
-  vocab <- scLM:::select_islands(list(a$counts), list(ranges), cfg)
+  vocab <- scLM:::select_islands(list(scLM:::new_cell_source(a$counts)), list(ranges), cfg)
   expected <- unique(paste0(tss$chrom, "-", tss$position %/% 5000 * 5000, "-", tss$position %/% 5000 * 5000 + 4999))
   # every kept island holds a TSS; islands of peaks never open in any cell are dropped
   expect_true(all(vocab %in% expected))
