@@ -57,8 +57,11 @@ deps-seurat5: deps
 test-seurat5: install deps-seurat5
 	@$(MAKE) --no-print-directory seurat5-tests
 
+# The ATAC vignette is rendered there too: with Signac present it builds ChromatinAssays.
 seurat5-tests:
 	@cd tests && R_LIBS=$(SEURAT5_LIB) NOT_CRAN=true Rscript -e 'stopifnot(packageVersion("SeuratObject") >= "5.0.0"); testthat::test_dir("testthat", package = "scLM", load_package = "installed", filter = "host_seurat|signac|seurat5", stop_on_failure = TRUE)'
+	@mkdir -p build/vignettes-seurat5
+	@R_LIBS=$(SEURAT5_LIB) Rscript -e "stopifnot(requireNamespace('Signac', quietly = TRUE)); rmarkdown::render('vignettes/atac.Rmd', output_dir = 'build/vignettes-seurat5', intermediates_dir = 'build/vignettes-seurat5', quiet = TRUE)"
 
 r-tests:
 	@cd tests && NOT_CRAN=true Rscript testthat.R

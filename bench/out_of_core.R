@@ -8,44 +8,14 @@
 #   Rscript bench/out_of_core.R [train|sctrans]  (after `make install`; ~10 min on 2 cores, 0.3 GB of disk in tempdir())
 suppressPackageStartupMessages({library(scLM); library(HDF5Array)})
 source("inst/scripts/standard_split.R")
+source("bench/on_disk.R")
 
 pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
 split <- stratified_split(pbmc$cell_type)
 work <- Sys.getenv("SCLM_BENCH_DIR", file.path(tempdir(), "out_of_core"))
 dir.create(work, showWarnings = FALSE, recursive = TRUE)
 
-# A 10x HDF5 file (the layout HDF5Array::TENxMatrix reads) of the real cells repeated to
-# n_cells, written one replica at a time. (HDF5Array::writeTENxMatrix fails with this Debian
-# HDF5Array / rhdf5 pair: "Argument not of class H5IdComponent".)
-h5 <- function(n_cells) {
-  file <- file.path(work, sprintf("pbmc_%d.h5", n_cells))
-  if (file.exists(file)) return(file)
-  t0 <- proc.time()[["elapsed"]]
-  m <- pbmc$counts
-  columns <- rep_len(seq_len(ncol(m)), n_cells)
-  indptr <- c(0, cumsum(as.numeric(diff(m@p))[columns]))
-  rhdf5::h5createFile(file)
-  rhdf5::h5createGroup(file, "matrix")
-  for (name in c("data", "indices")) {
-    rhdf5::h5createDataset(file, file.path("matrix", name), dims = indptr[n_cells + 1], storage.mode = "integer",
-                           chunk = 2^20, level = 1)
-  }
-  nnz <- length(m@x)
-  for (k in seq(0, n_cells - 1, by = ncol(m))) {
-    last <- min(ncol(m), n_cells - k)
-    n <- m@p[last + 1]
-    at <- indptr[k + 1] + 1
-    rhdf5::h5write(as.integer(m@x[seq_len(n)]), file, "matrix/data", start = at, count = n)
-    rhdf5::h5write(m@i[seq_len(n)], file, "matrix/indices", start = at, count = n)
-  }
-  rhdf5::h5write(indptr, file, "matrix/indptr")
-  rhdf5::h5write(dim(m)[1:2] * c(1, 0) + c(0, n_cells), file, "matrix/shape")
-  rhdf5::h5write(paste0("cell", seq_len(n_cells)), file, "matrix/barcodes")
-  rhdf5::h5write(rownames(m), file, "matrix/genes")
-  rhdf5::h5closeAll()
-  cat(sprintf("wrote %s (%.0f MB) in %.0fs\n", basename(file), file.size(file) / 2^20, proc.time()[["elapsed"]] - t0))
-  file
-}
+h5 <- function(n_cells) write_tenx(pbmc$counts, n_cells, file.path(work, sprintf("pbmc_%d.h5", n_cells)))
 
 mode <- match.arg(commandArgs(trailingOnly = TRUE)[1], c("annotate", "train", "sctrans"))
 training <- mode != "annotate"
@@ -64,22 +34,8 @@ task <- if (training) {
   c("res <- annotate_cells(model, x, verbose = FALSE)", "n <- nrow(res)")
 }
 
-# One run of `task` in a fresh process: cells/s and peak resident memory of that process.
 measure <- function(label, setup) {
-  script <- tempfile(fileext = ".R")
-  writeLines(c("suppressPackageStartupMessages({library(scLM); library(HDF5Array)})",
-               if (!training) sprintf("model <- load_model('%s')", model_file), setup,
-               "t0 <- proc.time()[['elapsed']]",
-               task,
-               "s <- proc.time()[['elapsed']] - t0",
-               "hwm <- as.numeric(sub('kB', '', sub('VmHWM:', '', grep('VmHWM', readLines('/proc/self/status'), value = TRUE)))) / 1024",
-               "cat(sprintf('%d\\t%.1f\\t%.0f\\t%.0f\\n', n, s, n / s, hwm))"), script)
-  out <- system2("Rscript", script, stdout = TRUE)
-  v <- strsplit(utils::tail(out, 1), "\t")[[1]]
-  row <- data.frame(input = label, cells = as.integer(v[1]), seconds = as.numeric(v[2]),
-                    cells_per_second = as.numeric(v[3]), peak_rss_mb = as.numeric(v[4]))
-  print(row)
-  row
+  measure_fresh(label, c(if (!training) sprintf("model <- load_model('%s')", model_file), setup), task)
 }
 
 f20k <- h5(20000)

@@ -69,3 +69,16 @@ sctrans_model <- function() {
 
 # A deep copy: `before <- x` would share memory with x and could not reveal an in-place change.
 deep_copy <- function(x) unserialize(serialize(x, NULL))
+
+# Dataset `name` of the repository's ../shared/data (see its README), read by the benchmarks'
+# reader (bench/shared_data.R); skips where they are out of reach (R CMD check's copy, CRAN).
+shared_dataset <- function(name) {
+  root <- normalizePath(file.path("..", ".."), mustWork = FALSE)
+  data <- Sys.getenv("SCLM_SHARED_DATA", file.path(root, "..", "shared", "data"))
+  reader <- file.path(root, "bench", "shared_data.R")
+  if (!file.exists(reader) || !dir.exists(file.path(data, name))) testthat::skip(paste("shared dataset", name, "not reachable"))
+  env <- new.env()
+  sys.source(reader, env)
+  old <- Sys.setenv(SCLM_SHARED_DATA = data)
+  env$read_shared(name)
+}

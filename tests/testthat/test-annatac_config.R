@@ -63,17 +63,6 @@ test_that("Seurat peak assays and SingleCellExperiment rowRanges give the matrix
   expect_identical(unname(out$scLM_labels), reference$labels)
 })
 
-test_that("Signac objects are read through their ChromatinAssay ranges", {
-  skip_on_cran()
-  skip_if_not_installed("Signac")
-  a <- granja_atac(); model <- atac_model(); cells <- atac_test_cells()[1:30]
-  m <- a$counts[, cells]
-  assay <- Signac::CreateChromatinAssay(counts = m, sep = c("-", "-"))
-  obj <- SeuratObject::CreateSeuratObject(assay, assay = "peaks")
-  out <- annotate_cells(model, obj, verbose = FALSE)
-  expect_identical(unname(out$scLM_labels), annotate_cells(model, m, verbose = FALSE)$labels)
-})
-
 test_that("pretraining on peaks, fine-tuning from it and saving keep islands and predictions", {
   skip_on_cran()
   a <- granja_atac(); test <- atac_test_cells()
