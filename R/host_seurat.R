@@ -40,7 +40,10 @@ seurat5_layer <- function(x, a, assay, layer, arg, call) {
     cli::cli_abort(c("{.arg layer} {.val {layer}} is not a layer of assay {.val {assay}}.",
                      "i" = "Available layers: {.val {layers}}."), call = call)
   }
-  m <- do.call(cbind, lapply(split, function(l) layer_data(a, layer = l)))
+  parts <- lapply(split, function(l) layer_data(a, layer = l))
+  # On-disk (DelayedArray) layers stay lazy through BiocGenerics' cbind; base cbind() fails on them.
+  bind <- if (methods::is(parts[[1]], "DelayedArray")) getExportedValue("BiocGenerics", "cbind") else cbind
+  m <- do.call(bind, parts)
   cells <- colnames(x)
   if (!setequal(colnames(m), cells)) {
     cli::cli_abort("The layers {.val {split}} of assay {.val {assay}} do not hold the cells of {.arg {arg}}.", call = call)

@@ -27,6 +27,23 @@ test_that("split counts layers are read in cell order without JoinLayers", {
   expect_error(annotate_cells(small_model(), split, layer = "spliced", verbose = FALSE), "counts.a")
 })
 
+test_that("DelayedArray-backed (e.g. HDF5) layers, split or not, are read in blocks with the in-memory results", {
+  skip_if_no_seurat5()
+  skip_if_not_installed("DelayedArray")
+  so <- seurat5_query(70)
+  on_disk <- suppressWarnings(SeuratObject::CreateSeuratObject(
+    SeuratObject::CreateAssay5Object(counts = DelayedArray::DelayedArray(query_counts(70)))))
+  on_disk$batch <- so$batch
+  expect_s4_class(SeuratObject::LayerData(on_disk, layer = "counts"), "DelayedMatrix")
+  on_disk[["RNA"]] <- split(on_disk[["RNA"]], f = on_disk$batch)
+  expect_s4_class(SeuratObject::LayerData(on_disk, layer = "counts.a"), "DelayedMatrix")
+  old <- options(scLM.block_cells = 25L)  # 3 blocks
+  on.exit(options(old))
+  out <- annotate_cells(small_model(), on_disk, verbose = FALSE)
+  expect_identical(colnames(out), colnames(so))
+  expect_equal(out$scLM_max.prob, annotate_cells(small_model(), so, verbose = FALSE)$scLM_max.prob, tolerance = 1e-6)
+})
+
 test_that("a model trains on split layers with a meta.data label column", {
   skip_if_no_seurat5()
   p <- pbmc3k(); s <- small_split()
