@@ -8,16 +8,25 @@
 #' @param x Cells to annotate: a Seurat object, a SingleCellExperiment (or other
 #'   SummarizedExperiment) or a genes x cells matrix of counts or log-normalised values (see
 #'   [finetune()]).
-#' @param threshold Cells whose highest probability is below this get the `unknown` label in
-#'   the pruned labels (see [prune_labels()]).
+#' @param threshold With `unknown_method = "max_prob"`: cells whose highest probability is below
+#'   this get the `unknown` label in the pruned labels (see [prune_labels()]).
 #' @param unknown Label for cells called unknown (may be `NA`).
 #' @param unknown_method How cells of types absent from the reference are recognised:
-#'   `"max_prob"` (highest probability below `threshold`), `"mahalanobis"` (distance of the cell
-#'   embedding to the nearest reference class mean, with a covariance shared by the classes) or
-#'   `"energy"` (`-logsumexp` of the logits). The last two are calibrated at fine-tuning on
-#'   held-out reference cells (see `ood_quantile` in [finetune()]) and add a column
-#'   `unknown.score`; `threshold` is then not used. On pbmc3k with the B cells left out of
-#'   the reference, see the README for how many B cells each method flags.
+#'   * `"knn"` (the default, unless `threshold` is given, for models that carry its calibration,
+#'     i.e. fine-tuned with `validation_fraction > 0`): how far the cell lies from the reference cells in the
+#'     reference's own expression space (cosine distance to its 10th nearest reference cell on the
+#'     first 10 principal components of the log-normalised counts of the reference's 2,000 most
+#'     variable model features), whatever the classifier makes of it;
+#'   * `"mahalanobis"`: distance of the cell embedding to the nearest reference class mean, with a
+#'     covariance shared by the classes;
+#'   * `"energy"`: `-logsumexp` of the logits;
+#'   * `"max_prob"` (the default when `threshold` is given or the model has no calibration):
+#'     highest probability below `threshold`.
+#'
+#'   The first three are calibrated at fine-tuning on held-out reference cells (see
+#'   `ood_quantile` in [finetune()]: about 5% of cells of known types are flagged) and add a
+#'   column `unknown.score`; `threshold` is then not used. On pbmc3k with the B cells left out
+#'   of the reference, see the README for how many B cells each method flags.
 #' @param assay,layer Where the counts are (see [finetune()]).
 #' @param batch_size Cells per inference batch. Token models batch cells of similar token
 #'   counts together (within windows of 16 batches), so little of a batch is padding; every cell's
@@ -46,24 +55,30 @@
 #' table(result$labels)
 #' @export
 annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
-                           unknown_method = c("max_prob", "mahalanobis", "energy"), assay = NULL, layer = NULL,
+                           unknown_method = NULL, assay = NULL, layer = NULL,
                            batch_size = 256L, min_overlap = 0.25, prefix = "scLM_",
                            num_threads = default_threads(), device = "auto", precision = "fp32", verbose = TRUE) {
   check_classifier(model)
   check_number(threshold, 0, 1, "threshold")
   check_unknown(unknown)
   check_string(prefix, "prefix")
-  unknown_method <- check_choice(unknown_method, unknown_methods, "unknown_method")
-  if (unknown_method != "max_prob" && is.null(model$unknown)) {
+  unknown_method <- if (!is.null(unknown_method)) check_choice(unknown_method, unknown_methods, "unknown_method") else
+    if (!missing(threshold)) "max_prob" else default_unknown_method(model)
+  if (unknown_method != "max_prob" && is.null(model$unknown[["cutoff"]][[unknown_method]])) {
     cli::cli_abort(c("{.arg model} has no calibration for {.code unknown_method = \"{unknown_method}\"}.",
-                     "i" = "Fine-tune with {.code validation_fraction > 0} (the default) to calibrate it, or use {.code \"max_prob\"}."))
+                     "i" = "Fine-tune it (again: models fine-tuned before {.code \"knn\"} existed lack it) with {.code validation_fraction > 0}, the default, or use {.code \"max_prob\"}."))
   }
   run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer, empty_cells = TRUE)
   started <- proc.time()[["elapsed"]]
   with_embeddings <- unknown_method == "mahalanobis"
+  n_features <- length(model$features)
   predicted <- run_on_cells(model, x, source, assay, engine_classify, model$weights, run, with_embeddings,
-                            min_overlap = min_overlap, verbose = verbose, combine = rbind_fields)
+                            min_overlap = min_overlap, verbose = verbose, combine = rbind_fields,
+                            per_block = function(result, counts, index) {
+                              if (unknown_method == "knn") result$knn <- cbind(knn_score(model$unknown$knn, counts, index, n_features))
+                              result
+                            })
   logits <- predicted$result$logits
   logits[!predicted$readable, ] <- NA
   probs <- softmax_rows(logits)
@@ -77,7 +92,8 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
   result$max.prob <- probs[cbind(seq_len(nrow(probs)), best)]
   flagged <- is.na(best) | result$max.prob < threshold
   if (unknown_method != "max_prob") {
-    result$unknown.score <- unknown_score(unknown_method, logits, predicted$result$embeddings, model$unknown)
+    result$unknown.score <- if (unknown_method == "knn") drop(predicted$result$knn) else
+      unknown_score(unknown_method, logits, predicted$result$embeddings, model$unknown)
     flagged <- is.na(best) | result$unknown.score > model$unknown$cutoff[[unknown_method]]
   }
   result$pruned.labels <- ifelse(flagged, unknown, result$labels)

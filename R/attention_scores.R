@@ -32,7 +32,7 @@ attention_scores <- function(model, x, group_by = NULL, assay = NULL, layer = NU
   groups <- if (is.null(group_by)) NULL else resolve_groups(group_by, x, source$n_cells)
   scores <- run_on_cells(model, x, source, assay, engine_attention, model$encoder_weights, run,
                          min_overlap = min_overlap, verbose = verbose, combine = cbind,
-                         per_block = function(att, counts) {
+                         per_block = function(att, counts, index) {
                            Matrix::sparseMatrix(i = att$feature + 1L, j = att$cell + 1L, x = att$score,
                                                 dims = c(length(model$features), ncol(counts)))
                          })$result

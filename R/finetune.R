@@ -166,7 +166,8 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
     seen <- source_blocks(source, function(counts) {
       engine_classify(fit$weights, config, nlevels(labels), counts, map, run, TRUE, call = verb)
     }, combine = rbind_fields)
-    unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes, fit$validation_cells, ood_quantile)
+    unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes, fit$validation_cells, ood_quantile,
+                                 source, map, length(config$features), train$seed)
   }
   model <- new_scLM_model(config = config, labels = levels(labels), fit = fit,
                  training = training_summary(fit, train, started, n_cells = source$n_cells,

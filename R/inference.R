@@ -11,19 +11,21 @@ run_settings <- function(batch_size, num_threads, device, precision, call = pare
 # `weights` of `model`, the run settings `run` and any further arguments `...` on the cells of
 # cell source `source` (of host `x`): features are mapped to the model's vocabulary once
 # (map_query()), then each checked block of cells is transformed (peaks -> islands) and handed
-# over. per_block(result, counts) post-processes a block's result before the blocks are joined
+# over. per_block(result, counts, index) post-processes a block's result (of the transformed
+# counts, whose rows `index` maps into the vocabulary) before the blocks are joined
 # with `combine`.
 # `readable` says, per cell, whether any of its counts fall in the model's vocabulary: a cell
 # without (no counts at all, or none in the model's features) gives the model nothing to read, and
 # the verbs report NA for it rather than what the model makes of an empty sequence.
 run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_overlap, verbose, combine = rbind,
-                         per_block = function(result, counts) result, call = parent.frame()) {
+                         per_block = function(result, counts, index) result, call = parent.frame()) {
   mapping <- map_query(model$config, x, source, assay, min_overlap, verbose, call = call)
   readable <- logical(0)
   result <- source_blocks(source, function(counts) {
     counts <- mapping$transform(counts)
     readable <<- c(readable, cells_with_features(counts, mapping$index >= 0L))
-    per_block(infer(weights, model$config, length(model$labels), counts, mapping$index, run, ..., call = call), counts)
+    per_block(infer(weights, model$config, length(model$labels), counts, mapping$index, run, ..., call = call), counts,
+              mapping$index)
   }, combine = combine)
   if (!all(readable)) {
     n <- sum(!readable)

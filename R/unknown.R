@@ -5,10 +5,19 @@
 #  * "mahalanobis": distance of the cell embedding to the nearest class mean, with one covariance
 #    shared by all classes (Lee et al. 2018).
 #  * "energy": -logsumexp(logits) (Liu et al. 2020).
+#  * "knn": how far the cell is from the reference cells in the reference's own expression
+#    space, whatever the model makes of it: 1 - the cosine similarity to the 10th most similar
+#    of up to 5,000 reference cells, on the first 10 principal components of the log-normalised
+#    (per 10,000, over the vocabulary) counts of the reference's 2,000 most variable vocabulary
+#    features (as scmap-cell compares cells; Kiselev et al. 2018). A classifier maps a cell of a
+#    type it never saw onto the known types; the reference's expression space keeps it apart.
 
-unknown_methods <- c("max_prob", "mahalanobis", "energy")
+unknown_methods <- c("max_prob", "mahalanobis", "energy", "knn")
 
-calibrate_unknown <- function(logits, embeddings, codes, validation, quantile) {
+# annotate_cells()'s method when none is given: "knn" where the model carries its calibration.
+default_unknown_method <- function(model) if (is.null(model$unknown$cutoff$knn)) "max_prob" else "knn"
+
+calibrate_unknown <- function(logits, embeddings, codes, validation, quantile, source, map, n_features, seed) {
   if (length(validation) < 10L) return(NULL)  # too few held-out cells to calibrate on
   fit <- setdiff(seq_along(codes), validation)
   y <- codes[fit] + 1L
@@ -24,8 +33,65 @@ calibrate_unknown <- function(logits, embeddings, codes, validation, quantile) {
     ood$cutoff[[method]] <- unname(stats::quantile(unknown_score(method, logits[validation, , drop = FALSE],
                                                                  embeddings[validation, , drop = FALSE], ood), quantile))
   }
+  ood$knn <- knn_space(source, map, n_features, fit, seed)
+  # Calibrated on the held-out cells and on the reference cells themselves, each leaving itself
+  # out (its k+1-th neighbour): a few hundred held-out cells alone give a noisy quantile.
+  held_out <- c(knn_score(ood$knn, source_cells(source, sort(validation)), map, n_features),
+                knn_distance(ood$knn$reference, ood$knn$reference, knn_settings$k + 1L))
+  ood$cutoff$knn <- unname(stats::quantile(held_out, quantile, na.rm = TRUE))
   ood
 }
+
+knn_settings <- list(k = 10L, n_pcs = 10L, n_variable = 2000L, max_reference = 5000L, chunk = 1000L)
+
+# The expression space of the reference cells `fit` (of cell source `source`, whose rows `map`
+# indexes into a vocabulary of n_features): its variable features, centre, principal axes and
+# up to knn_settings$max_reference of the cells in it, on the unit sphere.
+knn_space <- function(source, map, n_features, fit, seed) {
+  s <- knn_settings
+  if (length(fit) > s$max_reference) fit <- sort(with_seed(seed, sample(fit, s$max_reference)))
+  x <- log_per_10k(vocabulary_counts(source_cells(source, fit), map, n_features))
+  centre <- Matrix::rowMeans(x)
+  variance <- Matrix::rowMeans(x^2) - centre^2
+  features <- sort(utils::head(order(-variance), min(s$n_variable, sum(variance > 0))))
+  n_pcs <- min(s$n_pcs, length(features) - 1L, length(fit) - 1L)
+  pca <- with_seed(seed, irlba::irlba(Matrix::t(x[features, , drop = FALSE]), nv = n_pcs, nu = n_pcs,
+                                      center = centre[features]))
+  list(features = features, centre = centre[features], rotation = pca$v,
+       reference = unit_rows(pca$u %*% diag(pca$d, n_pcs)))
+}
+
+# The "knn" score of each cell of `counts` (rows indexed into the vocabulary by `map`).
+knn_score <- function(space, counts, map, n_features) {
+  x <- log_per_10k(vocabulary_counts(counts, map, n_features))[space$features, , drop = FALSE]
+  cells <- unit_rows(as.matrix(Matrix::crossprod(x, space$rotation)) -
+                       matrix(drop(space$centre %*% space$rotation), ncol(x), ncol(space$rotation), byrow = TRUE))
+  score <- knn_distance(cells, space$reference, knn_settings$k)
+  score[!is.finite(score)] <- NA  # cells without counts in the features
+  score
+}
+
+# 1 - the cosine similarity of each row of `cells` to its k-th most similar row of `reference`
+# (both on the unit sphere), in chunks of cells (one column of similarities per cell).
+knn_distance <- function(cells, reference, k) {
+  n <- nrow(reference)
+  at <- n - min(k, n) + 1L
+  score <- numeric(nrow(cells))
+  for (first in seq.int(1L, max(1L, nrow(cells)), by = knn_settings$chunk)) {
+    rows <- first:min(nrow(cells), first + knn_settings$chunk - 1L)
+    similarity <- tcrossprod(reference, cells[rows, , drop = FALSE])
+    score[rows] <- 1 - vapply(seq_along(rows), function(j) sort.int(similarity[, j], partial = at)[at], numeric(1))
+  }
+  score
+}
+
+# Counts per 10,000 of each cell's total, log1p (a features x cells dgCMatrix).
+log_per_10k <- function(m) {
+  m@x <- log1p(m@x / rep(Matrix::colSums(m), diff(m@p)) * 1e4)
+  m
+}
+
+unit_rows <- function(m) m / sqrt(rowSums(m^2))
 
 unknown_score <- function(method, logits, embeddings, ood) {
   switch(method,

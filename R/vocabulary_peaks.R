@@ -186,9 +186,6 @@ with_positions <- function(train, config, sources, maps, from_scratch = TRUE) {
 
 position_vectors <- function(config, counts, maps, seed) {
   n <- length(config$features)
-  matrices <- lapply(seq_along(counts), function(k) {
-    ok <- maps[[k]] >= 0L
-    Matrix::sparseMatrix(i = maps[[k]][ok] + 1L, j = which(ok), x = 1, dims = c(n, nrow(counts[[k]]))) %*% counts[[k]]
-  })
+  matrices <- lapply(seq_along(counts), function(k) vocabulary_counts(counts[[k]], maps[[k]], n))
   as.numeric(t(svd_positions(matrices, config$dim, seed)))
 }

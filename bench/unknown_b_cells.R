@@ -14,7 +14,7 @@ is_b <- p$cell_type[split$test] == "B"
 
 rows <- list()
 score <- function(model, seed, start) {
-  for (method in c("max_prob", "energy", "mahalanobis")) {
+  for (method in scLM:::unknown_methods) {
     res <- annotate_cells(model, p$counts[, split$test], unknown_method = method, verbose = FALSE)
     flagged <- res$pruned.labels == "Unknown"
     rows[[length(rows) + 1]] <<- data.frame(seed = seed, model = start, method = method,
