@@ -12,15 +12,15 @@
 #'   this get the `unknown` label in the pruned labels (see [prune_labels()]).
 #' @param unknown Label for cells called unknown (may be `NA`).
 #' @param unknown_method How cells of types absent from the reference are recognised:
-#'   * `"knn"` (the default, unless `threshold` is given, for models that carry its calibration,
-#'     i.e. fine-tuned with `validation_fraction > 0`): how far the cell lies from the reference cells in the
+#'   * `"knn"` (the default for scRNA-seq models): how far the cell lies from the reference cells in the
 #'     reference's own expression space (cosine distance to its 10th nearest reference cell on the
 #'     first 10 principal components of the log-normalised counts of the reference's 2,000 most
 #'     variable model features), whatever the classifier makes of it;
 #'   * `"mahalanobis"`: distance of the cell embedding to the nearest reference class mean, with a
 #'     covariance shared by the classes;
-#'   * `"energy"`: `-logsumexp` of the logits;
-#'   * `"max_prob"` (the default when `threshold` is given or the model has no calibration):
+#'   * `"energy"` (the default for scATAC-seq models): `-logsumexp` of the logits;
+#'   * `"max_prob"` (the default when `threshold` is given or the model has no calibration, i.e.
+#'     was fine-tuned with `validation_fraction = 0` or before scLM had the other methods):
 #'     highest probability below `threshold`.
 #'
 #'   The first three are calibrated at fine-tuning on held-out reference cells (see

@@ -14,8 +14,11 @@
 
 unknown_methods <- c("max_prob", "mahalanobis", "energy", "knn")
 
-# annotate_cells()'s method when none is given: "knn" where the model carries its calibration.
-default_unknown_method <- function(model) if (is.null(model$unknown$cutoff$knn)) "max_prob" else "knn"
+# annotate_cells()'s method when none is given: the family's, where the model carries its calibration.
+default_unknown_method <- function(model) {
+  method <- family_defaults(model$config)$unknown_method
+  if (is.null(model$unknown$cutoff[[method]])) "max_prob" else method
+}
 
 calibrate_unknown <- function(logits, embeddings, codes, validation, quantile, source, map, n_features, seed) {
   if (length(validation) < 10L) return(NULL)  # too few held-out cells to calibrate on

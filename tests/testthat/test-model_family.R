@@ -37,6 +37,9 @@ test_that("each family says what its models cannot do and what to use instead", 
   expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$token_dropout, 0.3)
   expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$class_weights, "balanced")
   expect_identical(scLM:::family_defaults(annatac_config())$mask_fraction, 0.15)
+  # The calibrated unknown-type score by modality.
+  expect_identical(vapply(list(scLMConfig(), sctrans_config(n_features = 600), annatac_config(), sctrans_config(modality = "atac")),
+                          function(cfg) scLM:::family_defaults(cfg)$unknown_method, ""), c("knn", "knn", "energy", "energy"))
 })
 
 test_that("families describe their vocabulary and tokens", {
