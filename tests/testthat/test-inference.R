@@ -10,7 +10,7 @@ test_that("inference maps features once and runs the engine block by block in ce
   sizes <- integer(0)
   out <- scLM:::run_on_cells(small_model(), q, source, NULL, scLM:::engine_embed, small_model()$encoder_weights, run,
                              min_overlap = 0.25, verbose = FALSE,
-                             per_block = function(result, counts) { sizes <<- c(sizes, ncol(counts)); result })
+                             per_block = function(result, counts, index) { sizes <<- c(sizes, ncol(counts)); result })
   expect_identical(sizes, c(25L, 25L, 10L))
   expect_identical(source$state$checks, 3L)
   expect_s3_class(out$mapping, "scLM_feature_report")

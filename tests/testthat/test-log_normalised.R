@@ -54,7 +54,9 @@ test_that("log-normalised matrices, Seurat data layers and SCE logcounts give th
   expect_identical(r$scLM_labels, counts$labels)
   skip_if_no_seurat()
   so <- suppressWarnings(SeuratObject::CreateSeuratObject(m))
-  so <- SeuratObject::SetAssayData(so, slot = "data", new.data = lognorm(m))
+  # SeuratObject 5 names the argument `layer` (`slot` is defunct there); 4 knows only `slot`.
+  so <- if (utils::packageVersion("SeuratObject") >= "5.0.0") SeuratObject::SetAssayData(so, layer = "data", new.data = lognorm(m)) else
+    SeuratObject::SetAssayData(so, slot = "data", new.data = lognorm(m))
   r <- suppressMessages(annotate_cells(small_model(), so, layer = "data", verbose = FALSE))
   expect_identical(unname(r$scLM_labels), counts$labels)
   expect_error(annotate_cells(small_model(), so, layer = "scale.data", verbose = FALSE), "scaled values")
