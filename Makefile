@@ -72,8 +72,8 @@ vignettes:
 	@for v in vignettes/*.Rmd; do echo "scLM: rendering $$v"; \
 	  Rscript -e "rmarkdown::render('$$v', output_dir = 'build/vignettes', intermediates_dir = 'build/vignettes', quiet = TRUE)" || exit 1; done
 
-# Builds the vignettes, then checks the tarball as CRAN would. Signac (suggested) is not
-# installable on this R (see the README). This machine's CRAN mirror lacks web/packages.rds,
+# Builds the vignettes, then checks the tarball as CRAN would (with R_LIBS=build/seurat5-lib
+# it checks against SeuratObject 5 and Signac too). This machine's CRAN mirror lacks web/packages.rds,
 # which --as-cran reads: tools/cran-web.R writes a stand-in; the checks that need other web
 # services (remote incoming checks, the clock) are off; the manual uses Times (Debian's
 # inconsolata LaTeX font comes only with the 500 MB texlive-fonts-extra). R's compile step gets
