@@ -8,8 +8,8 @@
 #   time      fine-tuning all 10,335 labelled cells with the defaults (finetune(x =, labels =)):
 #             seconds, epochs, seconds per epoch; annotating all cells: cells per second.
 #   novel     each of the 16 types left out of the training cells in turn (seed 1), default model;
-#             per unknown_method (column `default`: annotate_cells()'s default): share of the
-#             left-out type's test cells flagged, and of the other test cells.
+#             per unknown_method ("energy" is annotate_cells()'s default for scATAC): share of
+#             the left-out type's test cells flagged, and of the other test cells.
 #   disk      one epoch of pretrain() with the default scATAC model on the cells in memory, in a
 #             10x HDF5 file (HDF5Array::TENxMatrix, read in blocks), and replicated to 200,000
 #             cells on disk, each in a fresh R process: seconds and peak resident memory.
@@ -81,8 +81,7 @@ if (part == "pretrain") {
     novel <- task$test_labels == type
     for (method in methods) {
       flagged <- annotate_cells(model, task$test, unknown_method = method, verbose = FALSE)$pruned.labels == "Unknown"
-      r <- data.frame(left_out = type, n_left_out_test = sum(novel), method = method,
-                      default = method == scLM:::default_unknown_method(model), fit_s = round(fit_s),
+      r <- data.frame(left_out = type, n_left_out_test = sum(novel), method = method, fit_s = round(fit_s),
                       novel_flagged = round(mean(flagged[novel]), 4), known_flagged = round(mean(flagged[!novel]), 4))
       print(r, row.names = FALSE)
       rows[[length(rows) + 1L]] <- r
