@@ -79,6 +79,8 @@ shared_dataset <- function(name) {
   if (!file.exists(reader) || !dir.exists(file.path(data, name))) testthat::skip(paste("shared dataset", name, "not reachable"))
   env <- new.env()
   sys.source(reader, env)
-  old <- Sys.setenv(SCLM_SHARED_DATA = data)
+  old <- Sys.getenv("SCLM_SHARED_DATA", NA)
+  Sys.setenv(SCLM_SHARED_DATA = data)
+  on.exit(if (is.na(old)) Sys.unsetenv("SCLM_SHARED_DATA") else Sys.setenv(SCLM_SHARED_DATA = old))
   env$read_shared(name)
 }
