@@ -15,24 +15,26 @@ cell_source <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.
   source
 }
 
-# A cell source over a features x cells matrix whose shape and names are already checked. With
-# `transform` (a function of a dgCMatrix of cells of `m`), the source hands out the transformed
-# cells, whose rows are `features`, and checks those: scATAC peaks become peak islands block by
-# block, so on-disk peaks are never realised whole either.
-new_cell_source <- function(m, arg = "x", call = parent.frame(), transform = NULL, features = rownames(m)) {
+# A cell source over a features x cells matrix whose shape and names are already checked.
+new_cell_source <- function(m, arg = "x", call = parent.frame()) {
   state <- new.env(parent = emptyenv())
   state$checks <- 0L
   state$checked <- list()  # checked blocks kept for later passes (in-memory input only)
-  structure(list(matrix = m, n_cells = ncol(m), features = features, cells = colnames(m), arg = arg,
-                 call = call, block_cells = getOption("scLM.block_cells", 20000L), transform = transform,
-                 state = state),
+  structure(list(matrix = m, n_cells = ncol(m), features = rownames(m), cells = colnames(m), arg = arg,
+                 call = call, block_cells = getOption("scLM.block_cells", 20000L), state = state),
             class = "scLM_cell_source")
 }
 
-# Cells of `source` read as a dgCMatrix (`m`: a slice of source$matrix), transformed.
-transformed <- function(source, m) {
-  m <- as_dgc(m)
-  if (is.null(source$transform)) m else source$transform(m)
+# A cell source that reads the checked blocks of cell source `parent` through `transform` (a
+# function of a dgCMatrix of cells whose rows become `features`) and checks what it hands out in
+# turn: scATAC peaks become peak islands block by block, so on-disk peaks are never realised
+# whole, and each block is still checked once as peaks and once as islands.
+derived_source <- function(parent, transform, features, arg = parent$arg) {
+  source <- new_cell_source(parent$matrix, arg, parent$call)
+  source$features <- features
+  source$parent <- parent
+  source$transform <- transform
+  source
 }
 
 # `x` as a cell source: itself, or a new one over a matrix.
@@ -63,13 +65,18 @@ source_block <- function(source, k) {
   state <- source$state
   if (single_block(source)) {
     if (is.null(state$checked[["1"]])) {
-      state$checked[["1"]] <- check_counts(transformed(source, source$matrix), source$arg, source$call, state)
+      m <- if (is.null(source$parent)) source$matrix else source$transform(source_block(source$parent, 1L))
+      state$checked[["1"]] <- check_counts(m, source$arg, source$call, state)
       state$checks <- state$checks + 1L
     }
     return(state$checked[["1"]])
   }
   first <- block_starts(source)[k]
-  block <- transformed(source, read_cell_block(source$matrix, first, min(source$n_cells, first + source$block_cells - 1L)))
+  block <- if (is.null(source$parent)) {
+    as_dgc(read_cell_block(source$matrix, first, min(source$n_cells, first + source$block_cells - 1L)))
+  } else {
+    source$transform(source_block(source$parent, k))
+  }
   if (is.null(state$checked[[as.character(k)]])) {
     block <- check_counts(block, source$arg, source$call, state)
     state$checked[[as.character(k)]] <- TRUE  # on-disk blocks are read again, not kept
@@ -82,23 +89,27 @@ source_block <- function(source, k) {
 # Cells `cols` (increasing) of `source` as a sparse matrix, unchecked; larger input is read a
 # block at a time, so it is never realised whole.
 source_cells <- function(source, cols) {
+  if (!is.null(source$parent)) return(undo_log(source$transform(source_cells(source$parent, cols)), source$state$scale))
   m <- source$matrix
-  if (single_block(source)) return(undo_log(transformed(source, m[, cols, drop = FALSE]), source$state$scale))
+  if (single_block(source)) return(undo_log(as_dgc(m[, cols, drop = FALSE]), source$state$scale))
   parts <- lapply(block_starts(source), function(s) {
     last <- min(source$n_cells, s + source$block_cells - 1L)
     wanted <- cols[cols >= s & cols <= last]
     if (length(wanted)) read_cell_block(m, s, last)[, wanted - s + 1L, drop = FALSE]
   })
-  undo_log(transformed(source, do.call(cbind, Filter(Negate(is.null), parts))), source$state$scale)
+  undo_log(as_dgc(do.call(cbind, Filter(Negate(is.null), parts))), source$state$scale)
 }
 
 # `n_runs` evenly spaced runs of cells, one block in all, as one checked dgCMatrix; all cells
 # when the source is one block.
 source_sample <- function(source, n_runs = 20L) {
   if (single_block(source)) return(source_block(source, 1L))
+  if (!is.null(source$parent)) {
+    return(check_counts(source$transform(source_sample(source$parent, n_runs)), source$arg, source$call, source$state))
+  }
   run <- max(1L, source$block_cells %/% n_runs)
   starts <- unique(round(seq(1, source$n_cells - run + 1, length.out = n_runs)))
-  check_counts(transformed(source, do.call(cbind, lapply(starts, function(s) read_cell_block(source$matrix, s, s + run - 1L)))),
+  check_counts(as_dgc(do.call(cbind, lapply(starts, function(s) read_cell_block(source$matrix, s, s + run - 1L)))),
                source$arg, source$call, source$state)
 }
 

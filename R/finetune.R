@@ -27,8 +27,8 @@
 #'   SummarizedExperiment), or a genes x cells matrix of raw counts (dgCMatrix, dense, or an
 #'   on-disk DelayedArray such as `HDF5Array::TENxMatrix()`) with gene names as rownames.
 #'   On-disk cells are read in blocks (`options(scLM.block_cells = 20000)`) and only what the
-#'   model reads is kept (tokens; sparse expression levels for SCTrans models); scATAC models read
-#'   the cells into memory.
+#'   model reads is kept (tokens; sparse expression levels for SCTrans models); scATAC peaks
+#'   become peak islands block by block.
 #'   For scATAC models (`modality = "atac"`): a Signac object, or any of these with peaks as rows
 #'   (named `chr-start-end` or `chr:start-end`).
 #'   Log-normalised values (Seurat's `layer = "data"`, SCE `assay = "logcounts"`, log1p of

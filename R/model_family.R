@@ -21,26 +21,23 @@ new_config <- function(config) structure(unclass(config), class = config_class(c
 family_defaults <- function(config) UseMethod("family_defaults")
 #' @exportS3Method family_defaults scLM_config
 family_defaults.scLM_config <- function(config) {
+  # unknown_method: annotate_cells()'s calibrated score. On genes the reference's expression space
+  # ("knn": B cells left out of pbmc3k, 99-100% flagged at 4-5% of others); scATAC cells are too
+  # sparse for it and take the model's energy (bench/README.md, "Unknown cell types").
   list(token_dropout = 0.5, class_weights = "balanced", mask_fraction = 0.15, contrastive_weight = 1,
-       pretrain_objective = "masked", unknown_method = unknown_method_for(config))
+       pretrain_objective = "masked", unknown_method = "knn")
 }
 #' @exportS3Method family_defaults scLM_sctrans_config
 family_defaults.scLM_sctrans_config <- function(config) {
   # Peak islands: dropping 30% of a cell's islands in training beat 10% on every seed measured
   # (bench/README.md, "scATAC: the default model for peaks").
-  list(token_dropout = if (identical(config$modality, "atac")) 0.3 else 0.1, class_weights = "balanced",
-       mask_fraction = 0.75, contrastive_weight = 0, pretrain_objective = "masked sub-vector",
-       unknown_method = unknown_method_for(config))
+  utils::modifyList(NextMethod(), list(token_dropout = if (identical(config$modality, "atac")) 0.3 else 0.1,
+                                       class_weights = "balanced", mask_fraction = 0.75, contrastive_weight = 0,
+                                       pretrain_objective = "masked sub-vector"))
 }
-
-# annotate_cells()'s calibrated unknown_method by modality: on genes the reference's expression
-# space ("knn": B cells left out of pbmc3k, 99-100% flagged at 4-5% of others); scATAC cells are
-# too sparse for it (0-10% of each left-out type of the 600 Granja cells flagged) and take the
-# model's energy (bench/README.md, "Unknown types").
-unknown_method_for <- function(config) if (identical(config$modality, "atac")) "energy" else "knn"
 #' @exportS3Method family_defaults scLM_atac_config
 family_defaults.scLM_atac_config <- function(config) {
-  utils::modifyList(NextMethod(), list(class_weights = "none"))
+  utils::modifyList(NextMethod(), list(class_weights = "none", unknown_method = "energy"))
 }
 
 # The training vocabulary: `config` with its features (chosen from the cell sources `sources` of

@@ -163,8 +163,7 @@ atac_training_data <- function(config, datasets, sources, assay, verbose, call =
   maps <- vector("list", length(sources))
   for (k in seq_along(sources)) {
     mapping <- map_peaks(peaks[[k]], config$features, config$island_size, 0, verbose && length(sources) == 1L, call)
-    sources[[k]] <- new_cell_source(sources[[k]]$matrix, island_arg(sources, k), sources[[k]]$call,
-                                    transform = mapping$transform, features = config$features)
+    sources[[k]] <- derived_source(sources[[k]], mapping$transform, config$features, island_arg(sources, k))
     maps[[k]] <- mapping$index
   }
   list(config = config, sources = sources, maps = maps)
