@@ -47,7 +47,9 @@
 #' @param learning_rate Peak AdamW learning rate.
 #' @param weight_decay AdamW weight decay.
 #' @param validation_fraction Share of cells (per class) held out to pick the best epoch and
-#'   stop early; 0 trains on all cells for `epochs` epochs.
+#'   stop early; 0 trains on all cells for `epochs` epochs. A class of fewer than 10 cells
+#'   holds none out: all its cells train (a 4-cell class would lose a quarter of them, and
+#'   one held-out cell says little about the epoch).
 #' @param patience Epochs without validation improvement before stopping.
 #' @param label_smoothing Label smoothing of the cross-entropy loss (keeps probabilities
 #'   calibrated on small references).

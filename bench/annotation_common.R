@@ -36,9 +36,25 @@ cross_task <- function(train_name, test_name, types = NULL, batch = NULL) {
          test_labels = b$cell_type[ok_b], modality = "rna")
   }
 }
+# A small reference: `fraction` of a task's training cells (stratified, at least 2 per class), tested
+# on the same test cells.
+small_task <- function(task, fraction = 0.1) {
+  function() {
+    t <- task()
+    set.seed(1)
+    keep <- unlist(lapply(split(seq_along(t$train_labels), t$train_labels), function(i) {
+      i[sample.int(length(i), min(length(i), max(2L, round(fraction * length(i)))))]
+    }), use.names = FALSE)
+    keep <- sort(keep)
+    t$train <- t$train[, keep]
+    t$train_labels <- t$train_labels[keep]
+    t
+  }
+}
 pancreas <- c("alpha", "beta", "delta", "gamma")
 annotation_tasks <- list(
   "pbmc3k" = split_task("pbmc3k_10x_seurat_labels"),
+  "pbmc3k:10%" = small_task(split_task("pbmc3k_10x_seurat_labels")),
   "symphony:3pv1" = cross_task("pbmc_3x10x_symphony_1767genes", NULL, batch = "3pv1"),
   "symphony:3pv2" = cross_task("pbmc_3x10x_symphony_1767genes", NULL, batch = "3pv2"),
   "symphony:5p" = cross_task("pbmc_3x10x_symphony_1767genes", NULL, batch = "5p"),

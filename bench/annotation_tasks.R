@@ -6,20 +6,29 @@
 # seeds 1-3 for scLM (SingleR and the linear baseline are deterministic given the split).
 #   Rscript bench/annotation_tasks.R [task ...]   (after `make install` and
 #                                                 `bash tools/install-deps.sh --bench`)
-# Writes bench/results/annotation_tasks.tsv (one row per task, method and seed).
+# Writes bench/results/annotation_tasks.tsv (one row per task, method and seed). With tasks named,
+# only their rows are replaced; the file's first line then says which tasks which run measured.
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
 
 # --- run -------------------------------------------------------------------------------------------
-rows <- list()
 tasks <- selected_tasks()
 out <- "bench/results/annotation_tasks.tsv"
-writeLines(sprintf("# %s; %d cores; scLM %s defaults; seeds %s", format(Sys.Date()), parallel::detectCores(),
-                   utils::packageVersion("scLM"), paste(seeds, collapse = ",")), out)
+run <- sprintf("%s; %d cores; scLM %s defaults; seeds %s", format(Sys.Date()), parallel::detectCores(),
+               utils::packageVersion("scLM"), paste(seeds, collapse = ","))
+kept <- NULL
+if (length(commandArgs(trailingOnly = TRUE)) && file.exists(out)) {
+  kept <- utils::read.delim(out, comment.char = "#", check.names = FALSE)
+  kept <- kept[!kept$task %in% names(tasks), , drop = FALSE]
+  run <- sprintf("%s | rerun of %s: %s", sub("^# ", "", readLines(out, n = 1)), paste(names(tasks), collapse = ", "), run)
+}
+writeLines(paste("#", run), out)
 # Each row is written as it comes, so a run cut short keeps what it measured.
 write_row <- function(r, header = FALSE) {
   suppressWarnings(utils::write.table(r, out, sep = "\t", row.names = FALSE, col.names = header, quote = FALSE, append = TRUE))
 }
+rows <- if (!is.null(kept) && nrow(kept)) list(kept) else list()
+if (length(rows)) write_row(kept, header = TRUE)
 for (name in names(tasks)) {
   task <- tasks[[name]]()
   n_train <- ncol(task$train)

@@ -36,17 +36,22 @@ TEST(Split, StratifiedOnRealLabelsAndDeterministic) {
   for (int l : d.labels) total[l]++;
   for (int c : a.validation) held[d.labels[c]]++;
   for (auto [label, n] : total) {
-    EXPECT_EQ(held[label], std::max(1L, std::lround(0.2 * n))) << "class " << label;
+    EXPECT_EQ(held[label], n < 10 ? 0L : std::max(1L, std::lround(0.2 * n))) << "class " << label;
   }
 }
 
-TEST(Split, KeepsTrainingCellsForTinyClasses) {
-  std::vector<int> labels{0, 0, 1, 1, 1, 1};
+TEST(Split, SmallClassesKeepEveryCellForTraining) {
+  std::vector<int> labels(9, 0);
+  labels.resize(29, 1);  // 9 cells of class 0, 20 of class 1
+  labels.resize(39, 2);  // 10 of class 2
   std::mt19937_64 rng(1);
-  const auto s = stratified_split(labels, 2, 0.5, rng);
-  int class0_train = 0;
-  for (int c : s.train) class0_train += labels[c] == 0;
-  EXPECT_GE(class0_train, 1);
+  const auto s = stratified_split(labels, 3, 0.5, rng);
+  int held[3] = {0, 0, 0};
+  for (int c : s.validation) held[labels[c]]++;
+  EXPECT_EQ(held[0], 0);
+  EXPECT_EQ(held[1], 10);
+  EXPECT_EQ(held[2], 5);
+  EXPECT_EQ(s.train.size() + s.validation.size(), labels.size());
 }
 
 // Padding of batches cut from `order`: each batch is padded to its longest cell.

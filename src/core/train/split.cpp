@@ -16,9 +16,10 @@ Split stratified_split(const std::vector<int>& labels, int n_classes, double fra
   Split split;
   for (auto& cells : members) {
     std::shuffle(cells.begin(), cells.end(), rng);
-    std::size_t k = static_cast<std::size_t>(std::lround(fraction * cells.size()));
-    if (fraction > 0 && cells.size() >= 3) k = std::max<std::size_t>(k, 1);
-    if (k >= cells.size()) k = cells.empty() ? 0 : cells.size() - 1;
+    std::size_t k = 0;
+    if (fraction > 0 && cells.size() >= kMinValidatedClass)
+      k = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(fraction * cells.size())));
+    if (k > 0 && k >= cells.size()) k = cells.size() - 1;
     split.validation.insert(split.validation.end(), cells.begin(), cells.begin() + k);
     split.train.insert(split.train.end(), cells.begin() + k, cells.end());
   }

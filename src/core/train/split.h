@@ -1,6 +1,7 @@
 // Stratified train / validation split and deterministic shuffling.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -12,8 +13,12 @@ struct Split {
   std::vector<int> validation;
 };
 
-// Per class, round(fraction * n) cells go to validation (at least one when the class has
-// three or more cells, so every class keeps training cells). Both parts are sorted.
+// A class of fewer cells keeps them all for training: one or two held-out cells say little
+// about the epoch but are a large share of what the model could learn of the class.
+constexpr std::size_t kMinValidatedClass = 10;
+
+// Per class of at least kMinValidatedClass cells, round(fraction * n) cells, at least one, go to
+// validation; smaller classes hold none out. Both parts are sorted.
 Split stratified_split(const std::vector<int>& labels, int n_classes, double fraction, std::mt19937_64& rng);
 
 }  // namespace sclm
