@@ -37,6 +37,16 @@ variants <- list(
   sct_dim32_lr2e3 = fit(sctrans_config(dim = 32), learning_rate = 2e-3),
   sct_batch64 = fit(sctrans_config(), batch_size = 64),
   sct_epochs15 = fit(sctrans_config(), epochs = 15),
+  # Query-side adaptation (self-training, as Cellcano does): the default model labels the query; a
+  # second round starts from its encoder and trains on the reference plus the query cells labelled
+  # with probability of at least 0.9.
+  sct_selftrain = function(task, seed) {
+    first <- finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE)
+    a <- annotate_cells(first, task$test, verbose = FALSE)
+    sure <- which(apply(a$probabilities, 1, max) >= 0.9)
+    finetune(first, cbind(task$train, task$test[, sure]), c(as.character(task$train_labels), a$labels[sure]),
+             seed = seed, verbose = FALSE)
+  },
   # scATAC (granja tasks): annATAC's token model as it was the default, and SCTrans on peak islands
   annatac = fit(annatac_config(), class_weights = "none"),
   atac_sct = fit(sctrans_config(modality = "atac")),
