@@ -1,0 +1,49 @@
+# finetune(query = ): a second round on the reference plus the confidently labelled query cells.
+query_case <- local({
+  cached <- NULL
+  function() {
+    if (is.null(cached)) {
+      p <- pbmc3k(); s <- small_split()
+      cached <<- list(ref = p$counts[, s$train[1:300]], labels = p$cell_type[s$train[1:300]],
+                      query = p$counts[, s$test[1:150]], truth = p$cell_type[s$test[1:150]])
+    }
+    cached
+  }
+})
+query_config <- function() sctrans_config(n_features = 600, dim = 32)
+# A small model is seldom sure: with label smoothing 0.1 over 9 types a probability of 0.91 is the most
+# it learns to give, so these tests lower the default confidence of 0.9.
+fit_with_query <- function(seed = 3, query_confidence = 0.7, ...) {
+  d <- query_case()
+  finetune(query_config(), d$ref, d$labels, epochs = 8, seed = seed, query = d$query,
+           query_confidence = query_confidence, verbose = FALSE, ...)
+}
+
+test_that("query adaptation equals two rounds run by hand and is deterministic", {
+  d <- query_case()
+  adapted <- fit_with_query()
+  # The same thing by hand: fine-tune, label the query, fine-tune the model again on the reference
+  # plus the query cells labelled with probability >= 0.7.
+  first <- finetune(query_config(), d$ref, d$labels, epochs = 8, seed = 3, verbose = FALSE)
+  called <- annotate_cells(first, d$query, unknown_method = "max_prob", verbose = FALSE)
+  sure <- which(apply(called$probabilities, 1, max) >= 0.7)
+  expect_gt(length(sure), 0)
+  by_hand <- finetune(first, cbind(d$ref, d$query[, sure]), c(d$labels, called$labels[sure]), epochs = 8, seed = 3,
+                      verbose = FALSE)
+  expect_identical(adapted$weights, by_hand$weights)
+  expect_identical(adapted$training$query_cells, length(sure))
+  expect_false(identical(adapted$weights, first$weights))
+  expect_identical(fit_with_query()$weights, adapted$weights)
+  # Unknown-type scores are calibrated on the reference's own cells, as without a query.
+  expect_false(is.null(adapted$unknown))
+  expect_gt(mean(annotate_cells(adapted, d$query, verbose = FALSE)$labels == d$truth), 0.6)
+})
+
+test_that("a query nobody is sure of leaves the model as trained, with a warning; bad queries are refused", {
+  d <- query_case()
+  expect_warning(kept <- fit_with_query(query_confidence = 1), "not adapted")
+  expect_identical(kept$weights, finetune(query_config(), d$ref, d$labels, epochs = 8, seed = 3, verbose = FALSE)$weights)
+  expect_null(kept$training$query_cells)
+  expect_error(fit_with_query(query_confidence = 0.2), "query_confidence")
+  expect_error(finetune(tiny_config(), d$ref, d$labels, epochs = 1, query = "cells", verbose = FALSE), "query")
+})
