@@ -102,13 +102,14 @@
 #'   cells labelled with probability at least `query_confidence` (self-training, as Cellcano
 #'   does for scATAC), with the same settings and seed, and that model is returned
 #'   (`model$training$query_cells` says how many query cells it used). It costs a second
-#'   training run. On the symphony PBMC tasks (`bench/annotation_levers.R`, seeds 1-3) it raised
-#'   macro-F1 by 0.021 when the query came from another platform (3' reference, 5' query) and
-#'   changed it by -0.002 and -0.004 on the two 3' queries, so it is not the default. The
-#'   unknown-type scores stay calibrated on the reference's own cells; `checkpoint` covers the
-#'   first round.
+#'   training run. On the symphony PBMC tasks (`bench/annotation_levers.R`, seeds 1-3) it
+#'   changed macro-F1 by +0.021 when the query came from another platform (3' reference, 5'
+#'   query) and by +0.010 and -0.001 on the two 3' queries (with `query_confidence = 0.9`:
+#'   +0.021, -0.002, -0.004). The unknown-type scores stay calibrated on the reference's own
+#'   cells; `checkpoint` covers the first round.
 #' @param query_confidence The least probability with which a query cell must be labelled to
-#'   join the second round.
+#'   join the second round (with the default label smoothing, about 0.91 is the most a model
+#'   gives).
 #' @param verbose Show progress and a per-epoch summary.
 #' @return An `scLM_model`: weights, vocabulary, labels, settings, training history and versions.
 #' @seealso [annotate_cells()], [save_model()]
@@ -127,7 +128,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
                      class_weights = NULL, trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", precision = "fp32",
-                     distributed = distributed_config(), query = NULL, query_confidence = 0.9,
+                     distributed = distributed_config(), query = NULL, query_confidence = 0.7,
                      verbose = TRUE) {
   started <- proc.time()[["elapsed"]]
   if (!is.null(model_or_config) && !inherits(model_or_config, c("scLM_model", "scLM_config"))) {

@@ -47,9 +47,12 @@ variants <- list(
     finetune(first, cbind(task$train, task$test[, sure]), c(as.character(task$train_labels), a$labels[sure]),
              seed = seed, verbose = FALSE)
   },
-  # The same through finetune(query = ), which does what sct_selftrain does by hand.
-  sct_query = function(task, seed) finetune(x = task$train, labels = task$train_labels, query = task$test, seed = seed,
-                                            verbose = FALSE),
+  # The same through finetune(query = ), which does what sct_selftrain does by hand (query_confidence 0.9,
+  # its default then), and with query cells labelled with probability 0.7 or more (its default since).
+  sct_query = function(task, seed) finetune(x = task$train, labels = task$train_labels, query = task$test,
+                                            query_confidence = 0.9, seed = seed, verbose = FALSE),
+  sct_query07 = function(task, seed) finetune(x = task$train, labels = task$train_labels, query = task$test,
+                                              query_confidence = 0.7, seed = seed, verbose = FALSE),
   # scATAC (granja tasks): annATAC's token model as it was the default, and SCTrans on peak islands
   annatac = fit(annatac_config(), class_weights = "none"),
   atac_sct = fit(sctrans_config(modality = "atac")),

@@ -11,8 +11,6 @@ query_case <- local({
   }
 })
 query_config <- function() sctrans_config(n_features = 600, dim = 32)
-# A small model is seldom sure: with label smoothing 0.1 over 9 types a probability of 0.91 is the most
-# it learns to give, so these tests lower the default confidence of 0.9.
 fit_with_query <- function(seed = 3, query_confidence = 0.7, ...) {
   d <- query_case()
   finetune(query_config(), d$ref, d$labels, epochs = 8, seed = seed, query = d$query,
