@@ -162,21 +162,19 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   if (!is.null(query)) cell_source(query, assay, layer, arg = "query")  # checked now, not after training
 
   model <- fit_classifier(config, list(source), list(x), labels, train, class_weights, ood_quantile, trainable_blocks,
-                          assay, verbose)
+                          assay, started, verbose)
   if (!is.null(query) && !isTRUE(model$training$interrupted)) {
     model <- adapt_to_query(model, source, x, labels, query, query_confidence, assay, layer, train,
-                            !is.null(epochs), class_weights, ood_quantile, trainable_blocks, verbose)
+                            !is.null(epochs), class_weights, ood_quantile, trainable_blocks, started, verbose)
   }
-  model$training$wall_seconds <- proc.time()[["elapsed"]] - started
   model
 }
 
 # One round of fine-tuning on the cells of `sources` (the reference first; `datasets` are their
 # hosts) labelled `labels` (a factor over all their cells). The unknown-type scores are calibrated
-# on the first source's cells only.
+# on the first source's cells only. `started`: when finetune() was called (the wall time reported).
 fit_classifier <- function(config, sources, datasets, labels, train, class_weights, ood_quantile, trainable_blocks,
-                           assay, verbose) {
-  started <- proc.time()[["elapsed"]]
+                           assay, started, verbose) {
   vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose, check = TRUE)
   config <- vocabulary$config
   sources <- vocabulary$sources
@@ -221,12 +219,11 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
 # a second round starts from its encoder and trains on the reference plus the query cells it
 # labelled with probability at least `confidence` (a new head; the same settings and seed).
 adapt_to_query <- function(model, source, x, labels, query, confidence, assay, layer, train, epochs_given,
-                           class_weights, ood_quantile, trainable_blocks, verbose) {
+                           class_weights, ood_quantile, trainable_blocks, started, verbose) {
   called <- annotate_cells(model, query, assay = assay, layer = layer, unknown_method = "max_prob",
                            num_threads = train$num_threads, device = train$device, precision = train$precision,
                            verbose = FALSE)
-  p <- called$probabilities
-  sure <- which(p[cbind(seq_len(nrow(p)), max.col(p, ties.method = "first"))] >= confidence)
+  sure <- which(called$max.prob >= confidence)
   if (!length(sure)) {
     cli::cli_warn(c("No query cell was labelled with probability {confidence} or more: the model is not adapted.",
                     "i" = "Lower {.arg query_confidence}."))
@@ -243,7 +240,7 @@ adapt_to_query <- function(model, source, x, labels, query, confidence, assay, l
   adapted <- fit_classifier(model$config, list(source, cell_source(confident, assay, layer, arg = "query")),
                             list(x, confident),
                             factor(c(as.character(labels), called$labels[sure]), levels = levels(labels)),
-                            train, class_weights, ood_quantile, trainable_blocks, assay, verbose)
+                            train, class_weights, ood_quantile, trainable_blocks, assay, started, verbose)
   adapted$training$query_cells <- length(sure)
   adapted$training$pretrained <- model$training$pretrained
   adapted
