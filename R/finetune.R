@@ -57,6 +57,10 @@
 #'   step (augmentation that mimics dropout of lowly expressed genes). Default 0.5; for
 #'   [sctrans_config()] models, whose input holds every vocabulary gene, it is the share of genes
 #'   set to zero, default 0.1 (0.3 for peak islands).
+#' @param gene_scale_noise Augmentation that mimics another platform's gene capture: in every
+#'   training step each gene's normalised expression is multiplied by a factor
+#'   `exp(N(0, gene_scale_noise^2))` shared by the step's cells. 0 (the default) turns it off.
+#'   [sctrans_config()] models only.
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
@@ -124,7 +128,7 @@
 finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NULL, epochs = NULL,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = NULL,
-                     length_bucketing = FALSE,
+                     gene_scale_noise = 0, length_bucketing = FALSE,
                      class_weights = NULL, trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", precision = "fp32",
@@ -151,6 +155,11 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   train$label_smoothing <- check_number(label_smoothing, 0, 0.5, "label_smoothing")
   train$token_dropout <- check_number(token_dropout %||% family_defaults(config)$token_dropout, 0, 0.9, "token_dropout")
   train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
+  train$gene_scale_noise <- check_number(gene_scale_noise, 0, 2, "gene_scale_noise")
+  if (train$gene_scale_noise > 0 && !inherits(config, "scLM_sctrans_config")) {
+    cli::cli_abort(c("{.arg gene_scale_noise} applies to {.fn sctrans_config} models.",
+                     "i" = "Leave it at 0 for this model, or fine-tune an {.fn sctrans_config} model."))
+  }
   train$init_encoder <- init_encoder
   class_weights <- check_choice(class_weights %||% family_defaults(config)$class_weights, c("none", "balanced", "annatac"),
                                 "class_weights")

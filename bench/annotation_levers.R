@@ -53,6 +53,14 @@ variants <- list(
                                             query_confidence = 0.9, seed = seed, verbose = FALSE),
   sct_query07 = function(task, seed) finetune(x = task$train, labels = task$train_labels, query = task$test,
                                               query_confidence = 0.7, seed = seed, verbose = FALSE),
+  # Augmentation that mimics another platform's gene capture: per-gene log-scale noise of SD 0.25 / 0.5 / 1,
+  # drawn per training step and shared by its cells.
+  sct_gene_scale025 = fit(sctrans_config(), gene_scale_noise = 0.25),
+  sct_gene_scale05 = fit(sctrans_config(), gene_scale_noise = 0.5),
+  sct_gene_scale1 = fit(sctrans_config(), gene_scale_noise = 1),
+  # (sct_smoothed_selection: the defaults with the best epoch judged by its validation loss averaged
+  # with the two epochs before it; a change to src/core/train/loop.cpp measured through
+  # annotation_tasks.R and reverted, see bench/README.md.)
   # scATAC (granja tasks): annATAC's token model as it was the default, and SCTrans on peak islands
   annatac = fit(annatac_config(), class_weights = "none"),
   atac_sct = fit(sctrans_config(modality = "atac")),

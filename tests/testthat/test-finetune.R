@@ -30,6 +30,18 @@ test_that("length bucketing is deterministic, changes the batches and is validat
   expect_error(fit(NA), "length_bucketing")
 })
 
+test_that("gene-scale augmentation is deterministic, changes the training and is SCTrans-only", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  fit <- function(noise) finetune(sctrans_config(n_features = 600, dim = 16), p$counts[, idx], labels = p$cell_type[idx],
+                                  epochs = 2, gene_scale_noise = noise, device = "cpu", verbose = FALSE)
+  a <- fit(0.5); b <- fit(0.5); c <- fit(0)
+  expect_identical(a$weights, b$weights)
+  expect_false(identical(a$history$train_loss, c$history$train_loss))
+  expect_error(fit(-1), "gene_scale_noise")
+  expect_error(finetune(tiny_config(), p$counts[, idx], p$cell_type[idx], gene_scale_noise = 0.5, verbose = FALSE),
+               "sctrans_config")
+})
+
 test_that("a trained model can be retrained with its vocabulary, with balanced class weights", {
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:300]
   model <- finetune(small_model(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1,

@@ -219,6 +219,10 @@ struct TrainConfig {
   int patience = 5;              // epochs without validation-loss improvement before stopping
   double label_smoothing = 0.0;
   double token_dropout = 0.0;    // share of a cell's gene tokens dropped at random per training step
+  // SD of a per-gene log-scale factor drawn per training step and shared by its cells: each gene's
+  // normalised expression is multiplied by exp(N(0, sd^2)), as another platform's capture
+  // efficiency would (SCTrans models; 0: off).
+  double gene_scale_noise = 0.0;
   bool length_bucketing = false; // training batches of cells with similar token counts (less padding)
   std::vector<float> class_weights;  // empty: unweighted cross-entropy
   std::uint64_t seed = 1;
@@ -251,6 +255,7 @@ void visit_fields(TrainConfig& c, V&& v) {
   v(Field("patience").in(1, kIntMax), c.patience);
   v(Field("label_smoothing").in(0, below(1)), c.label_smoothing);
   v(Field("token_dropout").in(0, below(1)), c.token_dropout);
+  v(Field("gene_scale_noise").in(0, 10), c.gene_scale_noise);
   v(Field("length_bucketing"), c.length_bucketing);
   v(Field("class_weights").at_least(0), c.class_weights);
   v(Field("seed").in(0, kWholeMax), c.seed);

@@ -1,6 +1,8 @@
 // The SCTrans family's objectives: a classifier with gene selection (fine-tuning) and masked
 // sub-vector completion (pretraining).
 #include <limits>
+#include <random>
+#include <vector>
 
 #include "data/subvectors.h"
 #include "model/sctrans.h"
@@ -12,6 +14,14 @@ namespace {
 
 torch::Tensor cells_tensor(const std::vector<int>& cells) {
   return torch::tensor(std::vector<int64_t>(cells.begin(), cells.end()), torch::kInt64);
+}
+
+// One step's per-gene capture factors exp(N(0, sd^2)), drawn from the step's generator.
+torch::Tensor gene_scale_factors(int n_features, double sd, std::mt19937_64& rng) {
+  std::normal_distribution<float> normal(0.0f, static_cast<float>(sd));
+  std::vector<float> draws(static_cast<std::size_t>(n_features));
+  for (auto& d : draws) d = normal(rng);
+  return torch::tensor(draws).exp();
 }
 
 }  // namespace
@@ -41,8 +51,9 @@ Objective sctrans_classifier(const LevelStore& store, torch::Tensor labels, cons
   const SubvectorConfig sv = config.subvectors;
   const int n_features = config.n_features;
   const double token_dropout = train.token_dropout, label_smoothing = train.label_smoothing;
-  o.run_batch = [&store, model, labels, weights, device, sv, n_features, token_dropout, label_smoothing](
-                    const std::vector<int>& cells, std::mt19937_64&, bool training) mutable {
+  const double gene_scale_noise = train.gene_scale_noise;
+  o.run_batch = [&store, model, labels, weights, device, sv, n_features, token_dropout, label_smoothing,
+                 gene_scale_noise](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool training) mutable {
     auto levels = dense_levels(store, cells, n_features).to(device);
     auto y = labels.index_select(0, cells_tensor(cells)).to(device);
     namespace F = torch::nn::functional;
@@ -53,6 +64,7 @@ Objective sctrans_classifier(const LevelStore& store, torch::Tensor labels, cons
                           correct_predictions(logits, y)};
     }
     if (token_dropout > 0) levels = levels.masked_fill(torch::rand_like(levels) < token_dropout, 0.0);
+    if (gene_scale_noise > 0) levels = torch::log1p(torch::expm1(levels) * gene_scale_factors(n_features, gene_scale_noise, batch_rng).to(device));
     options.label_smoothing(label_smoothing);
     const auto out = model->forward_all(levels);
     auto loss = F::cross_entropy(out.logits, y, options) + F::cross_entropy(out.light_logits, y, options);
