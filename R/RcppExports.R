@@ -93,3 +93,11 @@ sclm_pretrain <- function(store, model, tokenizer, train, pretrain, on_step, on_
     .Call(`_scLM_sclm_pretrain`, store, model, tokenizer, train, pretrain, on_step, on_epoch)
 }
 
+sclm_scan_values <- function(x) {
+    .Call(`_scLM_sclm_scan_values`, x)
+}
+
+sclm_columns_with_rows <- function(m, rows) {
+    .Call(`_scLM_sclm_columns_with_rows`, m, rows)
+}
+

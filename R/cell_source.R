@@ -140,16 +140,16 @@ as_dgc <- function(m) {
 # source checks (`state$scale`, with a message) and undone in every block.
 check_counts <- function(m, arg, call, state) {
   m <- as_dgc(m)
-  values <- m@x
-  if (anyNA(values)) cli::cli_abort("{.arg {arg}} has {sum(is.na(values))} NA/NaN value{?s}; counts must be finite.", call = call)
-  if (any(is.infinite(values))) cli::cli_abort("{.arg {arg}} has infinite values; counts must be finite.", call = call)
-  if (any(values < 0)) {
-    cli::cli_abort(c("{.arg {arg}} has {sum(values < 0)} negative value{?s}: scaled data or residuals, not counts.",
+  scan <- sclm_scan_values(m@x)  # one pass: NA, infinite, negative and non-whole values
+  if (scan[["missing"]] > 0) cli::cli_abort("{.arg {arg}} has {scan[['missing']]} NA/NaN value{?s}; counts must be finite.", call = call)
+  if (scan[["infinite"]] > 0) cli::cli_abort("{.arg {arg}} has infinite values; counts must be finite.", call = call)
+  if (scan[["negative"]] > 0) {
+    cli::cli_abort(c("{.arg {arg}} has {scan[['negative']]} negative value{?s}: scaled data or residuals, not counts.",
                      "i" = "Pass raw counts ({.code layer = \"counts\"} for Seurat, {.code assay = \"counts\"} for a SingleCellExperiment) or log-normalised values ({.code layer = \"data\"}, {.code assay = \"logcounts\"})."),
                    call = call)
   }
   if (is.null(state$scale)) {
-    state$scale <- value_scale(m, arg, call)
+    state$scale <- value_scale(m, arg, call, whole = scan[["fractional"]] == 0)
     if (identical(state$scale$kind, "log")) {
       cli::cli_inform(c("i" = "{.arg {arg}} holds log-normalised values ({value_scale_text(state$scale)}); scLM undoes the log to the per-cell normalised values its tokenizers use."))
     }
@@ -161,7 +161,7 @@ check_counts <- function(m, arg, call, state) {
                      "i" = "Remove them first, e.g. {.code x[, Matrix::colSums(x) > 0]}."), call = call)
   }
   if (identical(scale$kind, "log")) return(undo_log(m, scale))
-  if (any(values != round(values))) {
+  if (scan[["fractional"]] > 0) {
     cli::cli_warn(c("{.arg {arg}} has non-integer values; scLM expects raw counts.",
                     "i" = "If these are normalised values, pass the counts layer instead."), call = call)
   }

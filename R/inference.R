@@ -37,7 +37,4 @@ run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_
 
 # Per column of dgCMatrix `m`: whether it has a non-zero entry in a row where `rows` is TRUE
 # (one pass over the entries, no copy).
-cells_with_features <- function(m, rows) {
-  hit <- rows[m@i + 1L] & m@x != 0
-  tabulate(rep.int(seq_len(ncol(m)), diff(m@p))[hit], ncol(m)) > 0
-}
+cells_with_features <- function(m, rows) sclm_columns_with_rows(m, rows)

@@ -6,10 +6,10 @@
 # What the non-negative values of a dgCMatrix block are: list(kind = "counts") for raw counts, or
 # list(kind = "log", base, total) for log(1 + normalised) values in `base` (exp(1), 2 or 10),
 # whose per-cell totals are `total` (NA when they vary: a subset of the genes). Cells without
-# counts (allowed in inference) do not count.
-value_scale <- function(m, arg = "x", call = parent.frame()) {
+# counts (allowed in inference) do not count. `whole`: whether every value is a whole number.
+value_scale <- function(m, arg = "x", call = parent.frame(), whole = all(m@x == round(m@x))) {
   values <- m@x
-  if (all(values == round(values)) || max(values) >= 25) return(list(kind = "counts"))
+  if (whole || max(values) >= 25) return(list(kind = "counts"))
   # log(1 + y) values: y = base^x - 1. A full-transcriptome cell's y sum to the scale (1e4, 1e6, or
   # the mean library size for scuttle's size factors) in the right base only.
   bases <- c(exp(1), 2, 10)

@@ -304,6 +304,27 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_scan_values
+Rcpp::NumericVector sclm_scan_values(Rcpp::NumericVector x);
+RcppExport SEXP _scLM_sclm_scan_values(SEXP xSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_scan_values(x));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sclm_columns_with_rows
+Rcpp::LogicalVector sclm_columns_with_rows(Rcpp::S4 m, Rcpp::LogicalVector rows);
+RcppExport SEXP _scLM_sclm_columns_with_rows(SEXP mSEXP, SEXP rowsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type m(mSEXP);
+    Rcpp::traits::input_parameter< Rcpp::LogicalVector >::type rows(rowsSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_columns_with_rows(m, rows));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_feature_stats", (DL_FUNC) &_scLM_sclm_feature_stats, 4},
@@ -329,6 +350,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_gene_medians", (DL_FUNC) &_scLM_sclm_gene_medians, 4},
     {"_scLM_sclm_train_classifier", (DL_FUNC) &_scLM_sclm_train_classifier, 7},
     {"_scLM_sclm_pretrain", (DL_FUNC) &_scLM_sclm_pretrain, 7},
+    {"_scLM_sclm_scan_values", (DL_FUNC) &_scLM_sclm_scan_values, 1},
+    {"_scLM_sclm_columns_with_rows", (DL_FUNC) &_scLM_sclm_columns_with_rows, 2},
     {NULL, NULL, 0}
 };
 

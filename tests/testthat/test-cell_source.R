@@ -72,3 +72,11 @@ test_that("fine-tuning validates the training matrix once, not once per pass", {
                                         epochs = 1, verbose = FALSE))
   expect_identical(sum(grepl("non-integer values", warnings)), 3L)
 })
+
+test_that("the one-pass value scan counts what R's vectorised checks count", {
+  x <- c(3, 0.5, NA, -2, Inf, -Inf, 7, -0.25, NaN, 1e300)
+  scan <- sclm_scan_values(x)
+  finite <- x[is.finite(x)]
+  expect_equal(unname(scan), c(sum(is.na(x)), sum(is.infinite(x)), sum(finite < 0), sum(finite != round(finite))))
+  expect_equal(unname(sclm_scan_values(numeric(0))), c(0, 0, 0, 0))
+})

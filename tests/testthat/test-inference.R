@@ -18,3 +18,14 @@ test_that("inference maps features once and runs the engine block by block in ce
                ignore_attr = TRUE)
   expect_error(scLM:::run_settings(0L, 1L, "cpu", "fp32"), "`batch_size` must be a whole number")
 })
+
+test_that("cells_with_features() agrees with a pure-R reference on real counts", {
+  m <- query_counts(200)
+  m[, 5] <- 0
+  m <- Matrix::drop0(m)
+  m@x[1:20] <- 0  # stored zeros do not count
+  rows <- with_seed(3, runif(nrow(m)) < 0.05)
+  reference <- Matrix::colSums(m[rows, , drop = FALSE] != 0) > 0
+  expect_identical(cells_with_features(m, rows), unname(reference))
+  expect_false(cells_with_features(m, rows)[5])
+})
