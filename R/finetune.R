@@ -60,7 +60,9 @@
 #' @param gene_scale_noise Augmentation that mimics another platform's gene capture: in every
 #'   training step each gene's normalised expression is multiplied by a factor
 #'   `exp(N(0, gene_scale_noise^2))` shared by the step's cells. 0 (the default) turns it off.
-#'   [sctrans_config()] models only.
+#'   [sctrans_config()] models only. With 0.5, a 3' reference annotated a 5' query better
+#'   (symphony PBMC, macro-F1 0.941 vs 0.919) but an older 3' chemistry worse (0.854 vs 0.890;
+#'   `bench/README.md`, "Levers of stop 31"): try it when the query comes from another protocol.
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
