@@ -54,7 +54,9 @@ if (part == "pretrain") {
     }
   }
   res <- do.call(rbind, rows)
-  utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE)
+  # Runs with other pretraining epochs add their rows (the column says which).
+  utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE, append = file.exists(out),
+                     col.names = !file.exists(out))
   gain <- with(res, mean(macro_f1[start == "pretrained"]) - mean(macro_f1[start == "scratch"]))
   cat(sprintf("pretraining gain in macro-F1 (mean of seeds): %+.3f\n", gain))
 } else if (part == "time") {
