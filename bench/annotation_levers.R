@@ -58,6 +58,14 @@ variants <- list(
   sct_gene_scale025 = fit(sctrans_config(), gene_scale_noise = 0.25),
   sct_gene_scale05 = fit(sctrans_config(), gene_scale_noise = 0.5),
   sct_gene_scale1 = fit(sctrans_config(), gene_scale_noise = 1),
+  # Rare classes oversampled by hand: every class of fewer than 20 reference cells repeated up to 20
+  # (a probe for balanced sampling; the repeats can land in the validation split).
+  sct_oversample20 = function(task, seed) {
+    keep <- unlist(lapply(split(seq_along(task$train_labels), task$train_labels), function(i) {
+      if (length(i) >= 20L) i else rep_len(i, 20L)
+    }), use.names = FALSE)
+    finetune(x = task$train[, keep], labels = task$train_labels[keep], seed = seed, verbose = FALSE)
+  },
   # (sct_smoothed_selection: the defaults with the best epoch judged by its validation loss averaged
   # with the two epochs before it; a change to src/core/train/loop.cpp measured through
   # annotation_tasks.R and reverted, see bench/README.md.)
