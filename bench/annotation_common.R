@@ -86,7 +86,8 @@ tfidf <- function(m, idf = NULL) {
 }
 `%||%` <- function(a, b) if (is.null(a)) b else a
 
-linear_baseline <- function(task) {
+# The linear baseline's labels, or with `probabilities = TRUE` its test cells x classes probabilities.
+linear_baseline <- function(task, probabilities = FALSE) {
   set.seed(1)
   if (task$modality == "atac") {
     tr <- tfidf(task$train)
@@ -110,9 +111,11 @@ linear_baseline <- function(task) {
   y <- factor(task$train_labels)
   foldid <- integer(length(y))
   for (k in split(seq_along(y), y)) if (length(k) >= 3) foldid[k] <- sample(rep_len(1:5, length(k)))
+  type <- if (probabilities) "response" else "class"
+  answer <- function(p) if (probabilities) p[, , 1] else as.character(p)
   if (all(foldid > 0)) {
     fit <- glmnet::cv.glmnet(pc_train, y, family = "multinomial", foldid = foldid)
-    return(as.character(predict(fit, pc_test, s = "lambda.min", type = "class")))
+    return(answer(predict(fit, pc_test, s = "lambda.min", type = type)))
   }
   # cv.glmnet needs every cell in a fold: the same cross-validated deviance, by hand.
   path <- glmnet::glmnet(pc_train, y, family = "multinomial")
@@ -123,7 +126,7 @@ linear_baseline <- function(task) {
     idx <- match(as.character(y[held]), dimnames(p)[[2]])
     vapply(seq_len(dim(p)[3]), function(l) -2 * sum(log(pmax(p[cbind(seq_along(idx), idx, l)], 1e-5))), numeric(1))
   }))
-  as.character(predict(path, pc_test, s = path$lambda[which.min(deviance)], type = "class"))
+  answer(predict(path, pc_test, s = path$lambda[which.min(deviance)], type = type))
 }
 
 singler_baseline <- function(task) {

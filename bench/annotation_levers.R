@@ -79,6 +79,14 @@ variants <- list(
   atac_sct_token_dropout05 = fit(sctrans_config(modality = "atac"), token_dropout = 0.5),
   atac_sct_unweighted = fit(sctrans_config(modality = "atac"), class_weights = "none")
 )
+# Blends with another kind of model: the test cells x classes probabilities of the default model
+# averaged with those of the linear baseline (an ensemble member of a different family).
+blends <- list(
+  sct_plus_linear = function(task, seed) {
+    p <- annotate_cells(default_model(task, seed), task$test, verbose = FALSE)$probabilities
+    p + linear_baseline(task, probabilities = TRUE)[, colnames(p)]
+  }
+)
 # Ensembles: "<variant>xN" averages the probabilities of N models of seeds seed, seed + 100, ...
 ensemble_of <- function(name) {
   m <- regmatches(name, regexec("^(.+)x([0-9]+)$", name))[[1]]
@@ -87,9 +95,15 @@ ensemble_of <- function(name) {
 }
 
 run_variant <- function(name, task, seed) {
+  if (!is.null(blends[[name]])) {
+    t0 <- proc.time()[["elapsed"]]
+    p <- blends[[name]](task, seed)
+    return(list(labels = colnames(p)[max.col(p, ties.method = "first")], fit_s = proc.time()[["elapsed"]] - t0,
+                cells_per_s = NA))
+  }
   ens <- ensemble_of(name)
   if (is.null(ens)) {
-    if (is.null(variants[[name]])) stop("unknown variant ", name, "; variants: ", paste(names(variants), collapse = ", "))
+    if (is.null(variants[[name]])) stop("unknown variant ", name, "; variants: ", paste(c(names(variants), names(blends)), collapse = ", "))
     return(scLM_run(task, seed, variants[[name]]))
   }
   t0 <- proc.time()[["elapsed"]]

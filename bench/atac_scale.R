@@ -14,15 +14,22 @@
 #             10x HDF5 file (HDF5Array::TENxMatrix, read in blocks), and replicated to 200,000
 #             cells on disk, each in a fresh R process: seconds and peak resident memory.
 #             (~15 min on 2 cores, 0.6 GB of disk in tempdir() or SCLM_BENCH_DIR)
+#   markers   do islands near textbook marker genes rank high in attention_scores() per type? annATAC
+#             (the family whose tokens are single islands) fine-tuned on the training cells; per
+#             type and marker, the best rank of an island within 5 kb of the gene (hg19, toprdata)
+#             by attention, by attention relative to the other types, and by plain accessibility.
 # Usage (from the repository root, after `make install`):
-#   Rscript bench/atac_scale.R <pretrain [epochs] | time | novel | disk>
+#   Rscript bench/atac_scale.R <pretrain [epochs [annatac]] | time | novel | disk | markers>
 source("bench/annotation_common.R")
 args <- commandArgs(TRUE)
 part <- if (length(args)) args[1] else "pretrain"
 pretrain_epochs <- if (length(args) > 1) as.integer(args[2]) else 5L
 d <- read_shared("atac_granja2019_bmmc_d6t1")
-config <- sctrans_config(modality = "atac")
-out <- sprintf("bench/results/atac_scale_%s.tsv", part)
+# `pretrain <epochs> annatac`: the same with annATAC's token model (masked island prediction),
+# written to atac_scale_pretrain_annatac.tsv.
+annatac <- part == "pretrain" && identical(args[3], "annatac")
+config <- if (annatac) annatac_config() else sctrans_config(modality = "atac")
+out <- sprintf("bench/results/atac_scale_%s%s.tsv", part, if (annatac) "_annatac" else "")
 
 # 10% of the training cells per class (at least 2), drawn with `seed`.
 labelled_share <- function(labels, share, seed) {
@@ -109,6 +116,65 @@ if (part == "pretrain") {
   writeLines(sprintf("# %s; %d cores; pretrain(sctrans_config(modality = 'atac')), 1 epoch; block of %d cells",
                      format(Sys.Date()), parallel::detectCores(), getOption("scLM.block_cells", 20000L)), out)
   suppressWarnings(utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE, append = TRUE))
+} else if (part == "markers") {
+  # Gene coordinates (GRCh37 = hg19, the peaks' build) from CRAN's toprdata (Ensembl GRCh37 v40),
+  # installed by `bash tools/install-deps.sh --bench` into build/bench-lib; it has no strand, so an
+  # island within 5 kb of the gene body (either end) counts.
+  genes <- getExportedValue(loadNamespace("toprdata", lib.loc = c("build/bench-lib", .libPaths())), "ENSGENES_37")
+  task <- annotation_tasks[["granja_d6t1"]]()
+  t0 <- proc.time()[["elapsed"]]
+  model <- finetune(annatac_config(), task$train, task$train_labels, seed = 1, verbose = FALSE)
+  fit_s <- proc.time()[["elapsed"]] - t0
+  pred <- annotate_cells(model, task$test, verbose = FALSE)$labels
+  cat(sprintf("annATAC fit %.0f s, macro-F1 %.3f\n", fit_s, macro_f1(task$test_labels, pred)))
+  att <- attention_scores(model, task$test, group_by = task$test_labels, verbose = FALSE)
+  # Each island's share of open cells per type (the plain accessibility a marker would show).
+  size <- model$config$island_size
+  islands <- do.call(rbind, strsplit(rownames(att), "-"))
+  island_key <- paste(islands[, 1], as.numeric(islands[, 2]) %/% size)
+  peaks <- do.call(rbind, strsplit(rownames(task$test), "-"))
+  first <- as.numeric(peaks[, 2]) %/% size
+  last <- as.numeric(peaks[, 3]) %/% size
+  pairs <- rbind(data.frame(peak = seq_along(first), key = paste(peaks[, 1], first)),
+                 data.frame(peak = which(last > first), key = paste(peaks[last > first, 1], last[last > first])))
+  pairs <- pairs[pairs$key %in% island_key, ]
+  to_island <- Matrix::sparseMatrix(i = match(pairs$key, island_key), j = pairs$peak, x = 1,
+                                    dims = c(nrow(att), nrow(task$test)))
+  open <- to_island %*% task$test
+  open@x[] <- 1
+  groups <- factor(task$test_labels, levels = colnames(att))
+  membership <- Matrix::sparseMatrix(i = seq_along(groups), j = as.integer(groups), x = 1)
+  open_share <- as.matrix(open %*% membership) / rep(tabulate(as.integer(groups)), each = nrow(att))
+  dimnames(open_share) <- dimnames(att)
+  # Scores per type: attention, attention relative to its mean over types, open share, and open share
+  # minus its mean over the other types (differential accessibility).
+  relative <- function(m) m - (rowSums(m) - m) / (ncol(m) - 1)
+  measures <- list(attention = att, attention_specific = relative(att), open = open_share,
+                   open_specific = relative(open_share))
+  markers <- list("17_B" = c("MS4A1", "CD79A", "PAX5"), "16_Pre.B" = c("CD79A", "VPREB1", "DNTT"),
+                  "11_CD14.Mono.1" = c("CD14", "LYZ"), "12_CD14.Mono.2" = c("CD14", "LYZ"),
+                  "20_CD4.N1" = c("CD3E", "CD4"), "19_CD8.N" = c("CD3E", "CD8A"), "25_NK" = c("NCAM1", "GNLY"),
+                  "01_HSC" = c("CD34"), "07_GMP" = c("MPO", "ELANE"))
+  rows <- list()
+  for (type in names(markers)) for (g in markers[[type]]) {
+    gene <- genes[genes$gene_symbol == g, ][1, ]
+    near <- which(islands[, 1] == gene$chrom & as.numeric(islands[, 3]) >= gene$gene_start - 5000 &
+                    as.numeric(islands[, 2]) <= gene$gene_end + 5000)
+    r <- data.frame(type = type, gene = g, locus = sprintf("%s:%d-%d", gene$chrom, gene$gene_start, gene$gene_end),
+                    n_islands = length(near))
+    # An island closed in all of the type's cells ties with every other such island at the bottom.
+    r$open_share <- if (length(near)) round(max(open_share[near, type]), 4) else NA
+    for (m in names(measures)) {
+      rank_all <- rank(-measures[[m]][, type], ties.method = "min")
+      r[[paste0(m, "_rank")]] <- if (length(near)) min(rank_all[near]) else NA
+    }
+    print(r, row.names = FALSE)
+    rows[[length(rows) + 1L]] <- r
+  }
+  res <- do.call(rbind, rows)
+  writeLines(sprintf("# %s; %d cores; annatac_config() fine-tuned on the D6T1 training cells (seed 1, %.0f s, macro-F1 %.3f); test cells grouped by their true type; ranks among %d islands (best island within 5 kb of the gene)",
+                     format(Sys.Date()), parallel::detectCores(), fit_s, macro_f1(task$test_labels, pred), nrow(att)), out)
+  suppressWarnings(utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE, append = TRUE))
 } else {
-  stop("unknown part ", part, "; parts: pretrain, time, novel, disk")
+  stop("unknown part ", part, "; parts: pretrain, time, novel, disk, markers")
 }

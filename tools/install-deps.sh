@@ -13,7 +13,8 @@ PACKAGES=(
 if [ "${1:-}" = "--check" ]; then
   PACKAGES+=(qpdf devscripts texlive-latex-base texlive-fonts-recommended)
 fi
-# bench/annotation_tasks.R compares against SingleR (with scran for the Wilcoxon markers of the ATAC tasks).
+# bench/annotation_tasks.R compares against SingleR (with scran for the Wilcoxon markers of the ATAC tasks);
+# bench/atac_scale.R markers reads hg19 gene coordinates from CRAN's toprdata (into build/bench-lib, below).
 if [ "${1:-}" = "--bench" ]; then
   PACKAGES+=(r-bioc-singler r-bioc-scran)
 fi
@@ -42,4 +43,9 @@ if [ -e "$openblas" ] && [ "$current" != "$openblas" ]; then
   $SUDO update-alternatives --quiet --set "libblas.so.3-${arch_dir##*/}" "$openblas"
   openlapack="$arch_dir/openblas-openmp/liblapack.so.3"
   [ -e "$openlapack" ] && $SUDO update-alternatives --quiet --set "liblapack.so.3-${arch_dir##*/}" "$openlapack" || true
+fi
+
+if [ "${1:-}" = "--bench" ] && [ ! -d build/bench-lib/toprdata ]; then
+  mkdir -p build/bench-lib
+  Rscript -e 'install.packages("toprdata", lib = "build/bench-lib", repos = "https://cloud.r-project.org", quiet = TRUE)'
 fi
