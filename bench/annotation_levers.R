@@ -1,6 +1,7 @@
 # Levers for annotation quality (issue 23), each against the defaults and the baselines in the same
 # run: every variant below is a way to fit a model (or several, whose probabilities are averaged).
 #   Rscript bench/annotation_levers.R <variant,variant,...> [task ...]
+# A variant's name followed by "_binary" runs it on counts set to 1 where not 0 (reference and query).
 # env SCLM_BENCH_SEEDS (default 1,2,3). Appends to bench/results/annotation_levers.tsv.
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
@@ -13,6 +14,7 @@ fit <- function(config, ...) {
 token <- function(...) fit(scLMConfig(...), class_weights = "none")
 old_sctrans <- function(config = sctrans_config(scales = c(16L, 32L, 64L), dim = 32L), ...) fit(config, ...)
 variants <- list(
+  package_defaults = default_model,  # finetune(x =, labels =) as annotation_tasks.R runs it
   default = token(),  # the token model's defaults before
   smoothing = fit(scLMConfig(), class_weights = "none", label_smoothing = 0.1),  # already the default: as `default`
   balanced = fit(scLMConfig(), class_weights = "balanced"),
@@ -95,6 +97,12 @@ ensemble_of <- function(name) {
 }
 
 run_variant <- function(name, task, seed) {
+  # "<variant>_binary": the reference's and the query's counts set to 1 where not 0 (scATAC).
+  if (grepl("_binary$", name)) {
+    task$train@x[] <- 1
+    task$test@x[] <- 1
+    name <- sub("_binary$", "", name)
+  }
   if (!is.null(blends[[name]])) {
     t0 <- proc.time()[["elapsed"]]
     p <- blends[[name]](task, seed)
