@@ -103,7 +103,7 @@ run_variant <- function(name, task, seed) {
     task$test@x[] <- 1
     name <- sub("_binary$", "", name)
   }
-  if (!is.null(blends[[name]])) {
+  if (!is.null(blends[[name]])) {  # fit_s: both fits and the annotation
     t0 <- proc.time()[["elapsed"]]
     p <- blends[[name]](task, seed)
     return(list(labels = colnames(p)[max.col(p, ties.method = "first")], fit_s = proc.time()[["elapsed"]] - t0,

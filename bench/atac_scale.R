@@ -128,19 +128,10 @@ if (part == "pretrain") {
   pred <- annotate_cells(model, task$test, verbose = FALSE)$labels
   cat(sprintf("annATAC fit %.0f s, macro-F1 %.3f\n", fit_s, macro_f1(task$test_labels, pred)))
   att <- attention_scores(model, task$test, group_by = task$test_labels, verbose = FALSE)
-  # Each island's share of open cells per type (the plain accessibility a marker would show).
-  size <- model$config$island_size
-  islands <- do.call(rbind, strsplit(rownames(att), "-"))
-  island_key <- paste(islands[, 1], as.numeric(islands[, 2]) %/% size)
-  peaks <- do.call(rbind, strsplit(rownames(task$test), "-"))
-  first <- as.numeric(peaks[, 2]) %/% size
-  last <- as.numeric(peaks[, 3]) %/% size
-  pairs <- rbind(data.frame(peak = seq_along(first), key = paste(peaks[, 1], first)),
-                 data.frame(peak = which(last > first), key = paste(peaks[last > first, 1], last[last > first])))
-  pairs <- pairs[pairs$key %in% island_key, ]
-  to_island <- Matrix::sparseMatrix(i = match(pairs$key, island_key), j = pairs$peak, x = 1,
-                                    dims = c(nrow(att), nrow(task$test)))
-  open <- to_island %*% task$test
+  # Each island's share of open cells per type (the plain accessibility a marker would show), with
+  # the test peaks placed in the model's islands as annotate_cells() places them.
+  peaks <- scLM:::peak_ranges(task$test, rownames(task$test))
+  open <- scLM:::map_peaks(peaks, rownames(att), model$config$island_size, verbose = FALSE)$transform(task$test)
   open@x[] <- 1
   groups <- factor(task$test_labels, levels = colnames(att))
   membership <- Matrix::sparseMatrix(i = seq_along(groups), j = as.integer(groups), x = 1)
@@ -155,11 +146,12 @@ if (part == "pretrain") {
                   "11_CD14.Mono.1" = c("CD14", "LYZ"), "12_CD14.Mono.2" = c("CD14", "LYZ"),
                   "20_CD4.N1" = c("CD3E", "CD4"), "19_CD8.N" = c("CD3E", "CD8A"), "25_NK" = c("NCAM1", "GNLY"),
                   "01_HSC" = c("CD34"), "07_GMP" = c("MPO", "ELANE"))
+  islands <- feature_ranges(model, rownames(att))
   rows <- list()
   for (type in names(markers)) for (g in markers[[type]]) {
     gene <- genes[genes$gene_symbol == g, ][1, ]
-    near <- which(islands[, 1] == gene$chrom & as.numeric(islands[, 3]) >= gene$gene_start - 5000 &
-                    as.numeric(islands[, 2]) <= gene$gene_end + 5000)
+    flanked <- GenomicRanges::GRanges(gene$chrom, IRanges::IRanges(gene$gene_start - 5000, gene$gene_end + 5000))
+    near <- which(IRanges::overlapsAny(islands, flanked))
     r <- data.frame(type = type, gene = g, locus = sprintf("%s:%d-%d", gene$chrom, gene$gene_start, gene$gene_end),
                     n_islands = length(near))
     # An island closed in all of the type's cells ties with every other such island at the bottom.

@@ -45,7 +45,8 @@ if [ -e "$openblas" ] && [ "$current" != "$openblas" ]; then
   [ -e "$openlapack" ] && $SUDO update-alternatives --quiet --set "liblapack.so.3-${arch_dir##*/}" "$openlapack" || true
 fi
 
-if [ "${1:-}" = "--bench" ] && [ ! -d build/bench-lib/toprdata ]; then
-  mkdir -p build/bench-lib
-  Rscript -e 'install.packages("toprdata", lib = "build/bench-lib", repos = "https://cloud.r-project.org", quiet = TRUE)'
+bench_lib="$(cd "$(dirname "$0")/.." && pwd)/build/bench-lib"
+if [ "${1:-}" = "--bench" ] && [ ! -d "$bench_lib/toprdata" ]; then
+  mkdir -p "$bench_lib"
+  Rscript -e "install.packages('toprdata', lib = '$bench_lib', repos = 'https://cloud.r-project.org', quiet = TRUE)"
 fi
