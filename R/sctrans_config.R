@@ -28,19 +28,21 @@
 #'   `keep_share`. [salient_features()] reports the selected sub-vectors and their genes.
 #'
 #' Sub-vectors group neighbouring genes of the vocabulary, so the gene order matters:
+#' * `"coexpression"` (the default for genes): genes ordered by average-linkage hierarchical
+#'   clustering of their correlation (`log1p(CP10k)`, up to 2,000 training cells sampled with the
+#'   seed), so a sub-vector holds genes that vary together, whatever order the matrix's rows are in.
 #' * `"vocabulary"`: the vocabulary order. Chosen from a count matrix, the vocabulary keeps the
-#'   matrix's row order (for Cell Ranger output that is already genome order).
+#'   matrix's row order (for Cell Ranger output that is genome order; elsewhere often alphabetical).
 #' * `"chromosome"`: genes sorted by chromosome and start position from `gene_positions`;
 #'   genes without a position follow in vocabulary order.
-#' * `"coexpression"`: genes ordered by average-linkage hierarchical clustering of their
-#'   correlation (`log1p(CP10k)`, up to 2,000 training cells), so a sub-vector holds genes that
-#'   vary together. `bench/sctrans.R` measures the three orders.
 #'
-#' This is [finetune()]'s default model for genes. Its defaults differ from the paper's in two
-#' places, chosen on the symphony PBMC cross-batch tasks and pbmc3k (`bench/annotation_levers.R`):
+#' This is [finetune()]'s default model for genes. Its defaults differ from the paper's in three
+#' places, chosen on the annotation tasks of `bench/annotation_tasks.R` (`bench/annotation_levers.R`):
 #' scales 32 and 64 without the paper's 16 (macro-F1 0.941 vs 0.935 on pbmc3k, 3.6 times faster
-#' to train) and `dim = 64` (0.888 vs 0.864 mean macro-F1 over the three symphony tasks, seed 1).
-#' `sctrans_config(scales = c(16, 32, 64), dim = 32)` is the earlier setting.
+#' to train), `dim = 64` (0.888 vs 0.864 mean macro-F1 over the three symphony tasks, seed 1) and
+#' the co-expression order (mean over seeds 1-3 on nine tasks +0.009, the three symphony
+#' cross-batch tasks +0.017 to +0.034; see `bench/README.md`).
+#' `sctrans_config(scales = c(16, 32, 64), dim = 32, gene_order = "vocabulary")` is the earlier setting.
 #'
 #' With `modality = "atac"` the features are scATAC peak islands, chosen and mapped as for
 #' [annatac_config()] (the `n_features` most open `island_size` islands, a query's peaks placed
@@ -57,7 +59,8 @@
 #'   islands. Ignored when `features` is given.
 #' @param scales Sub-vector sizes in features; distinct, and each must divide the largest.
 #'   Default 32 and 64 for genes, 128 and 256 for peak islands.
-#' @param gene_order `"vocabulary"`, `"chromosome"` or `"coexpression"` (see Details).
+#' @param gene_order `"coexpression"` (default), `"vocabulary"` or `"chromosome"` (see Details);
+#'   peak islands always keep their genome order.
 #' @param gene_positions For `gene_order = "chromosome"`: `"human"` (the positions of GRCh38
 #'   genes shipped with scLM, from org.Hs.eg.db, matched by symbol), a data.frame with columns
 #'   `gene`, `chrom` and `start`, or a GRanges named by gene (or with a `gene_name` column).
@@ -78,7 +81,7 @@
 #' sctrans_config(modality = "atac")
 #' @export
 sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
-                           gene_order = c("vocabulary", "chromosome", "coexpression"), gene_positions = NULL,
+                           gene_order = c("coexpression", "vocabulary", "chromosome"), gene_positions = NULL,
                            dim = 64L, n_layers = 2L, n_heads = 4L, ff_dim = 2L * dim, dropout = 0.1,
                            attention = c("full", "performer"), light_layers = 1L, contrastive_weight = 0.1,
                            temperature = 0.1, mutual_weight = 1, keep_share = 0.25, sharpness = 10,
@@ -91,7 +94,7 @@ sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
                        n_layers = n_layers, n_heads = n_heads, ff_dim = ff_dim, dropout = dropout,
                        attention = attention, scale_factor = scale_factor, modality = modality,
                        island_size = island_size, tss = tss)
-  gene_order <- check_choice(gene_order, c("vocabulary", "chromosome", "coexpression"), "gene_order")
+  gene_order <- if (atac && missing(gene_order)) "vocabulary" else check_choice(gene_order, c("coexpression", "vocabulary", "chromosome"), "gene_order")
   if (atac && gene_order != "vocabulary") {
     cli::cli_abort(c("{.arg gene_order} applies to genes; peak islands keep their genome order.",
                      "i" = "Leave {.arg gene_order} out with {.code modality = \"atac\"}."))
