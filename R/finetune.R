@@ -62,7 +62,8 @@
 #'   `exp(N(0, gene_scale_noise^2))` shared by the step's cells. 0 (the default) turns it off.
 #'   [sctrans_config()] models only. With 0.5, a 3' reference annotated a 5' query better
 #'   (symphony PBMC, macro-F1 0.941 vs 0.919) but an older 3' chemistry worse (0.854 vs 0.890;
-#'   `bench/README.md`, "Levers of stop 31"): try it when the query comes from another protocol.
+#'   `bench/README.md`, "Levers of stop 31"); with the co-expression gene order (the default
+#'   since) 0.939 vs 0.936 and 0.898 vs 0.907: little gain left (stop 33).
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
@@ -108,10 +109,10 @@
 #'   cells labelled with probability at least `query_confidence` (self-training, as Cellcano
 #'   does for scATAC), with the same settings and seed, and that model is returned
 #'   (`model$training$query_cells` says how many query cells it used). It costs a second
-#'   training run. On the symphony PBMC tasks (`bench/annotation_levers.R`, seeds 1-3) it
-#'   changed macro-F1 by +0.021 when the query came from another platform (3' reference, 5'
-#'   query) and by +0.010 and -0.001 on the two 3' queries (with `query_confidence = 0.9`:
-#'   +0.021, -0.002, -0.004). The unknown-type scores stay calibrated on the reference's own
+#'   training run. On the symphony PBMC tasks (`bench/annotation_levers.R`, seeds 1-3, default
+#'   model) it changed macro-F1 by +0.029 when the query came from another platform (3'
+#'   reference, 5' query: 0.965 vs 0.936) and by +0.001 on the 3'v1 query (0.908 vs 0.907). The
+#'   unknown-type scores stay calibrated on the reference's own
 #'   cells; `checkpoint` covers the first round.
 #' @param query_confidence The least probability with which a query cell must be labelled to
 #'   join the second round (with the default label smoothing, about 0.91 is the most a model
