@@ -63,7 +63,7 @@
 #'   [sctrans_config()] models only. With 0.5, a 3' reference annotated a 5' query better
 #'   (symphony PBMC, macro-F1 0.941 vs 0.919) but an older 3' chemistry worse (0.854 vs 0.890;
 #'   `bench/README.md`, "Levers of stop 31"); with the co-expression gene order (the default
-#'   since) 0.939 vs 0.936 and 0.898 vs 0.907: little gain left (stop 33).
+#'   since) 0.939 vs 0.936 (5') and 0.898 vs 0.907 (3'v1): little gain left (stop 33).
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
