@@ -112,9 +112,8 @@
 #'   training run. On the symphony PBMC tasks (`bench/annotation_levers.R`, seeds 1-3, default
 #'   model) it changed macro-F1 by +0.029 when the query came from another platform (3'
 #'   reference, 5' query: 0.965 vs 0.936) and by +0.001 and +0.022 on the 3'v1 and 3'v2
-#'   queries (0.908 vs 0.907, 0.875 vs 0.853). The
-#'   unknown-type scores stay calibrated on the reference's own
-#'   cells; `checkpoint` covers the first round.
+#'   queries (0.908 vs 0.907, 0.875 vs 0.853). The unknown-type scores stay calibrated on the
+#'   reference's own cells; `checkpoint` covers the first round.
 #' @param query_confidence The least probability with which a query cell must be labelled to
 #'   join the second round (with the default label smoothing, about 0.91 is the most a model
 #'   gives).

@@ -11,6 +11,9 @@ fit <- function(config, ...) {
 }
 # Each variant pins what it was run with: the token model and the SCTrans rows before the new
 # defaults ran with class_weights = "none" and SCTrans's published scales 16/32/64 at dim 32.
+# Variants on sctrans_config() run on its current defaults: rows dated before 2026-12-03 ran with
+# the matrix's row order, later ones with the co-expression order (the default since; sct_coexpr
+# pins it; its rows equal annotation_tasks.R's default rows of 2026-12-03 on the nine tasks both ran).
 token <- function(...) fit(scLMConfig(...), class_weights = "none")
 old_sctrans <- function(config = sctrans_config(scales = c(16L, 32L, 64L), dim = 32L), ...) fit(config, ...)
 variants <- list(
