@@ -64,6 +64,11 @@
 #'   (symphony PBMC, macro-F1 0.941 vs 0.919) but an older 3' chemistry worse (0.854 vs 0.890;
 #'   `bench/README.md`, "Levers of stop 31"); with the co-expression gene order (the default
 #'   since) 0.939 vs 0.936 (5') and 0.898 vs 0.907 (3'v1): little gain left (stop 33).
+#' @param downsample Augmentation that mimics shallower sequencing: in every training step each
+#'   cell's counts are binomially down-sampled to a share drawn log-uniformly between
+#'   `1 - downsample` and 1 (with 0.5, a cell keeps between half and all of its counts), and
+#'   normalised again. 0 (the default) turns it off. [sctrans_config()] models only; cells whose
+#'   values are not whole counts (log-normalised input, undone) are left as they are.
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
@@ -131,7 +136,7 @@
 finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NULL, epochs = NULL,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = NULL,
-                     gene_scale_noise = 0, length_bucketing = FALSE,
+                     gene_scale_noise = 0, downsample = 0, length_bucketing = FALSE,
                      class_weights = NULL, trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", precision = "fp32",
@@ -159,9 +164,12 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   train$token_dropout <- check_number(token_dropout %||% family_defaults(config)$token_dropout, 0, 0.9, "token_dropout")
   train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
   train$gene_scale_noise <- check_number(gene_scale_noise, 0, 2, "gene_scale_noise")
-  if (train$gene_scale_noise > 0 && !inherits(config, "scLM_sctrans_config")) {
-    cli::cli_abort(c("{.arg gene_scale_noise} applies to {.fn sctrans_config} models.",
-                     "i" = "Leave it at 0 for this model, or fine-tune an {.fn sctrans_config} model."))
+  train$downsample <- check_number(downsample, 0, 0.95, "downsample")
+  for (arg in c("gene_scale_noise", "downsample")) {
+    if (train[[arg]] > 0 && !inherits(config, "scLM_sctrans_config")) {
+      cli::cli_abort(c("{.arg {arg}} applies to {.fn sctrans_config} models.",
+                       "i" = "Leave it at 0 for this model, or fine-tune an {.fn sctrans_config} model."))
+    }
   }
   train$init_encoder <- init_encoder
   class_weights <- check_choice(class_weights %||% family_defaults(config)$class_weights, c("none", "balanced", "annatac"),

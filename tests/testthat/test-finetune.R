@@ -42,6 +42,18 @@ test_that("gene-scale augmentation is deterministic, changes the training and is
                "sctrans_config")
 })
 
+test_that("down-sampling augmentation is deterministic, changes the training and is SCTrans-only", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  fit <- function(share) finetune(sctrans_config(n_features = 600, dim = 16), p$counts[, idx], labels = p$cell_type[idx],
+                                  epochs = 2, downsample = share, device = "cpu", verbose = FALSE)
+  a <- fit(0.5); b <- fit(0.5); c <- fit(0)
+  expect_identical(a$weights, b$weights)
+  expect_false(identical(a$history$train_loss, c$history$train_loss))
+  expect_error(fit(1), "downsample")
+  expect_error(finetune(tiny_config(), p$counts[, idx], p$cell_type[idx], downsample = 0.5, verbose = FALSE),
+               "sctrans_config")
+})
+
 test_that("a trained model can be retrained with its vocabulary, with balanced class weights", {
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:300]
   model <- finetune(small_model(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1,

@@ -223,6 +223,9 @@ struct TrainConfig {
   // normalised expression is multiplied by exp(N(0, sd^2)), as another platform's capture
   // efficiency would (SCTrans models; 0: off).
   double gene_scale_noise = 0.0;
+  // Binomial down-sampling of each training cell's counts per step, to a share drawn log-uniformly
+  // between 1 - downsample and 1, as shallower sequencing would (SCTrans models; 0: off).
+  double downsample = 0.0;
   bool length_bucketing = false; // training batches of cells with similar token counts (less padding)
   std::vector<float> class_weights;  // empty: unweighted cross-entropy
   std::uint64_t seed = 1;
@@ -256,6 +259,7 @@ void visit_fields(TrainConfig& c, V&& v) {
   v(Field("label_smoothing").in(0, below(1)), c.label_smoothing);
   v(Field("token_dropout").in(0, below(1)), c.token_dropout);
   v(Field("gene_scale_noise").in(0, 10), c.gene_scale_noise);
+  v(Field("downsample").in(0, below(1)), c.downsample);
   v(Field("length_bucketing"), c.length_bucketing);
   v(Field("class_weights").at_least(0), c.class_weights);
   v(Field("seed").in(0, kWholeMax), c.seed);

@@ -31,11 +31,14 @@ struct TokenStore {
 // Sparse log1p(CP10k) of the vocabulary genes of many cells (SCTrans's input before it becomes
 // sub-vectors): cell c owns entries offsets[c] .. offsets[c+1]-1 (vocabulary index, level),
 // ascending by index. CP10k uses the column total over all rows, as the tokenizers do; rows
-// mapped to one gene are summed.
+// mapped to one gene are summed. count_scale[c] is cell c's column total / scale factor, so
+// expm1(level) * count_scale is the count again (read by down-sampling; empty in a store filled
+// by hand).
 struct LevelStore {
   std::vector<std::int32_t> features;
   std::vector<float> levels;
   std::vector<std::int64_t> offsets{0};
+  std::vector<float> count_scale;
   int n_cells() const { return static_cast<int>(offsets.size()) - 1; }
 };
 

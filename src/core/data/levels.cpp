@@ -30,6 +30,7 @@ void append_levels(const CscView& m, const std::vector<int>& feature_map, int n_
       store.levels.push_back(total > 0 ? static_cast<float>(std::log1p(value / total * scale_factor)) : 0.0f);
     }
     store.offsets.push_back(static_cast<std::int64_t>(store.features.size()));
+    store.count_scale.push_back(static_cast<float>(total / scale_factor));
   }
 }
 
@@ -37,6 +38,8 @@ void check_levels(const LevelStore& store, int n_features) {
   const auto n = static_cast<std::int64_t>(store.features.size());
   if (store.levels.size() != store.features.size()) throw std::invalid_argument("levels: one level per feature is needed");
   check_cell_offsets(store.offsets, n, "levels");
+  if (!store.count_scale.empty() && store.count_scale.size() + 1 != store.offsets.size())
+    throw std::invalid_argument("levels: count_scale needs one value per cell");
   for (std::size_t c = 1; c < store.offsets.size(); ++c) {
     for (auto k = store.offsets[c - 1]; k < store.offsets[c]; ++k) {
       if (store.features[k] < 0 || store.features[k] >= n_features)

@@ -17,6 +17,35 @@ torch::Tensor dense_levels(const LevelStore& store, const std::vector<int>& cell
   return out;
 }
 
+torch::Tensor downsampled_levels(const LevelStore& store, const std::vector<int>& cells, int n_features,
+                                 double strength, std::mt19937_64& rng) {
+  if (store.count_scale.size() + 1 != store.offsets.size())
+    throw std::invalid_argument("down-sampling needs each cell's count scale (cells stored by append_levels)");
+  auto out = dense_levels(store, cells, n_features);
+  auto a = out.accessor<float, 2>();
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  const double log_lowest = std::log1p(-strength);
+  std::vector<double> counts;
+  for (std::size_t r = 0; r < cells.size(); ++r) {
+    const double keep = std::exp(log_lowest * uniform(rng));
+    const double scale = store.count_scale[cells[r]];
+    const auto begin = store.offsets[cells[r]], end = store.offsets[cells[r] + 1];
+    counts.clear();
+    bool whole = true;  // values undone from log-normalised data are not counts: left as they are
+    for (auto k = begin; k < end && whole; ++k) {
+      counts.push_back(std::expm1(static_cast<double>(store.levels[k])) * scale);
+      whole = std::abs(counts.back() - std::round(counts.back())) < 0.02;
+    }
+    if (!whole) continue;
+    for (auto k = begin; k < end; ++k) {
+      const auto count = static_cast<int>(std::lround(counts[k - begin]));
+      const int kept = count == 1 ? (uniform(rng) < keep ? 1 : 0) : std::binomial_distribution<int>(count, keep)(rng);
+      a[r][store.features[k]] = kept > 0 ? static_cast<float>(std::log1p(kept / (keep * scale))) : 0.0f;
+    }
+  }
+  return out;
+}
+
 SubvectorLayout::SubvectorLayout(int n_features, std::vector<int> scales) : n_features_(n_features), scales_(std::move(scales)) {
   if (n_features < 1) throw std::invalid_argument("sub-vectors need at least one gene");
   if (scales_.empty()) throw std::invalid_argument("sub-vectors need at least one scale");

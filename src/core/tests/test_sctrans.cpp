@@ -55,6 +55,39 @@ TEST(Subvectors, LevelsAreLog1pCp10kWithDuplicateRowsSummed) {
   EXPECT_THROW(append_levels(m, {1, -1}, 2, 1e4, 0, 1, store), std::invalid_argument);
 }
 
+TEST(Subvectors, DownsamplingThinsRealCountsAndLeavesNormalisedValues) {
+  SctransFixture f;
+  const int n = 200, g = f.data.n_rows;
+  LevelStore store;
+  append_levels(f.data.view(), f.map, g, 1e4, 0, n, store);
+  ASSERT_EQ(store.count_scale.size(), static_cast<std::size_t>(n));
+  std::vector<int> cells(n);
+  for (int c = 0; c < n; ++c) cells[c] = c;
+  const auto full = dense_levels(store, cells, g);
+  // expm1(level) x count scale: the counts (of the original depth, in expectation after thinning)
+  const auto scale = torch::tensor(std::vector<float>(store.count_scale.begin(), store.count_scale.end())).unsqueeze(1);
+  const auto counts = [&](const torch::Tensor& levels) { return (torch::expm1(levels) * scale).sum().item<double>(); };
+  std::mt19937_64 rng(7), same(7);
+  EXPECT_TRUE(torch::allclose(downsampled_levels(store, cells, g, 1e-9, rng), full, 1e-5, 1e-4));
+  const auto thinned = downsampled_levels(store, cells, g, 0.75, rng);
+  downsampled_levels(store, cells, g, 1e-9, same);
+  EXPECT_TRUE(torch::equal(thinned, downsampled_levels(store, cells, g, 0.75, same)));  // same seed, same draw
+  // a cell keeps 25-100% of its counts (0.54 on average): fewer genes are seen, none appears, and
+  // the levels are normalised to the depth kept, so the counts they stand for are unbiased
+  const double nonzero = full.gt(0).sum().item<double>(), seen = thinned.gt(0).sum().item<double>();
+  EXPECT_LT(seen, 0.9 * nonzero);
+  EXPECT_GT(seen, 0.3 * nonzero);
+  EXPECT_TRUE(thinned.eq(0).logical_or(full.gt(0)).all().item<bool>());
+  EXPECT_NEAR(counts(thinned) / counts(full), 1.0, 0.05);
+  // values that are not counts (CP10k of log-normalised data: count scale 1) stay as they are
+  LevelStore normalised = store;
+  std::fill(normalised.count_scale.begin(), normalised.count_scale.end(), 1.0f);
+  EXPECT_TRUE(torch::equal(downsampled_levels(normalised, cells, g, 0.75, rng), full));
+  LevelStore by_hand = store;
+  by_hand.count_scale.clear();
+  EXPECT_THROW(downsampled_levels(by_hand, cells, g, 0.5, rng), std::invalid_argument);
+}
+
 TEST(Subvectors, PartitionRoundTripsOnRealCells) {
   SctransFixture f;
   const auto levels = f.levels(50);

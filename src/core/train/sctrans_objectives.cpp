@@ -51,10 +51,12 @@ Objective sctrans_classifier(const LevelStore& store, torch::Tensor labels, cons
   const SubvectorConfig sv = config.subvectors;
   const int n_features = config.n_features;
   const double token_dropout = train.token_dropout, label_smoothing = train.label_smoothing;
-  const double gene_scale_noise = train.gene_scale_noise;
-  o.run_batch = [&store, model, labels, weights, device, sv, n_features, token_dropout, label_smoothing,
-                 gene_scale_noise](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool training) mutable {
-    auto levels = dense_levels(store, cells, n_features).to(device);
+  const double gene_scale_noise = train.gene_scale_noise, downsample = train.downsample;
+  o.run_batch = [&store, model, labels, weights, device, sv, n_features, token_dropout, label_smoothing, gene_scale_noise,
+                 downsample](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool training) mutable {
+    auto levels = (training && downsample > 0 ? downsampled_levels(store, cells, n_features, downsample, batch_rng)
+                                              : dense_levels(store, cells, n_features))
+                      .to(device);
     auto y = labels.index_select(0, cells_tensor(cells)).to(device);
     namespace F = torch::nn::functional;
     auto options = F::CrossEntropyFuncOptions().weight(weights);
