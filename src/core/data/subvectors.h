@@ -22,9 +22,10 @@ torch::Tensor dense_levels(const LevelStore& store, const std::vector<int>& cell
 
 // The same after binomial down-sampling of each cell's counts (augmentation that mimics shallower
 // sequencing): a cell keeps each count with a probability p drawn log-uniformly between
-// 1 - `strength` and 1, and its levels are log1p(CP10k) again at the expected depth p x total.
-// Cells whose values are not whole counts (log-normalised input undone) are left as they are.
-// Needs the store's count_scale (std::invalid_argument otherwise).
+// 1 - `strength` and 1 (exact binomial draws up to 16 counts, the normal approximation above), and
+// its levels are log1p(CP10k) again at the expected depth p x total. Cells whose values are not
+// whole counts (log-normalised input undone) are left as they are. Needs the store's count_scale
+// (std::invalid_argument otherwise).
 torch::Tensor downsampled_levels(const LevelStore& store, const std::vector<int>& cells, int n_features,
                                  double strength, std::mt19937_64& rng);
 
