@@ -68,7 +68,11 @@
 #'   cell's counts are binomially down-sampled to a share drawn log-uniformly between
 #'   `1 - downsample` and 1 (with 0.5, a cell keeps between half and all of its counts), and
 #'   normalised again. 0 (the default) turns it off. [sctrans_config()] models only; cells whose
-#'   values are not whole counts (log-normalised input, undone) are left as they are.
+#'   values are not whole counts (log-normalised input, undone) are left as they are. With 0.8, a
+#'   3' reference annotated a 5' query at macro-F1 0.971 (defaults 0.936) and a 3'v2 query at 0.894
+#'   (0.853), but the oldest 3' chemistry at 0.876 (0.907) and pbmc3k's own test cells at 0.918
+#'   (0.934) (symphony PBMC, seeds 1-3; `bench/README.md`, "Levers of stop 34"): an option for a
+#'   query from another protocol, not a default.
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
