@@ -30,29 +30,20 @@ test_that("length bucketing is deterministic, changes the batches and is validat
   expect_error(fit(NA), "length_bucketing")
 })
 
-test_that("gene-scale augmentation is deterministic, changes the training and is SCTrans-only", {
-  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
-  fit <- function(noise) finetune(sctrans_config(n_features = 600, dim = 16), p$counts[, idx], labels = p$cell_type[idx],
-                                  epochs = 2, gene_scale_noise = noise, device = "cpu", verbose = FALSE)
-  a <- fit(0.5); b <- fit(0.5); c <- fit(0)
-  expect_identical(a$weights, b$weights)
-  expect_false(identical(a$history$train_loss, c$history$train_loss))
-  expect_error(fit(-1), "gene_scale_noise")
-  expect_error(finetune(tiny_config(), p$counts[, idx], p$cell_type[idx], gene_scale_noise = 0.5, verbose = FALSE),
-               "sctrans_config")
-})
-
-test_that("down-sampling augmentation is deterministic, changes the training and is SCTrans-only", {
-  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
-  fit <- function(share) finetune(sctrans_config(n_features = 600, dim = 16), p$counts[, idx], labels = p$cell_type[idx],
-                                  epochs = 2, downsample = share, device = "cpu", verbose = FALSE)
-  a <- fit(0.5); b <- fit(0.5); c <- fit(0)
-  expect_identical(a$weights, b$weights)
-  expect_false(identical(a$history$train_loss, c$history$train_loss))
-  expect_error(fit(1), "downsample")
-  expect_error(finetune(tiny_config(), p$counts[, idx], p$cell_type[idx], downsample = 0.5, verbose = FALSE),
-               "sctrans_config")
-})
+for (augmentation in list(list(arg = "gene_scale_noise", on = 0.5, bad = -1), list(arg = "downsample", on = 0.5, bad = 1))) {
+  test_that(sprintf("augmentation %s is deterministic, changes the training and is SCTrans-only", augmentation$arg), {
+    p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+    fit <- function(value, config = sctrans_config(n_features = 600, dim = 16)) {
+      do.call(finetune, c(list(config, p$counts[, idx], labels = p$cell_type[idx], epochs = 2, device = "cpu",
+                               verbose = FALSE), stats::setNames(list(value), augmentation$arg)))
+    }
+    a <- fit(augmentation$on); b <- fit(augmentation$on); c <- fit(0)
+    expect_identical(a$weights, b$weights)
+    expect_false(identical(a$history$train_loss, c$history$train_loss))
+    expect_error(fit(augmentation$bad), augmentation$arg)
+    expect_error(fit(augmentation$on, tiny_config()), "sctrans_config")
+  })
+}
 
 test_that("a trained model can be retrained with its vocabulary, with balanced class weights", {
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:300]
