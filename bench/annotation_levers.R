@@ -92,7 +92,8 @@ variants <- list(
   atac_sct_dropout03 = fit(sctrans_config(modality = "atac", dropout = 0.3)),
   atac_sct_token_dropout03 = fit(sctrans_config(modality = "atac"), token_dropout = 0.3),
   atac_sct_token_dropout05 = fit(sctrans_config(modality = "atac"), token_dropout = 0.5),
-  atac_sct_unweighted = fit(sctrans_config(modality = "atac"), class_weights = "none")
+  atac_sct_unweighted = fit(sctrans_config(modality = "atac"), class_weights = "none"),
+  atac_sct_downsample05 = fit(sctrans_config(modality = "atac"), downsample = 0.5)
 )
 # Blends with another kind of model: the test cells x classes probabilities of the default model
 # averaged with those of the linear baseline (an ensemble member of a different family).
