@@ -77,8 +77,7 @@ variants <- list(
   sct_coexpr = fit(sctrans_config(gene_order = "coexpression")),
   sct_token_dropout03 = fit(sctrans_config(), token_dropout = 0.3),
   # Augmentation that mimics shallower sequencing: each training cell's counts binomially down-sampled
-  # per step to a share drawn log-uniformly in [0.7, 1] / [0.5, 1] / [0.2, 1] (finetune(downsample = )).
-  sct_downsample03 = fit(sctrans_config(gene_order = "coexpression"), downsample = 0.3),
+  # per step to a share drawn log-uniformly in [0.5, 1] / [0.2, 1] (finetune(downsample = )).
   sct_downsample05 = fit(sctrans_config(gene_order = "coexpression"), downsample = 0.5),
   sct_downsample08 = fit(sctrans_config(gene_order = "coexpression"), downsample = 0.8),
   # (sct_smoothed_selection: the defaults with the best epoch judged by its validation loss averaged
