@@ -28,6 +28,7 @@ fi
 mkdir -p "$LIB" build/seurat5-src
 LIB="$(cd "$LIB" && pwd)"
 CRAN="$(Rscript -e 'cat(sub("/$", "", getOption("repos")[["CRAN"]]))')"
+CRAN_MASTER="${CRAN_MASTER:-https://cran.r-project.org}"  # second source when the mirror fails
 DEBIAN_POOL="${DEBIAN_POOL:-http://deb.debian.org/debian/pool/main}"
 
 installed_version() {
@@ -40,12 +41,22 @@ fetch() {  # package version source -> tarball path
   [ -s "$out" ] && { echo "$out"; return; }
   local urls=()
   case "$src" in
-    cran) urls=("$CRAN/src/contrib/${pkg}_${ver}.tar.gz" "$CRAN/src/contrib/Archive/${pkg}/${pkg}_${ver}.tar.gz") ;;
+    cran) local m; for m in "$CRAN" "$CRAN_MASTER"; do
+            urls+=("$m/src/contrib/${pkg}_${ver}.tar.gz" "$m/src/contrib/Archive/${pkg}/${pkg}_${ver}.tar.gz")
+          done ;;
     debian:*) local d="${src#debian:}"; urls=("$DEBIAN_POOL/${d:0:1}/$d/${d}_${ver}.orig.tar.gz") ;;
     *) echo "install-seurat5: unknown source \"$src\" for $pkg in $LIST" >&2; exit 2 ;;
   esac
-  for u in "${urls[@]}"; do
-    if curl -fsL --retry 2 -o "$out.part" "$u"; then mv "$out.part" "$out"; echo "$out"; return; fi
+  # A failed download is retried in rounds (a passing network fault must not fail the build);
+  # within a round the current file's URL is tried before the Archive's.
+  local round
+  for round in 1 2 3 4 5; do
+    for u in "${urls[@]}"; do
+      if curl -fsL --connect-timeout 30 --retry 3 --retry-delay 2 -o "$out.part" "$u"; then
+        mv "$out.part" "$out"; echo "$out"; return
+      fi
+    done
+    [ "$round" = 5 ] || { echo "install-seurat5: retrying the download of $pkg $ver" >&2; sleep $((round * 10)); }
   done
   rm -f "$out.part"
   echo "install-seurat5: could not download $pkg $ver (tried: ${urls[*]}). Check the network or the pinned version in $LIST." >&2
