@@ -87,8 +87,8 @@ map_query.scLM_atac_config <- function(config, x, source, assay = NULL, min_over
             min_overlap, verbose, call)
 }
 
-# Errors when a model of `config`'s family cannot do `what` ("attention", "salience", "pooling",
-# "contrastive"), naming what to use instead.
+# Errors when a model of `config`'s family cannot do `what` ("attention", "salience", "pooling"),
+# naming what to use instead.
 check_supports <- function(config, what, call = parent.frame()) UseMethod("check_supports")
 #' @exportS3Method check_supports scLM_config
 check_supports.scLM_config <- function(config, what, call = parent.frame()) {
@@ -106,10 +106,7 @@ check_supports.scLM_sctrans_config <- function(config, what, call = parent.frame
                                call = call),
     pooling = cli::cli_abort(c("SCTrans models have no CLS token; {.arg pooling} applies to token models.",
                                "i" = "Leave {.arg pooling} out: the embedding joins one pooled vector per sub-vector scale."),
-                             call = call),
-    contrastive = cli::cli_abort(c("{.arg contrastive_weight} applies to token models; SCTrans pretrains by masked sub-vector completion.",
-                                   "i" = "Leave it at 0; {.fn finetune} adds SCTrans's supervised contrastive term."),
-                                 call = call))
+                             call = call))
   invisible(config)
 }
 

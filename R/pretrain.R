@@ -29,11 +29,11 @@
 #' @param balanced_masking Mask each value class of a cell equally often (annATAC's
 #'   class-balanced masking), so rare high-expression bins are learned too.
 #' @param contrastive_weight Weight of a contrastive term added to the masked loss (0: off):
-#'   each cell is seen as two random halves of its tokens, and the two cell embeddings must
-#'   pick each other out among the batch (InfoNCE, see `temperature`). The masked objective alone
-#'   learns per-gene expression levels; this term makes the embedding reflect what makes cells
-#'   alike (see the README for its effect on pbmc3k). Token models only (default 1; 0 for
-#'   [sctrans_config()] models, whose fine-tuning has its own contrastive term).
+#'   each cell is seen as two random halves of its tokens (for [sctrans_config()] models: of
+#'   its genes or peak islands), and the two cell embeddings must pick each other out among the
+#'   batch (InfoNCE, see `temperature`). The masked objective alone learns expression levels;
+#'   this term makes the embedding reflect what makes cells alike (see the README for its
+#'   effect on pbmc3k). Default 1 for token models, 0 for [sctrans_config()] models.
 #' @param temperature Temperature of the contrastive term's InfoNCE: cosine similarities are
 #'   divided by it, so a smaller value sharpens how strongly each cell's two views must pick
 #'   each other out (default 0.1).
@@ -68,7 +68,6 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
                   balanced_masking = check_flag(balanced_masking, "balanced_masking"),
                   contrastive_weight = check_number(contrastive_weight, 0, 100, "contrastive_weight"),
                   temperature = check_number(temperature, 0.001, 10, "temperature"))
-  if (masking$contrastive_weight > 0) check_supports(config, "contrastive")
   check_flag(verbose, "verbose")
 
   datasets <- if (is.list(x) && !is.object(x)) x else list(x)

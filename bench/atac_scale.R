@@ -19,17 +19,19 @@
 #             type and marker, the best rank of an island within 5 kb of the gene (hg19, toprdata)
 #             by attention, by attention relative to the other types, and by plain accessibility.
 # Usage (from the repository root, after `make install`):
-#   Rscript bench/atac_scale.R <pretrain [epochs [annatac]] | time | novel | disk | markers>
+#   Rscript bench/atac_scale.R <pretrain [epochs [annatac | contrastive]] | time | novel | disk | markers>
 source("bench/annotation_common.R")
 args <- commandArgs(TRUE)
 part <- if (length(args)) args[1] else "pretrain"
 pretrain_epochs <- if (length(args) > 1) as.integer(args[2]) else 5L
 d <- read_shared("atac_granja2019_bmmc_d6t1")
 # `pretrain <epochs> annatac`: the same with annATAC's token model (masked island prediction),
-# written to atac_scale_pretrain_annatac.tsv.
-annatac <- part == "pretrain" && identical(args[3], "annatac")
-config <- if (annatac) annatac_config() else sctrans_config(modality = "atac")
-out <- sprintf("bench/results/atac_scale_%s%s.tsv", part, if (annatac) "_annatac" else "")
+# written to atac_scale_pretrain_annatac.tsv; `pretrain <epochs> contrastive`: SCTrans with the
+# contrastive term of pretrain() (weight 1) beside masked completion, to _contrastive.tsv.
+variant <- if (part == "pretrain" && length(args) > 2) match.arg(args[3], c("annatac", "contrastive")) else ""
+config <- if (variant == "annatac") annatac_config() else sctrans_config(modality = "atac")
+pretrain_options <- if (variant == "contrastive") list(contrastive_weight = 1) else list()
+out <- sprintf("bench/results/atac_scale_%s%s.tsv", part, if (nzchar(variant)) paste0("_", variant) else "")
 
 # 10% of the training cells per class (at least 2), drawn with `seed`.
 labelled_share <- function(labels, share, seed) {
@@ -40,7 +42,8 @@ labelled_share <- function(labels, share, seed) {
 if (part == "pretrain") {
   task <- annotation_tasks[["granja_d6t1"]]()
   t0 <- proc.time()[["elapsed"]]
-  encoder <- pretrain(d$counts, config, epochs = pretrain_epochs, seed = 1, verbose = FALSE)
+  encoder <- do.call(pretrain, c(list(d$counts, config, epochs = pretrain_epochs, seed = 1, verbose = FALSE),
+                                 pretrain_options))
   pretrain_s <- proc.time()[["elapsed"]] - t0
   cat(sprintf("pretrained %d epochs on %d cells in %.0f s\n", pretrain_epochs, ncol(d$counts), pretrain_s))
   rows <- list()

@@ -30,8 +30,6 @@ test_that("each family says what its models cannot do and what to use instead", 
   expect_error(salient_features(small_model(), q, verbose = FALSE), "needs an SCTrans model.*attention_scores")
   expect_error(attention_scores(sctrans_model(), q, verbose = FALSE), "sub-vectors.*salient_features")
   expect_error(embed_cells(sctrans_model(), q, pooling = "cls", verbose = FALSE), "no CLS token.*Leave `pooling` out")
-  expect_error(pretrain(q, sctrans_config(n_features = 600), contrastive_weight = 1, verbose = FALSE),
-               "`contrastive_weight` applies to token models")
   expect_identical(scLM:::family_defaults(scLMConfig())$token_dropout, 0.5)
   expect_identical(scLM:::family_defaults(sctrans_config(n_features = 600))$token_dropout, 0.1)
   expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$token_dropout, 0.3)

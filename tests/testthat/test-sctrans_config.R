@@ -44,13 +44,28 @@ test_that("masked sub-vector completion on real cells improves the reconstructio
   expect_lt(tail(encoder$history$val_loss, 1), 0.9 * encoder$history$val_loss[1])  # measured 0.83
   expect_true(all(is.nan(encoder$history$train_accuracy)))
   expect_output(print(encoder), "masked sub-vector")
-  expect_error(pretrain(p$counts[, 1:50], sctrans_config(n_features = 600), contrastive_weight = 1, verbose = FALSE),
-               "contrastive_weight")
   s <- small_split()
   tuned <- finetune(encoder, p$counts[, s$train], p$cell_type[s$train], epochs = 2, verbose = FALSE)
   expect_true(tuned$training$pretrained)
   expect_identical(tuned$features, encoder$features)
   expect_equal(dim(embed_cells(encoder, query_counts(10), verbose = FALSE)), c(10, length(encoder$config$subvectors$scales) * encoder$config$dim))
+})
+
+test_that("SCTrans pretraining takes a contrastive term, deterministic with the seed", {
+  p <- pbmc3k()
+  cells <- seq(2, ncol(p$counts), by = 8)
+  fit <- function(weight, seed = 1) {
+    pretrain(p$counts[, cells], sctrans_config(n_features = 600), epochs = 2, contrastive_weight = weight,
+             seed = seed, verbose = FALSE)
+  }
+  contrastive <- fit(1)
+  expect_output(print(contrastive), "masked sub-vector \\+ contrastive")
+  q <- query_counts(20)
+  e <- embed_cells(contrastive, q, verbose = FALSE)
+  expect_identical(e, embed_cells(fit(1), q, verbose = FALSE))
+  expect_false(isTRUE(all.equal(e, embed_cells(fit(0), q, verbose = FALSE))))
+  expect_false(isTRUE(all.equal(e, embed_cells(fit(1, seed = 2), q, verbose = FALSE))))
+  # (that the term brings two halves of a cell together is the core's test, test_sctrans.cpp)
 })
 
 test_that("on scATAC peaks SCTrans cuts genome-ordered peak islands into sub-vectors", {

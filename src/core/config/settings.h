@@ -281,8 +281,8 @@ struct PretrainConfig {
   double mask_replace = 0.9;    // share of masked positions replaced by MASK (the rest keep their token)
   bool balanced_masking = false;  // equal masks per value class in a cell (annATAC)
   // Weight of a contrastive term (0: off): two views of each cell, each keeping a random half of
-  // its tokens, must have matching cell embeddings among the batch (InfoNCE), so the embedding
-  // learns what makes cells alike rather than only per-gene expression levels.
+  // its tokens (SCTrans: of its genes), must have matching cell embeddings among the batch
+  // (InfoNCE), so the embedding learns what makes cells alike rather than only expression levels.
   double contrastive_weight = 0.0;
   double temperature = 0.1;
 };

@@ -108,12 +108,19 @@ SctransOutput SctransClassifierImpl::forward_all(const torch::Tensor& levels) {
   return out;
 }
 
-torch::Tensor SctransClassifierImpl::project(const torch::Tensor& pooled) {
-  return torch::nn::functional::normalize(linear(project_out_, torch::gelu(linear(project_hidden_, pooled))),
+namespace {
+// Unit-length projection of cell embeddings: the head of the contrastive terms.
+torch::Tensor unit_projection(torch::nn::Linear& hidden, torch::nn::Linear& out, const torch::Tensor& pooled) {
+  return torch::nn::functional::normalize(linear(out, torch::gelu(linear(hidden, pooled))),
                                           torch::nn::functional::NormalizeFuncOptions().dim(1));
 }
+}  // namespace
 
-SubvectorAutoencoderImpl::SubvectorAutoencoderImpl(const ModelConfig& c) {
+torch::Tensor SctransClassifierImpl::project(const torch::Tensor& pooled) {
+  return unit_projection(project_hidden_, project_out_, pooled);
+}
+
+SubvectorAutoencoderImpl::SubvectorAutoencoderImpl(const ModelConfig& c, bool contrastive) {
   encoder_ = register_module("encoder", SubvectorEncoder(c, c.n_layers));
   const auto& layout = encoder_->layout();
   decoder_in_ = register_module("decoder_in", torch::nn::Linear(c.dim, c.dim));
@@ -123,6 +130,15 @@ SubvectorAutoencoderImpl::SubvectorAutoencoderImpl(const ModelConfig& c) {
   decoder_norm_ = register_module("decoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dim})));
   for (int s = 0; s < layout.n_scales(); ++s)
     outputs_.push_back(register_module("output" + std::to_string(s), torch::nn::Linear(c.dim, layout.scales()[s])));
+  if (contrastive) {  // registered last: the other modules start as they do without it
+    project_hidden_ = register_module("project_hidden", torch::nn::Linear(embedding_width(c), c.dim));
+    project_out_ = register_module("project_out", torch::nn::Linear(c.dim, c.dim));
+  }
+}
+
+torch::Tensor SubvectorAutoencoderImpl::project(const torch::Tensor& levels) {
+  if (!project_hidden_) throw std::logic_error("this autoencoder has no projection head");
+  return unit_projection(project_hidden_, project_out_, encoder_->pool(encoder_(levels)));
 }
 
 std::vector<torch::Tensor> SubvectorAutoencoderImpl::forward(const torch::Tensor& levels, const torch::Tensor& hidden) {

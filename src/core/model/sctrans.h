@@ -71,16 +71,20 @@ class SctransClassifierImpl : public torch::nn::Module {
 TORCH_MODULE(SctransClassifier);
 
 // Masked autoencoder: the encoder sees the visible tokens only; a light decoder (one block) gets
-// them back in place among learned mask tokens and reconstructs every token's sub-vector.
+// them back in place among learned mask tokens and reconstructs every token's sub-vector. With
+// `contrastive`, it also has a projection head for the contrastive term of pretraining.
 class SubvectorAutoencoderImpl : public torch::nn::Module {
  public:
-  explicit SubvectorAutoencoderImpl(const ModelConfig& config);
+  SubvectorAutoencoderImpl(const ModelConfig& config, bool contrastive);
   // Reconstructions, one [B, count(s), scale] tensor per scale; hidden [B, T] bool.
   std::vector<torch::Tensor> forward(const torch::Tensor& levels, const torch::Tensor& hidden);
+  // Unit-length projection [B, D] of the cell embedding of all tokens (needs `contrastive`).
+  torch::Tensor project(const torch::Tensor& levels);
   SubvectorEncoder& encoder() { return encoder_; }
 
  private:
   SubvectorEncoder encoder_{nullptr};
+  torch::nn::Linear project_hidden_{nullptr}, project_out_{nullptr};
   torch::nn::Linear decoder_in_{nullptr};
   torch::Tensor mask_token_, decoder_position_;
   EncoderBlock decoder_{nullptr};

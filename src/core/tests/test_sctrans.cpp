@@ -166,10 +166,50 @@ TEST(Sctrans, DecoderReconstructionImprovesOnRealCells) {
   EXPECT_NO_THROW(train_classifier(sclm_test::cells_of(classifier, f.tokenizer, f.data.view(), f.map), f.data.labels, classifier, f.tokenizer, tune, {}));
 }
 
+// Two halves of each of `n` cells through an encoder: the share of cells whose one half finds its
+// other half as the most similar (cosine) among the n.
+// Two random halves of each of n cells through an encoder, compared by the cosine of their centred
+// embeddings: for each cell, the share of the other cells' halves less similar to its first half
+// than its own second half (0.5 by chance), averaged over the cells.
+double halves_matched(SubvectorEncoder& encoder, const torch::Tensor& levels) {
+  torch::NoGradGuard no_grad;
+  encoder->eval();
+  torch::manual_seed(11);
+  const auto keep = torch::rand_like(levels) < 0.5;
+  const auto embed = [&encoder](const torch::Tensor& view) {
+    auto z = encoder->pool(encoder(view));
+    namespace F = torch::nn::functional;
+    return F::normalize(z - z.mean(0, true), F::NormalizeFuncOptions().dim(1));
+  };
+  const auto sim = torch::matmul(embed(levels.masked_fill(keep, 0.0)), embed(levels.masked_fill(keep.logical_not(), 0.0)).t());
+  const auto own = sim.diag().unsqueeze(1);
+  return (sim.lt(own).to(torch::kFloat64).sum(1) / (levels.size(0) - 1)).mean().item<double>();
+}
+
+TEST(Sctrans, ContrastivePretrainingMakesTwoHalvesOfACellAlike) {
+  SctransFixture f;
+  f.model.n_classes = 0;
+  const auto complete = complete_config(f.model, f.tokenizer);
+  const auto levels = f.levels(128);
+  std::vector<double> found;
+  for (double weight : {0.0, 1.0}) {
+    PretrainConfig pretrain;
+    pretrain.mask_fraction = 0.75;
+    pretrain.contrastive_weight = weight;
+    const auto fit = pretrain_encoder(sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.map), f.model, f.tokenizer, f.train, pretrain, {});
+    SubvectorEncoder encoder(complete, complete.n_layers);
+    deserialize_module(*encoder, fit.encoder_weights, torch::kCPU);
+    found.push_back(halves_matched(encoder, levels));
+  }
+  // Masked completion alone leaves a cell's halves far apart; the contrastive term brings them together.
+  EXPECT_GT(found[1], found[0] + 0.2) << "halves matched: masked " << found[0] << ", + contrastive " << found[1];
+  EXPECT_GT(found[1], 0.5);
+}
+
 TEST(Sctrans, HiddenSubvectorsNeverReachTheReconstruction) {
   SctransFixture f;
   f.model.n_classes = 0;
-  SubvectorAutoencoder model(complete_config(f.model, f.tokenizer));
+  SubvectorAutoencoder model(complete_config(f.model, f.tokenizer), false);
   model->eval();
   const auto& layout = model->encoder()->layout();
   const auto levels = f.levels(16);

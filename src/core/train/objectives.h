@@ -59,7 +59,8 @@ Objective token_pretraining(const TokenStore& store, const ModelConfig& config, 
                             const TrainConfig& train, const PretrainConfig& pretrain, const torch::Device& device);
 // SCTrans: masked sub-vector completion: per cell, mask_fraction of the gene regions are hidden
 // and the decoder reconstructs their sub-vectors at every scale (mean squared error of
-// log1p(CP10k)).
+// log1p(CP10k)); with a contrastive weight, plus InfoNCE between two random halves of each cell's
+// genes, through a projection head of the pooled embedding.
 Objective sctrans_pretraining(const LevelStore& store, const ModelConfig& config, const PretrainConfig& pretrain,
                               const torch::Device& device);
 

@@ -24,6 +24,15 @@ torch::Tensor gene_scale_factors(int n_features, double sd, std::mt19937_64& rng
   return torch::tensor(draws).exp();
 }
 
+// A view of each cell that keeps a random half of its genes (the others read as zero), drawn from
+// the step's generator.
+torch::Tensor random_half(const torch::Tensor& levels, std::mt19937_64& rng) {
+  std::vector<uint8_t> keep(static_cast<std::size_t>(levels.numel()));
+  for (auto& k : keep) k = static_cast<uint8_t>(rng() & 1U);
+  const auto mask = torch::from_blob(keep.data(), levels.sizes(), torch::kUInt8).to(torch::kBool).to(levels.device());
+  return levels.masked_fill(mask.logical_not(), 0.0);
+}
+
 }  // namespace
 
 torch::Tensor supervised_contrastive(const torch::Tensor& z, const torch::Tensor& y, double temperature) {
@@ -87,18 +96,17 @@ Objective sctrans_classifier(const LevelStore& store, torch::Tensor labels, cons
 
 Objective sctrans_pretraining(const LevelStore& store, const ModelConfig& config, const PretrainConfig& pretrain,
                               const torch::Device& device) {
-  SubvectorAutoencoder model(config);
+  SubvectorAutoencoder model(config, pretrain.contrastive_weight > 0);
   model->to(device);
   Objective o;
   o.module = model.ptr();
   o.parameters = model->parameters();
   const int n_features = config.n_features;
-  const double mask_fraction = pretrain.mask_fraction;
-  o.run_batch = [&store, model, device, n_features, mask_fraction](const std::vector<int>& cells,
-                                                                   std::mt19937_64& batch_rng, bool) mutable {
+  o.run_batch = [&store, model, device, n_features, pretrain](const std::vector<int>& cells, std::mt19937_64& batch_rng,
+                                                              bool) mutable {
     const SubvectorLayout& layout = model->encoder()->layout();
     const auto levels = dense_levels(store, cells, n_features).to(device);
-    const auto hidden = hidden_tokens(layout, static_cast<int>(cells.size()), mask_fraction, batch_rng).to(device);
+    const auto hidden = hidden_tokens(layout, static_cast<int>(cells.size()), pretrain.mask_fraction, batch_rng).to(device);
     const auto reconstructed = model->forward(levels, hidden);
     const auto targets = layout.partition(levels);
     // Mean squared error over the hidden sub-vectors' entries, each scale weighted equally.
@@ -108,7 +116,16 @@ Objective sctrans_pretraining(const LevelStore& store, const ModelConfig& config
       const auto squared = (reconstructed[s] - targets[s]).pow(2) * hide;
       loss = loss + squared.sum() / (hide.sum() * layout.scales()[s]).clamp_min(1.0);
     }
-    return BatchOutcome{loss / layout.n_scales(), hidden.sum().item<double>(),
+    loss = loss / layout.n_scales();
+    if (pretrain.contrastive_weight > 0 && cells.size() > 1) {
+      // Two random halves of each cell's genes: their embeddings must pick each other out among
+      // the batch (InfoNCE, as the token models' term), so cells of a kind end up alike.
+      const auto n = static_cast<int64_t>(cells.size());
+      const auto z = torch::cat({model->project(random_half(levels, batch_rng)), model->project(random_half(levels, batch_rng))});
+      const auto view_of = torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(device)).repeat({2});
+      loss = loss + pretrain.contrastive_weight * supervised_contrastive(z, view_of, pretrain.temperature);
+    }
+    return BatchOutcome{loss, hidden.sum().item<double>(),
                         torch::full({}, std::numeric_limits<double>::quiet_NaN())};
   };
   o.encoder_weights = [model]() mutable { return serialize_module(*model->encoder()); };
