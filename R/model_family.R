@@ -30,9 +30,11 @@ family_defaults.scLM_config <- function(config) {
 #' @exportS3Method family_defaults scLM_sctrans_config
 family_defaults.scLM_sctrans_config <- function(config) {
   # Peak islands: dropping 30% of a cell's islands in training beat 10% on every seed measured
-  # (bench/README.md, "scATAC: the default model for peaks").
+  # (bench/README.md, "scATAC: the default model for peaks"). Pretraining keeps the contrastive
+  # term of token models: without it, pretraining on peak islands did not pay (bench/README.md,
+  # "scATAC-seq").
   utils::modifyList(NextMethod(), list(token_dropout = if (identical(config$modality, "atac")) 0.3 else 0.1,
-                                       class_weights = "balanced", mask_fraction = 0.75, contrastive_weight = 0,
+                                       class_weights = "balanced", mask_fraction = 0.75,
                                        pretrain_objective = "masked sub-vector"))
 }
 #' @exportS3Method family_defaults scLM_atac_config
