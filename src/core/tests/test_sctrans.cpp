@@ -166,8 +166,6 @@ TEST(Sctrans, DecoderReconstructionImprovesOnRealCells) {
   EXPECT_NO_THROW(train_classifier(sclm_test::cells_of(classifier, f.tokenizer, f.data.view(), f.map), f.data.labels, classifier, f.tokenizer, tune, {}));
 }
 
-// Two halves of each of `n` cells through an encoder: the share of cells whose one half finds its
-// other half as the most similar (cosine) among the n.
 // Two random halves of each of n cells through an encoder, compared by the cosine of their centred
 // embeddings: for each cell, the share of the other cells' halves less similar to its first half
 // than its own second half (0.5 by chance), averaged over the cells.
