@@ -11,6 +11,9 @@
 #   novel     each of the 16 types left out of the training cells in turn (seed 1), default model;
 #             per unknown_method ("energy" is annotate_cells()'s default for scATAC): share of
 #             the left-out type's test cells flagged, and of the other test cells.
+#   novel_embedding <epochs>  the same left-out types scored without a classifier: distance to the
+#             known-type training cells in the embedding of the contrastive encoder of
+#             `pretrain <epochs> contrastive` (reused from SCLM_BENCH_DIR) and in TF-IDF + LSI.
 #   disk      one epoch of pretrain() with the default scATAC model on the cells in memory, in a
 #             10x HDF5 file (HDF5Array::TENxMatrix, read in blocks), and replicated to 200,000
 #             cells on disk, each in a fresh R process: seconds and peak resident memory.
@@ -20,7 +23,9 @@
 #             type and marker, the best rank of an island within 5 kb of the gene (hg19, toprdata)
 #             by attention, by attention relative to the other types, and by plain accessibility.
 # Usage (from the repository root, after `make install`):
-#   Rscript bench/atac_scale.R <pretrain [epochs [annatac | contrastive]] | time | novel | disk | markers>
+#   Rscript bench/atac_scale.R <pretrain [epochs [annatac | contrastive [share]]] | time | novel | novel_embedding epochs | disk | markers>
+# `share`: the share of the labelled training cells fine-tuned on (default 0.1; 1 = all 8,269);
+# env SCLM_BENCH_STARTS (default pretrained,pretrained_head,scratch) picks the fine-tuning starts.
 source("bench/annotation_common.R")
 args <- commandArgs(TRUE)
 part <- if (length(args)) args[1] else "pretrain"
@@ -35,6 +40,8 @@ config <- if (variant == "annatac") annatac_config() else sctrans_config(modalit
 # contrastive term became the default)
 pretrain_options <- switch(variant, contrastive = list(contrastive_weight = 1), annatac = list(),
                            list(contrastive_weight = 0))
+share <- if (length(args) > 3) as.numeric(args[4]) else 0.1
+starts <- strsplit(Sys.getenv("SCLM_BENCH_STARTS", "pretrained,pretrained_head,scratch"), ",")[[1]]
 out <- sprintf("bench/results/atac_scale_%s%s.tsv", part, if (nzchar(variant)) paste0("_", variant) else "")
 
 # 10% of the training cells per class (at least 2), drawn with `seed`.
@@ -59,9 +66,9 @@ if (part == "pretrain") {
   cat(sprintf("pretrained %d epochs on %d cells in %.0f s\n", pretrain_epochs, ncol(d$counts), pretrain_s))
   rows <- list()
   for (seed in bench_seeds()) {
-    cells <- labelled_share(task$train_labels, 0.1, seed)
+    cells <- labelled_share(task$train_labels, share, seed)
     # pretrained_head: the encoder kept as pretrained, only the classifier head trains.
-    for (start in c("pretrained", "pretrained_head", "scratch")) {
+    for (start in starts) {
       t0 <- proc.time()[["elapsed"]]
       model <- finetune(if (start == "scratch") config else encoder, task$train[, cells], task$train_labels[cells],
                         trainable_blocks = if (start == "pretrained_head") "head" else "all", seed = seed, verbose = FALSE)
@@ -73,13 +80,14 @@ if (part == "pretrain") {
                       epoch1_val_accuracy = round(model$history$val_accuracy[1], 4))
       print(r, row.names = FALSE)
       rows[[length(rows) + 1L]] <- r
+      # Each row as it is measured; runs with other pretraining epochs or shares add theirs.
+      utils::write.table(r, out, sep = "\t", row.names = FALSE, quote = FALSE, append = file.exists(out),
+                         col.names = !file.exists(out))
     }
   }
   res <- do.call(rbind, rows)
-  # Runs with other pretraining epochs add their rows (the column says which).
-  utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE, append = file.exists(out),
-                     col.names = !file.exists(out))
-  for (tuned in c("pretrained", "pretrained_head")) {
+  for (tuned in intersect(c("pretrained", "pretrained_head"), starts)) {
+    if (!"scratch" %in% starts) break
     gain <- with(res, mean(macro_f1[start == tuned]) - mean(macro_f1[start == "scratch"]))
     cat(sprintf("pretraining gain in macro-F1 (mean of seeds), %s: %+.3f\n", tuned, gain))
   }
@@ -116,6 +124,44 @@ if (part == "pretrain") {
   }
   res <- do.call(rbind, rows)
   print(aggregate(cbind(novel_flagged, known_flagged) ~ method, res, median))
+} else if (part == "novel_embedding") {
+  # The same left-out types, scored without a classifier: the cosine distance of each test cell to
+  # its 10th nearest reference cell (the known-type training cells) in the embedding of the
+  # encoder pretrained without labels on all cells (`pretrain <epochs> contrastive` keeps it in
+  # SCLM_BENCH_DIR), and for comparison on the training cells' TF-IDF + LSI (30 components
+  # without the first); the cutoff is the 95% quantile of the same distance for 10% of the
+  # known-type training cells held out of the reference (as finetune() calibrates).
+  task <- annotation_tasks[["granja_d6t1"]]()
+  encoder <- load_model(file.path(Sys.getenv("SCLM_BENCH_DIR", tempdir()), sprintf("atac_scale_encoder_contrastive%d.scLM", pretrain_epochs)))
+  unit <- function(e) e / sqrt(rowSums(e^2))
+  lsi <- tfidf(task$train)
+  svd <- irlba::irlba(t(lsi$x), nv = 31)
+  spaces <- list(pretrained = lapply(list(train = task$train, test = task$test), function(x) unit(embed_cells(encoder, x, verbose = FALSE))),
+                 lsi = list(train = unit(svd$u[, -1] %*% diag(svd$d[-1])),
+                            test = unit(as.matrix(t(tfidf(task$test, lsi$idf)$x) %*% svd$v[, -1]))))
+  tenth <- function(reference, query) {
+    BiocNeighbors::queryKNN(reference, query, k = 10L, BNPARAM = BiocNeighbors::AnnoyParam())$distance[, 10]
+  }
+  rows <- list()
+  for (type in sort(unique(task$train_labels))) {
+    set.seed(1)
+    known <- which(task$train_labels != type)
+    held <- known[sample.int(length(known), round(0.1 * length(known)))]
+    reference <- setdiff(known, held)
+    novel <- task$test_labels == type
+    for (space in names(spaces)) {
+      e <- spaces[[space]]
+      cutoff <- stats::quantile(tenth(e$train[reference, ], e$train[held, ]), 0.95)
+      flagged <- tenth(e$train[reference, ], e$test) > cutoff
+      r <- data.frame(left_out = type, n_left_out_test = sum(novel), space = space,
+                      novel_flagged = round(mean(flagged[novel]), 4), known_flagged = round(mean(flagged[!novel]), 4))
+      print(r, row.names = FALSE)
+      rows[[length(rows) + 1L]] <- r
+    }
+  }
+  res <- do.call(rbind, rows)
+  utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE)
+  print(aggregate(cbind(novel_flagged, known_flagged) ~ space, res, median))
 } else if (part == "disk") {
   source("bench/on_disk.R")
   work <- Sys.getenv("SCLM_BENCH_DIR", file.path(tempdir(), "atac_scale"))
@@ -185,5 +231,5 @@ if (part == "pretrain") {
                      format(Sys.Date()), parallel::detectCores(), fit_s, macro_f1(task$test_labels, pred), nrow(att)), out)
   suppressWarnings(utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE, append = TRUE))
 } else {
-  stop("unknown part ", part, "; parts: pretrain, time, novel, disk, markers")
+  stop("unknown part ", part, "; parts: pretrain, time, novel, novel_embedding, disk, markers")
 }

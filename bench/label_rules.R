@@ -1,0 +1,74 @@
+# Rules that turn one fit's probabilities into labels (issues 23 and 25), each against the argmax
+# the package returns, on the same fits:
+# - "prior_tau<t>": a model fine-tuned with class weights w_c on n_c reference cells of class c
+#   learns probabilities proportional to p(cell | c) * n_c * w_c; dividing them by (n_c * w_c)^t
+#   moves the labels from the training's class mix (t = 0, the package's labels) towards equal
+#   priors (t = 1, the rule that minimises the error averaged over classes); t < 0 goes the other way.
+# - "knn_smooth<a>": each query cell's probabilities mixed with the mean of its 15 nearest query
+#   cells' (share a), neighbours found on the query's own first 30 principal components
+#   (log1p(CP10k), 2,000 most variable genes; for peaks TF-IDF + LSI without the first component),
+#   cosine: label propagation over the query, as graph-based label transfer does.
+#   Rscript bench/label_rules.R [task ...]
+# env SCLM_BENCH_SEEDS (default 1,2,3); SCLM_BENCH_DIR, when set, keeps each default fit's test
+# probabilities there (label_rules_<task>_<seed>.rds) and reuses them when present (fit_s is then
+# NA). Appends rows "<rule>" to bench/results/annotation_levers.tsv.
+source("bench/annotation_common.R")
+seeds <- bench_seeds()
+taus <- c(-0.5, -0.25, 0, 0.25, 0.5, 1)
+shares <- c(0.25, 0.5)
+
+# log(n_c * w_c): the log prior a model's probabilities carry, from its training summary.
+log_training_prior <- function(model) {
+  n <- as.numeric(model$training$class_counts[model$labels])
+  w <- switch(model$training$class_weights, none = 1, balanced = 1 / sqrt(n), annatac = (1 - n / sum(n))^2)
+  log(n * w)
+}
+
+# The default model's test probabilities and log training prior, fitted or read back.
+default_fit <- function(name, task, seed, keep_dir) {
+  file <- file.path(keep_dir, sprintf("label_rules_%s_%d.rds", gsub("[^A-Za-z0-9_]", "_", name), seed))
+  if (nzchar(keep_dir) && file.exists(file)) return(c(readRDS(file), fit_s = NA))
+  t0 <- proc.time()[["elapsed"]]
+  model <- default_model(task, seed)
+  fit_s <- proc.time()[["elapsed"]] - t0
+  fit <- list(probabilities = annotate_cells(model, task$test, verbose = FALSE)$probabilities,
+              log_prior = log_training_prior(model))
+  if (nzchar(keep_dir)) saveRDS(fit, file)
+  c(fit, fit_s = fit_s)
+}
+
+# The 15 nearest query cells of every query cell (cosine on the query's own 30 components).
+query_neighbours <- function(test, modality, k = 15L, d = 30L) {
+  set.seed(1)
+  if (modality == "atac") {
+    s <- irlba::irlba(t(tfidf(test)$x), nv = d + 1L)
+    e <- s$u[, -1] %*% diag(s$d[-1])
+  } else {
+    x <- lognorm(test)
+    mu <- rowMeans(x)
+    genes <- order(-(rowMeans(x^2) - mu^2))[seq_len(min(2000L, nrow(x)))]
+    e <- irlba::prcomp_irlba(t(as.matrix(x[genes, ])) - rep(mu[genes], each = ncol(x)), n = d, center = FALSE)$x
+  }
+  BiocNeighbors::findKNN(e / sqrt(rowSums(e^2)), k = k, BNPARAM = BiocNeighbors::AnnoyParam())$index
+}
+
+out <- "bench/results/annotation_levers.tsv"
+keep_dir <- Sys.getenv("SCLM_BENCH_DIR")
+tasks <- selected_tasks()
+for (name in names(tasks)) {
+  task <- tasks[[name]]()
+  neighbours <- query_neighbours(task$test, task$modality)
+  for (seed in seeds) {
+    fit <- default_fit(name, task, seed, keep_dir)
+    p <- fit$probabilities
+    around <- Reduce(`+`, lapply(seq_len(ncol(neighbours)), function(j) p[neighbours[, j], ])) / ncol(neighbours)
+    scores <- c(setNames(lapply(taus, function(t) log(p) - rep(t * fit$log_prior, each = nrow(p))), paste0("prior_tau", taus)),
+                setNames(lapply(shares, function(a) (1 - a) * p + a * around), paste0("knn_smooth", shares)))
+    for (rule in names(scores)) {
+      labels <- colnames(p)[max.col(scores[[rule]], ties.method = "first")]
+      r <- result_row(name, "scLM", seed, ncol(task$train), task$test_labels, labels, fit$fit_s)
+      utils::write.table(cbind(date = format(Sys.time(), "%Y-%m-%d %H:%M"), variant = rule, r),
+                         out, sep = "\t", row.names = FALSE, col.names = FALSE, quote = FALSE, append = TRUE)
+    }
+  }
+}
