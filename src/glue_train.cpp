@@ -5,40 +5,20 @@
 
 namespace {
 
-// Calls an R callback in a top-level context (as glue::user_interrupted() checks for Ctrl-C): a
-// Ctrl-C (or an error) that lands in R code outside the callback's own interrupt handler returns
-// here as FALSE instead of long-jumping through the training loop, which would lose the model.
-struct Callback {
-  SEXP call;
-  bool stop = false;
-};
-inline void run_callback(void* data) {
-  auto* c = static_cast<Callback*>(data);
-  SEXP result = Rf_eval(c->call, R_GlobalEnv);
-  c->stop = TYPEOF(result) == LGLSXP && Rf_length(result) == 1 && LOGICAL(result)[0] == TRUE;
-}
-bool call_stops(SEXP call) {
-  Callback c{call};
-  return R_ToplevelExec(run_callback, &c) == FALSE || c.stop;
-}
-
 // The R callbacks catch a Ctrl-C that lands while they run and return TRUE from then on (R's
 // engine_progress()): training then stops as for an interrupt seen between steps.
 sclm::TrainCallbacks callbacks(const Rcpp::Function& on_step, const Rcpp::Function& on_epoch) {
   auto stop = std::make_shared<bool>(false);
-  sclm::TrainCallbacks c;
-  c.on_step = [on_step, stop](int step, int total) {
-    Rcpp::Shield<SEXP> at(Rf_ScalarInteger(step)), of(Rf_ScalarInteger(total));
-    Rcpp::Shield<SEXP> call(Rf_lang3(on_step, at, of));
-    if (call_stops(call)) *stop = true;
+  const auto record = [stop](SEXP interrupted) {
+    if (TYPEOF(interrupted) == LGLSXP && Rf_length(interrupted) == 1 && LOGICAL(interrupted)[0] == TRUE) *stop = true;
   };
-  c.on_epoch = [on_epoch, stop](const sclm::EpochStats& s) {
-    Rcpp::List stats = Rcpp::List::create(
-        Rcpp::_["epoch"] = s.epoch, Rcpp::_["train_loss"] = s.train_loss, Rcpp::_["train_accuracy"] = s.train_accuracy,
-        Rcpp::_["val_loss"] = s.val_loss, Rcpp::_["val_accuracy"] = s.val_accuracy,
-        Rcpp::_["learning_rate"] = s.learning_rate, Rcpp::_["seconds"] = s.seconds);
-    Rcpp::Shield<SEXP> call(Rf_lang2(on_epoch, stats));
-    if (call_stops(call)) *stop = true;
+  sclm::TrainCallbacks c;
+  c.on_step = [on_step, record](int step, int total) { record(on_step(step, total)); };
+  c.on_epoch = [on_epoch, record](const sclm::EpochStats& s) {
+    record(on_epoch(Rcpp::List::create(Rcpp::_["epoch"] = s.epoch, Rcpp::_["train_loss"] = s.train_loss,
+                                       Rcpp::_["train_accuracy"] = s.train_accuracy, Rcpp::_["val_loss"] = s.val_loss,
+                                       Rcpp::_["val_accuracy"] = s.val_accuracy,
+                                       Rcpp::_["learning_rate"] = s.learning_rate, Rcpp::_["seconds"] = s.seconds)));
   };
   c.interrupted = [stop] { return *stop || glue::user_interrupted(); };
   return c;
