@@ -85,15 +85,22 @@ tfidf <- function(m, idf = NULL) {
   list(x = tf, idf = idf)
 }
 `%||%` <- function(a, b) if (is.null(a)) b else a
+# TF-IDF + LSI: the first `n` components after the first (which follows depth) of the cells of
+# `train`, and the cells of `test` projected on them (with train's IDF).
+lsi <- function(train, test = NULL, n = 49L) {
+  tr <- tfidf(train)
+  svd <- irlba::irlba(t(tr$x), nv = n + 1L)
+  list(train = svd$u[, -1] %*% diag(svd$d[-1]),
+       test = if (!is.null(test)) as.matrix(t(tfidf(test, tr$idf)$x) %*% svd$v[, -1]))
+}
 
 # The linear baseline's labels, or with `probabilities = TRUE` its test cells x classes probabilities.
 linear_baseline <- function(task, probabilities = FALSE) {
   set.seed(1)
   if (task$modality == "atac") {
-    tr <- tfidf(task$train)
-    svd <- irlba::irlba(t(tr$x), nv = 50)
-    pc_train <- svd$u[, -1] %*% diag(svd$d[-1])
-    pc_test <- as.matrix(t(tfidf(task$test, tr$idf)$x) %*% svd$v[, -1])
+    space <- lsi(task$train, task$test)
+    pc_train <- space$train
+    pc_test <- space$test
   } else {
     tr <- lognorm(task$train)
     te <- lognorm(task$test)

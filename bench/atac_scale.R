@@ -86,8 +86,7 @@ if (part == "pretrain") {
     }
   }
   res <- do.call(rbind, rows)
-  for (tuned in intersect(c("pretrained", "pretrained_head"), starts)) {
-    if (!"scratch" %in% starts) break
+  if ("scratch" %in% starts) for (tuned in intersect(c("pretrained", "pretrained_head"), starts)) {
     gain <- with(res, mean(macro_f1[start == tuned]) - mean(macro_f1[start == "scratch"]))
     cat(sprintf("pretraining gain in macro-F1 (mean of seeds), %s: %+.3f\n", tuned, gain))
   }
@@ -134,11 +133,8 @@ if (part == "pretrain") {
   task <- annotation_tasks[["granja_d6t1"]]()
   encoder <- load_model(file.path(Sys.getenv("SCLM_BENCH_DIR", tempdir()), sprintf("atac_scale_encoder_contrastive%d.scLM", pretrain_epochs)))
   unit <- function(e) e / sqrt(rowSums(e^2))
-  lsi <- tfidf(task$train)
-  svd <- irlba::irlba(t(lsi$x), nv = 31)
   spaces <- list(pretrained = lapply(list(train = task$train, test = task$test), function(x) unit(embed_cells(encoder, x, verbose = FALSE))),
-                 lsi = list(train = unit(svd$u[, -1] %*% diag(svd$d[-1])),
-                            test = unit(as.matrix(t(tfidf(task$test, lsi$idf)$x) %*% svd$v[, -1]))))
+                 lsi = lapply(lsi(task$train, task$test, n = 30L), unit))
   tenth <- function(reference, query) {
     BiocNeighbors::queryKNN(reference, query, k = 10L, BNPARAM = BiocNeighbors::AnnoyParam())$distance[, 10]
   }

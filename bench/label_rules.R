@@ -41,8 +41,7 @@ default_fit <- function(name, task, seed, keep_dir) {
 query_neighbours <- function(test, modality, k = 15L, d = 30L) {
   set.seed(1)
   if (modality == "atac") {
-    s <- irlba::irlba(t(tfidf(test)$x), nv = d + 1L)
-    e <- s$u[, -1] %*% diag(s$d[-1])
+    e <- lsi(test, n = d)$train
   } else {
     x <- lognorm(test)
     mu <- rowMeans(x)
