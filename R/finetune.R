@@ -209,9 +209,7 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
   }
   codes <- as.integer(labels) - 1L
   n_per_class <- tabulate(codes + 1L, nlevels(labels))
-  train$class_weights <- switch(class_weights, none = numeric(0),
-                                balanced = 1 / sqrt(n_per_class) / mean(1 / sqrt(n_per_class)),
-                                annatac = (1 - n_per_class / sum(n_per_class))^2)
+  train$class_weights <- if (class_weights == "none") numeric(0) else class_weight_values(class_weights, n_per_class)
 
   store <- store_cells(sources, maps, config)
   fit <- engine_train(store, config, codes, nlevels(labels), train, verbose)
@@ -275,6 +273,13 @@ adapt_to_query <- function(model, source, x, labels, query, confidence, assay, l
 default_config <- function(features, n_cells) {
   if (!are_peaks(features)) return(sctrans_config())
   if (n_cells < 2000) annatac_config() else sctrans_config(modality = "atac")
+}
+
+# The weight of each class in the loss for `class_weights` (a finetune() choice) and the classes'
+# reference cell counts `n`.
+class_weight_values <- function(class_weights, n) {
+  switch(class_weights, none = rep(1, length(n)), balanced = 1 / sqrt(n) / mean(1 / sqrt(n)),
+         annatac = (1 - n / sum(n))^2)
 }
 
 # finetune()'s epochs when none are given: a budget of about 70,000 cell passes, 5 to 20 epochs.

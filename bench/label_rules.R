@@ -17,11 +17,12 @@ seeds <- bench_seeds()
 taus <- c(-0.5, -0.25, 0, 0.25, 0.5, 1)
 shares <- c(0.25, 0.5)
 
-# log(n_c * w_c): the log prior a model's probabilities carry, from its training summary.
+# log(n_c * w_c): the log prior a model's probabilities carry (up to a constant), from its
+# training summary and the weights finetune() gave its classes.
+class_weight_values <- utils::getFromNamespace("class_weight_values", "scLM")
 log_training_prior <- function(model) {
   n <- as.numeric(model$training$class_counts[model$labels])
-  w <- switch(model$training$class_weights, none = 1, balanced = 1 / sqrt(n), annatac = (1 - n / sum(n))^2)
-  log(n * w)
+  log(n * class_weight_values(model$training$class_weights, n))
 }
 
 # The default model's test probabilities and log training prior, fitted or read back.
