@@ -73,17 +73,11 @@ engine_call <- function(expr, call = parent.frame()) {
 
 # cli progress for training: a bar over all steps and a line per epoch on a dynamic terminal,
 # only the epoch lines elsewhere (as cli's own dynamic-tty detection decides). The bar belongs to
-# the frame `env` and ends with it. A Ctrl-C that lands while R runs a callback is caught there (it
-# would otherwise unwind through the engine and lose the model): the callback returns TRUE and
-# the engine stops training as it does for an interrupt it sees itself.
+# the frame `env` and ends with it. The glue runs the callbacks with interrupts held back: a
+# Ctrl-C that lands in one stops training as one between steps does.
 engine_progress <- function(verbose, epochs, env = parent.frame()) {
-  state <- new.env(parent = emptyenv())
-  state$interrupted <- FALSE
-  guarded <- function(f) catch_interrupt(f, state)
-  if (!verbose) {
-    noop <- guarded(function(...) NULL)
-    return(list(on_step = noop, on_epoch = noop, done = function() NULL))
-  }
+  noop <- function(...) NULL
+  if (!verbose) return(list(on_step = noop, on_epoch = noop, done = noop))
   line <- function(s) {
     # accuracy is NaN for reconstruction objectives (SCTrans pretraining)
     accuracy <- function(a) if (is.nan(a)) "" else sprintf(", accuracy %.3f", a)
@@ -93,29 +87,19 @@ engine_progress <- function(verbose, epochs, env = parent.frame()) {
   }
   if (!cli::is_dynamic_tty()) {
     # Rscript logs, knitr: a bar would print a line per update; one line per epoch instead
-    return(list(on_step = guarded(function(...) NULL), on_epoch = guarded(function(s) cli::cli_inform("{line(s)}")),
-                done = function() NULL))
+    return(list(on_step = noop, on_epoch = function(s) cli::cli_inform("{line(s)}"), done = noop))
   }
   bar <- NULL
   list(
-    on_step = guarded(function(step, total) {
+    on_step = function(step, total) {
       if (is.null(bar)) {
         bar <<- cli::cli_progress_bar("Training", total = total, .envir = env, clear = TRUE, auto_terminate = FALSE)
       }
       cli::cli_progress_update(id = bar, set = step, .envir = env)
-    }),
-    on_epoch = guarded(function(s) cli::cli_progress_output(line(s), id = bar, .envir = env)),
+    },
+    on_epoch = function(s) cli::cli_progress_output(line(s), id = bar, .envir = env),
     done = function() if (!is.null(bar)) cli::cli_progress_done(id = bar, .envir = env)
   )
-}
-
-# `f` as a training callback: a Ctrl-C while it runs is recorded in `state$interrupted`, and the
-# callback returns whether training was interrupted.
-catch_interrupt <- function(f, state) {
-  function(...) {
-    tryCatch(f(...), interrupt = function(condition) state$interrupted <- TRUE)
-    state$interrupted
-  }
 }
 
 # Ctrl-C stops training in the core, which returns the best weights so far: say so, or, when no

@@ -92,7 +92,13 @@ variants <- list(
   atac_sct_token_dropout03 = fit(sctrans_config(modality = "atac"), token_dropout = 0.3),
   atac_sct_token_dropout05 = fit(sctrans_config(modality = "atac"), token_dropout = 0.5),
   atac_sct_unweighted = fit(sctrans_config(modality = "atac"), class_weights = "none"),
-  atac_sct_downsample05 = fit(sctrans_config(modality = "atac"), downsample = 0.5)
+  atac_sct_downsample05 = fit(sctrans_config(modality = "atac"), downsample = 0.5),
+  # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
+  # at about the training time of one default model.
+  package_third_epochs = function(task, seed) {
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE,
+             epochs = max(2L, ceiling(scLM:::default_epochs(ncol(task$train)) / 3)))
+  }
 )
 # Blends with another kind of model: the test cells x classes probabilities of the default model
 # averaged with those of the linear baseline (an ensemble member of a different family).

@@ -135,9 +135,7 @@ if (part == "pretrain") {
   unit <- function(e) e / sqrt(rowSums(e^2))
   spaces <- list(pretrained = lapply(list(train = task$train, test = task$test), function(x) unit(embed_cells(encoder, x, verbose = FALSE))),
                  lsi = lapply(lsi(task$train, task$test, n = 30L), unit))
-  tenth <- function(reference, query) {
-    BiocNeighbors::queryKNN(reference, query, k = 10L, BNPARAM = BiocNeighbors::AnnoyParam())$distance[, 10]
-  }
+  tenth <- function(index, query) BiocNeighbors::queryKNN(query = query, k = 10L, BNINDEX = index)$distance[, 10]
   rows <- list()
   for (type in sort(unique(task$train_labels))) {
     set.seed(1)
@@ -147,8 +145,9 @@ if (part == "pretrain") {
     novel <- task$test_labels == type
     for (space in names(spaces)) {
       e <- spaces[[space]]
-      cutoff <- stats::quantile(tenth(e$train[reference, ], e$train[held, ]), 0.95)
-      flagged <- tenth(e$train[reference, ], e$test) > cutoff
+      index <- BiocNeighbors::buildIndex(e$train[reference, ], BNPARAM = BiocNeighbors::AnnoyParam())
+      cutoff <- stats::quantile(tenth(index, e$train[held, ]), 0.95)
+      flagged <- tenth(index, e$test) > cutoff
       r <- data.frame(left_out = type, n_left_out_test = sum(novel), space = space,
                       novel_flagged = round(mean(flagged[novel]), 4), known_flagged = round(mean(flagged[!novel]), 4))
       print(r, row.names = FALSE)

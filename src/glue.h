@@ -3,6 +3,7 @@
 #pragma once
 
 #include <Rcpp.h>
+#include <R_ext/GraphicsEngine.h>  // R_interrupts_suspended (BEGIN_SUSPEND_INTERRUPTS)
 
 #include <cmath>
 #include <cstdint>
@@ -49,6 +50,23 @@ inline std::vector<int> int_vector(const Rcpp::IntegerVector& v) { return {v.beg
 // True when the user pressed Ctrl-C; never long-jumps out of C++ frames (as uwot does).
 inline void check_interrupt_fn(void*) { R_CheckUserInterrupt(); }
 inline bool user_interrupted() { return R_ToplevelExec(check_interrupt_fn, nullptr) == FALSE; }
+
+// Calls an R callback with interrupts held back, as R's BEGIN_SUSPEND_INTERRUPTS does: a Ctrl-C
+// that lands while R evaluates it cannot long-jump out of the callback (through the core's
+// frames, losing what it trained). Returns whether one landed; it is consumed. R lifts the hold
+// while it waits in select() (Sys.sleep(), sockets): callbacks must not wait.
+template <typename Fn>
+bool call_holding_interrupts(Fn&& fn) {
+  {
+    struct Hold {
+      Rboolean saved = R_interrupts_suspended;
+      Hold() { R_interrupts_suspended = TRUE; }
+      ~Hold() { R_interrupts_suspended = saved; }  // also when the callback fails
+    } hold;
+    fn();
+  }
+  return user_interrupted();
+}
 
 // Re-raises torch warnings collected by the core as R warnings.
 inline void forward_torch_warnings() {

@@ -5,20 +5,22 @@
 
 namespace {
 
-// The R callbacks catch a Ctrl-C that lands while they run and return TRUE from then on (R's
-// engine_progress()): training then stops as for an interrupt seen between steps.
+// The R progress callbacks run with interrupts held back (glue::call_holding_interrupts()): a
+// Ctrl-C that lands while one runs stops training as one seen between steps does.
 sclm::TrainCallbacks callbacks(const Rcpp::Function& on_step, const Rcpp::Function& on_epoch) {
   auto stop = std::make_shared<bool>(false);
-  const auto record = [stop](SEXP interrupted) {
-    if (TYPEOF(interrupted) == LGLSXP && Rf_length(interrupted) == 1 && LOGICAL(interrupted)[0] == TRUE) *stop = true;
+  const auto call = [stop](auto&& fn) {
+    if (glue::call_holding_interrupts(fn)) *stop = true;
   };
   sclm::TrainCallbacks c;
-  c.on_step = [on_step, record](int step, int total) { record(on_step(step, total)); };
-  c.on_epoch = [on_epoch, record](const sclm::EpochStats& s) {
-    record(on_epoch(Rcpp::List::create(Rcpp::_["epoch"] = s.epoch, Rcpp::_["train_loss"] = s.train_loss,
-                                       Rcpp::_["train_accuracy"] = s.train_accuracy, Rcpp::_["val_loss"] = s.val_loss,
-                                       Rcpp::_["val_accuracy"] = s.val_accuracy,
-                                       Rcpp::_["learning_rate"] = s.learning_rate, Rcpp::_["seconds"] = s.seconds)));
+  c.on_step = [on_step, call](int step, int total) { call([&] { on_step(step, total); }); };
+  c.on_epoch = [on_epoch, call](const sclm::EpochStats& s) {
+    call([&] {
+      on_epoch(Rcpp::List::create(Rcpp::_["epoch"] = s.epoch, Rcpp::_["train_loss"] = s.train_loss,
+                                  Rcpp::_["train_accuracy"] = s.train_accuracy, Rcpp::_["val_loss"] = s.val_loss,
+                                  Rcpp::_["val_accuracy"] = s.val_accuracy, Rcpp::_["learning_rate"] = s.learning_rate,
+                                  Rcpp::_["seconds"] = s.seconds));
+    });
   };
   c.interrupted = [stop] { return *stop || glue::user_interrupted(); };
   return c;

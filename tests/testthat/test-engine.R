@@ -69,16 +69,33 @@ test_that("core errors become R errors of the verb; R errors pass through unchan
   expect_warning(scLM:::engine_call(warning("LibTorch: slow path")), "LibTorch: slow path")
 })
 
-test_that("a Ctrl-C inside a training callback is caught and reported to the engine", {
-  state <- new.env(); state$interrupted <- FALSE
-  ran <- 0
-  step <- scLM:::catch_interrupt(function(...) ran <<- ran + 1, state)
-  expect_false(step(1, 10))
-  interrupting <- scLM:::catch_interrupt(function(...) signalCondition(structure(class = c("interrupt", "condition"), list())), state)
-  expect_true(interrupting(2, 10))  # no R interrupt escapes, the engine learns of it
-  expect_true(step(3, 10))           # and every later callback says so
-  expect_identical(ran, 2)
-  for (verbose in c(FALSE, TRUE)) expect_false(scLM:::engine_progress(verbose, 1)$on_step(1, 10))
+test_that("a Ctrl-C while R runs a training callback stops training and keeps the best weights", {
+  skip_on_os("windows")
+  q <- query_counts(20)
+  cfg <- scLMConfig(dim = 16, n_layers = 1)
+  cfg$features <- rownames(q)
+  store <- scLM:::engine_cell_store(cfg)
+  scLM:::engine_store_cells(store, q, seq_len(nrow(q)) - 1L, 0)
+  train <- scLM:::train_settings(5L, 4L, 1e-3, 0, 0, 5L, 1L, 1L, "cpu", NULL, FALSE, distributed_config(), FALSE, "fp32")
+  steps <- 0L
+  on_step <- function(step, total) {
+    steps <<- step
+    if (step == 7L) {  # in the second epoch of five steps
+      tools::pskill(Sys.getpid(), tools::SIGINT)
+      x <- 0
+      for (i in 1:1e6) x <- x + i  # R checks for interrupts in loops: without the glue's hold it would raise here
+    }
+  }
+  fit <- tryCatch(
+    scLM:::sclm_train_classifier(store, rep(0:1, 10), scLM:::engine_model_settings(cfg, 2L),
+                                 scLM:::engine_tokenizer_settings(cfg), scLM:::engine_settings("train", train),
+                                 on_step, function(s) NULL),
+    interrupt = function(e) "the interrupt escaped the callback")
+  expect_type(fit, "list")
+  expect_true(fit$interrupted)
+  expect_identical(steps, 7L)  # no later step ran
+  expect_identical(fit$best_epoch, 1L)
+  expect_identical(nrow(fit$history), 1L)
 })
 
 test_that("an interrupted training warns that calibration was skipped, or errors without a model", {
