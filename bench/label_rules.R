@@ -8,10 +8,14 @@
 #   cells' (share a), neighbours found on the query's own first 30 principal components
 #   (log1p(CP10k), 2,000 most variable genes; for peaks TF-IDF + LSI without the first component),
 #   cosine: label propagation over the query, as graph-based label transfer does.
+# - "seed_ensemble" (one row per task, seed "1+2+3"): the probabilities of the seeds' fits averaged,
+#   an ensemble of the run's default models at as many times the training time; and
+#   "seed_ensemble_prior_tau0.25", the same divided by the prior as above.
 #   Rscript bench/label_rules.R [task ...]
-# env SCLM_BENCH_SEEDS (default 1,2,3); SCLM_BENCH_DIR, when set, keeps each default fit's test
-# probabilities there (label_rules_<task>_<seed>.rds) and reuses them when present (fit_s is then
-# NA). Appends rows "<rule>" to bench/results/annotation_levers.tsv.
+# env SCLM_BENCH_SEEDS (default 1,2,3); SCLM_BENCH_RULES (default: all) names the rules to write;
+# SCLM_BENCH_DIR, when set, keeps each default fit's test probabilities there
+# (label_rules_<task>_<seed>.rds) and reuses them when present (fit_s is then NA). Appends rows
+# "<rule>" to bench/results/annotation_levers.tsv.
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
 taus <- c(-0.5, -0.25, 0, 0.25, 0.5, 1)
@@ -54,21 +58,32 @@ query_neighbours <- function(test, modality, k = 15L, d = 30L) {
 
 out <- "bench/results/annotation_levers.tsv"
 keep_dir <- Sys.getenv("SCLM_BENCH_DIR")
+rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), "seed_ensemble", "seed_ensemble_prior_tau0.25")
+if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) rules <- intersect(rules, strsplit(Sys.getenv("SCLM_BENCH_RULES"), ",")[[1]])
+write_rule <- function(rule, name, task, seed, scores, fit_s) {
+  if (!rule %in% rules) return()
+  labels <- colnames(scores)[max.col(scores, ties.method = "first")]
+  r <- result_row(name, "scLM", seed, ncol(task$train), task$test_labels, labels, fit_s)
+  utils::write.table(cbind(date = format(Sys.time(), "%Y-%m-%d %H:%M"), variant = rule, r),
+                     out, sep = "\t", row.names = FALSE, col.names = FALSE, quote = FALSE, append = TRUE)
+}
 tasks <- selected_tasks()
 for (name in names(tasks)) {
   task <- tasks[[name]]()
-  neighbours <- query_neighbours(task$test, task$modality)
-  for (seed in seeds) {
-    fit <- default_fit(name, task, seed, keep_dir)
-    p <- fit$probabilities
+  smoothing <- any(startsWith(rules, "knn_smooth"))
+  if (smoothing) neighbours <- query_neighbours(task$test, task$modality)
+  fits <- lapply(seeds, function(seed) default_fit(name, task, seed, keep_dir))
+  for (i in seq_along(seeds)) {
+    p <- fits[[i]]$probabilities
+    for (t in taus) write_rule(paste0("prior_tau", t), name, task, seeds[i], log(p) - rep(t * fits[[i]]$log_prior, each = nrow(p)),
+                               fits[[i]]$fit_s)
+    if (!smoothing) next
     around <- Reduce(`+`, lapply(seq_len(ncol(neighbours)), function(j) p[neighbours[, j], ])) / ncol(neighbours)
-    scores <- c(setNames(lapply(taus, function(t) log(p) - rep(t * fit$log_prior, each = nrow(p))), paste0("prior_tau", taus)),
-                setNames(lapply(shares, function(a) (1 - a) * p + a * around), paste0("knn_smooth", shares)))
-    for (rule in names(scores)) {
-      labels <- colnames(p)[max.col(scores[[rule]], ties.method = "first")]
-      r <- result_row(name, "scLM", seed, ncol(task$train), task$test_labels, labels, fit$fit_s)
-      utils::write.table(cbind(date = format(Sys.time(), "%Y-%m-%d %H:%M"), variant = rule, r),
-                         out, sep = "\t", row.names = FALSE, col.names = FALSE, quote = FALSE, append = TRUE)
-    }
+    for (a in shares) write_rule(paste0("knn_smooth", a), name, task, seeds[i], (1 - a) * p + a * around, fits[[i]]$fit_s)
   }
+  p <- Reduce(`+`, lapply(fits, `[[`, "probabilities")) / length(fits)
+  fit_s <- sum(vapply(fits, `[[`, numeric(1), "fit_s"))
+  ensemble <- paste(seeds, collapse = "+")
+  write_rule("seed_ensemble", name, task, ensemble, p, fit_s)
+  write_rule("seed_ensemble_prior_tau0.25", name, task, ensemble, log(p) - rep(0.25 * fits[[1]]$log_prior, each = nrow(p)), fit_s)
 }
