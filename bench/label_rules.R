@@ -8,9 +8,9 @@
 #   cells' (share a), neighbours found on the query's own first 30 principal components
 #   (log1p(CP10k), 2,000 most variable genes; for peaks TF-IDF + LSI without the first component),
 #   cosine: label propagation over the query, as graph-based label transfer does.
-# - "seed_ensemble" (one row per task, seed "1+2+3"): the probabilities of the seeds' fits averaged,
-#   an ensemble of the run's default models at as many times the training time; and
-#   "seed_ensemble_prior_tau0.25", the same divided by the prior as above.
+# - "seed_ensemble" (a row per set of two or more seeds, seed "1+2", ..., "1+2+3"): the
+#   probabilities of those seeds' fits averaged, an ensemble of the run's default models at as many
+#   times the training time; "seed_ensemble_prior_tau0.25", the same divided by the prior as above.
 #   Rscript bench/label_rules.R [task ...]
 # env SCLM_BENCH_SEEDS (default 1,2,3); SCLM_BENCH_RULES (default: all) names the rules to write;
 # SCLM_BENCH_DIR, when set, keeps each default fit's test probabilities there
@@ -81,9 +81,12 @@ for (name in names(tasks)) {
     around <- Reduce(`+`, lapply(seq_len(ncol(neighbours)), function(j) p[neighbours[, j], ])) / ncol(neighbours)
     for (a in shares) write_rule(paste0("knn_smooth", a), name, task, seeds[i], (1 - a) * p + a * around, fits[[i]]$fit_s)
   }
-  p <- Reduce(`+`, lapply(fits, `[[`, "probabilities")) / length(fits)
-  fit_s <- sum(vapply(fits, `[[`, numeric(1), "fit_s"))
-  ensemble <- paste(seeds, collapse = "+")
-  write_rule("seed_ensemble", name, task, ensemble, p, fit_s)
-  write_rule("seed_ensemble_prior_tau0.25", name, task, ensemble, log(p) - rep(0.25 * fits[[1]]$log_prior, each = nrow(p)), fit_s)
+  members <- unlist(lapply(seq_along(seeds)[-1], function(k) utils::combn(seq_along(seeds), k, simplify = FALSE)), recursive = FALSE)
+  for (m in members) {
+    p <- Reduce(`+`, lapply(fits[m], `[[`, "probabilities")) / length(m)
+    fit_s <- sum(vapply(fits[m], `[[`, numeric(1), "fit_s"))
+    ensemble <- paste(seeds[m], collapse = "+")
+    write_rule("seed_ensemble", name, task, ensemble, p, fit_s)
+    write_rule("seed_ensemble_prior_tau0.25", name, task, ensemble, log(p) - rep(0.25 * fits[[1]]$log_prior, each = nrow(p)), fit_s)
+  }
 }
