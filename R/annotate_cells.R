@@ -73,7 +73,7 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
   started <- proc.time()[["elapsed"]]
   with_embeddings <- unknown_method == "mahalanobis"
   n_features <- length(model$features)
-  predicted <- run_on_cells(model, x, source, assay, engine_classify, model$weights, run, with_embeddings,
+  predicted <- run_on_cells(model, x, source, assay, engine_classify_members, classifier_weights(model), run, with_embeddings,
                             min_overlap = min_overlap, verbose = verbose, combine = rbind_fields,
                             per_block = function(result, counts, index) {
                               if (unknown_method == "knn") result$knn <- cbind(knn_score(model$unknown$knn, counts, index, n_features))

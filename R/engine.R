@@ -217,6 +217,18 @@ engine_classify <- function(weights, config, n_classes, counts, map, run, with_e
                             counts, map, engine_settings("run", run), with_embeddings), call = call)
 }
 
+# The logits of an ensemble (`members`: a list of classifier weights): the mean of its models'
+# logits, whose softmax is the normalised geometric mean of their probabilities; the embeddings,
+# when asked for, are the first model's.
+engine_classify_members <- function(members, config, n_classes, counts, map, run, with_embeddings, call = parent.frame()) {
+  out <- engine_classify(members[[1]], config, n_classes, counts, map, run, with_embeddings, call = call)
+  for (weights in members[-1]) {
+    out$logits <- out$logits + engine_classify(weights, config, n_classes, counts, map, run, FALSE, call = call)$logits
+  }
+  out$logits <- out$logits / length(members)
+  out
+}
+
 engine_embed <- function(weights, config, n_classes, counts, map, run, call = parent.frame()) {
   engine_call(sclm_embed(weights, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
                          counts, map, engine_settings("run", run)), call = call)

@@ -87,6 +87,14 @@
 #'   of a common one, which made training collapse on the symphony PBMC reference
 #'   (`bench/cross_batch.R`). `"annatac"`: annATAC's weights `(1 - n_c / N)^2` for a class of
 #'   `n_c` of the `N` cells.
+#' @param n_models Train an ensemble of this many models (seeds `seed`, `seed + 1`, ...; each is
+#'   the model `finetune()` trains with its seed, on the same vocabulary), whose logits
+#'   [annotate_cells()] averages: it costs `n_models` times the training and the annotation. With
+#'   3, macro-F1 rose on every task of `bench/annotation_tasks.R` (mean of the 12 RNA tasks 0.947
+#'   vs 0.938 for its single models; 16 fine scATAC types 0.635 vs 0.606; `bench/README.md`,
+#'   "Levers of stop 37"), most where single models disagree on rare types (a 213-cell reference
+#'   0.851 vs 0.825). [embed_cells()], [attention_scores()] and [salient_features()] read the
+#'   first model; the training history is the first model's.
 #' @param trainable_blocks For a pretrained `model_or_config`: `"all"` (everything trains),
 #'   `"head"` (only the classifier head; the encoder stays as pretrained) or a number n (the
 #'   top n transformer blocks and the head, as scBERT fine-tunes its last block).
@@ -141,7 +149,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = NULL,
                      gene_scale_noise = 0, downsample = 0, length_bucketing = FALSE,
-                     class_weights = NULL, trainable_blocks = "all", head = NULL,
+                     class_weights = NULL, n_models = 1L, trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", precision = "fp32",
                      distributed = distributed_config(), query = NULL, query_confidence = 0.7,
@@ -178,6 +186,11 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   train$init_encoder <- init_encoder
   class_weights <- check_choice(class_weights %||% family_defaults(config)$class_weights, c("none", "balanced", "annatac"),
                                 "class_weights")
+  n_models <- check_count(n_models, 1L, 10L, "n_models")
+  if (n_models > 1L && (!is.null(checkpoint) || train$distributed$world_size > 1L)) {
+    cli::cli_abort(c("{.arg n_models} > 1 trains one model after another in this process: it takes no {.arg checkpoint} and no {.arg distributed} training.",
+                     "i" = "Leave {.code n_models = 1}, or drop {.arg checkpoint} / {.arg distributed}."))
+  }
   check_number(ood_quantile, 0.5, 1, "ood_quantile")
   check_flag(verbose, "verbose")
   check_number(query_confidence, 0.5, 1, "query_confidence")
@@ -185,20 +198,21 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   labels <- resolve_labels(labels, x, source$n_cells)
   if (!is.null(query)) cell_source(query, assay, layer, arg = "query")  # checked now, not after training
 
-  model <- fit_classifier(config, list(source), list(x), labels, train, class_weights, ood_quantile, trainable_blocks,
-                          assay, started, verbose)
+  model <- fit_classifier(config, list(source), list(x), labels, train, class_weights, n_models, ood_quantile,
+                          trainable_blocks, assay, started, verbose)
   if (!is.null(query) && !isTRUE(model$training$interrupted)) {
     model <- adapt_to_query(model, source, x, labels, query, query_confidence, assay, layer, train,
-                            !is.null(epochs), class_weights, ood_quantile, trainable_blocks, started, verbose)
+                            !is.null(epochs), class_weights, n_models, ood_quantile, trainable_blocks, started, verbose)
   }
   model
 }
 
-# One round of fine-tuning on the cells of `sources` (the reference first; `datasets` are their
-# hosts) labelled `labels` (a factor over all their cells). The unknown-type scores are calibrated
-# on the first source's cells only. `started`: when finetune() was called (the wall time reported).
-fit_classifier <- function(config, sources, datasets, labels, train, class_weights, ood_quantile, trainable_blocks,
-                           assay, started, verbose) {
+# One round of fine-tuning of `n_models` models on the cells of `sources` (the reference first;
+# `datasets` are their hosts) labelled `labels` (a factor over all their cells). The unknown-type
+# scores are calibrated on the first source's cells only. `started`: when finetune() was called
+# (the wall time reported).
+fit_classifier <- function(config, sources, datasets, labels, train, class_weights, n_models, ood_quantile,
+                           trainable_blocks, assay, started, verbose) {
   vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose, check = TRUE)
   config <- vocabulary$config
   sources <- vocabulary$sources
@@ -212,17 +226,21 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
   train$class_weights <- if (class_weights == "none") numeric(0) else class_weight_values(class_weights, n_per_class)
 
   store <- store_cells(sources, maps, config)
-  fit <- engine_train(store, config, codes, nlevels(labels), train, verbose)
+  fits <- train_members(store, config, codes, nlevels(labels), train, n_models, verbose)
+  fit <- fits[[1]]
+  interrupted <- any(vapply(fits, `[[`, logical(1), "interrupted")) || length(fits) < n_models
   source <- sources[[1]]
   map <- maps[[1]]
   validation <- fit$validation_cells[fit$validation_cells <= source$n_cells]
   unknown <- NULL
-  if (length(validation) && !fit$interrupted) {
-    # One more pass over the reference calibrates the unknown-cell scores on its held-out cells.
+  if (length(validation) && !interrupted) {
+    # One more pass over the reference calibrates the unknown-cell scores on its held-out cells
+    # (the first model's: every model of an ensemble holds out the cells of its own seed).
     run <- run_settings(256L, train$num_threads, train$device, train$precision)
     verb <- environment()
+    members <- lapply(fits, `[[`, "weights")
     seen <- source_blocks(source, function(counts) {
-      engine_classify(fit$weights, config, nlevels(labels), counts, map, run, TRUE, call = verb)
+      engine_classify_members(members, config, nlevels(labels), counts, map, run, TRUE, call = verb)
     }, combine = rbind_fields)
     unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes[seq_len(source$n_cells)], validation, ood_quantile,
                                  source, map, length(config$features), train$seed)
@@ -232,16 +250,41 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
                                              objective = "classification",
                                              class_counts = table(labels, dnn = NULL), class_weights = class_weights,
                                              pretrained = !is.null(train$init_encoder),
-                                             trainable_blocks = trainable_blocks))
+                                             trainable_blocks = trainable_blocks, n_models = length(fits)))
+  model$training$interrupted <- interrupted
+  if (length(fits) > 1L) {
+    model$members <- lapply(fits[-1], `[[`, "weights")
+    model$id <- model_id(classifier_weights(model))
+  }
   model$unknown <- unknown
   model
+}
+
+# The fits of `n_models` models trained on `store` with seeds seed, seed + 1, ...: each the model
+# one finetune() of its seed trains. An interrupt ends the ensemble with the models trained so far.
+train_members <- function(store, config, codes, n_classes, train, n_models, verbose) {
+  fits <- list()
+  for (i in seq_len(n_models)) {
+    member <- train
+    member$seed <- train$seed + i - 1L
+    if (verbose && n_models > 1L) cli::cli_inform("Model {i} of {n_models} (seed {member$seed})")
+    fit <- if (i == 1L) engine_train(store, config, codes, n_classes, member, verbose) else
+      tryCatch(engine_train(store, config, codes, n_classes, member, verbose), scLM_interrupted = function(e) {
+        cli::cli_warn("Training was interrupted before model {i} of {n_models} had trained an epoch: the ensemble keeps {i - 1}.")
+        NULL
+      })
+    if (is.null(fit)) break
+    fits[[i]] <- fit
+    if (fit$interrupted) break
+  }
+  fits
 }
 
 # Query-side adaptation (self-training, as Cellcano does for scATAC): `model` labels the query;
 # a second round starts from its encoder and trains on the reference plus the query cells it
 # labelled with probability at least `confidence` (a new head; the same settings and seed).
 adapt_to_query <- function(model, source, x, labels, query, confidence, assay, layer, train, epochs_given,
-                           class_weights, ood_quantile, trainable_blocks, started, verbose) {
+                           class_weights, n_models, ood_quantile, trainable_blocks, started, verbose) {
   called <- annotate_cells(model, query, assay = assay, layer = layer, unknown_method = "max_prob",
                            num_threads = train$num_threads, device = train$device, precision = train$precision,
                            verbose = FALSE)
@@ -262,7 +305,7 @@ adapt_to_query <- function(model, source, x, labels, query, confidence, assay, l
   adapted <- fit_classifier(model$config, list(source, cell_source(confident, assay, layer, arg = "query")),
                             list(x, confident),
                             factor(c(as.character(labels), called$labels[sure]), levels = levels(labels)),
-                            train, class_weights, ood_quantile, trainable_blocks, assay, started, verbose)
+                            train, class_weights, n_models, ood_quantile, trainable_blocks, assay, started, verbose)
   adapted$training$query_cells <- length(sure)
   adapted$training$pretrained <- model$training$pretrained
   adapted

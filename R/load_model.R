@@ -42,10 +42,15 @@ load_model <- function(file) {
   tryCatch(check_saved_config(m$config), error = function(e) corrupt(paste("its settings are invalid:", conditionMessage(e))))
   model <- structure(m, class = "scLM_model")
   check_versions(model$versions, file)
+  if (!is.null(m$members) && (is_pretrained_only(model) || !is.list(m$members) || !all(vapply(m$members, is.raw, logical(1))))) {
+    corrupt("its ensemble's models are not classifier weights.")
+  }
   # A pretrained model's `weights` include its masked-prediction head; only its encoder is checked.
-  classifier <- if (is_pretrained_only(model)) raw(0) else model$weights
-  tryCatch(engine_validate_weights(classifier, model$encoder_weights, model$config, length(model$labels)),
-           error = function(e) corrupt(conditionMessage(e)))
+  classifiers <- if (is_pretrained_only(model)) list(raw(0)) else classifier_weights(model)
+  for (classifier in classifiers) {
+    tryCatch(engine_validate_weights(classifier, model$encoder_weights, model$config, length(model$labels)),
+             error = function(e) corrupt(conditionMessage(e)))
+  }
   model
 }
 

@@ -4,7 +4,7 @@
 # `encoder_weights` the encoder every model has (embeddings, attention, fine-tuning).
 new_scLM_model <- function(config, labels, fit, training) {
   structure(list(
-    id = paste0("scLM-", substr(engine_checksum(fit$weights), 1L, 12L)),
+    id = model_id(list(fit$weights)),
     modality = toupper(config$modality %||% "rna"),
     config = config,
     features = config$features,
@@ -19,6 +19,13 @@ new_scLM_model <- function(config, labels, fit, training) {
                     R = paste(R.version$major, R.version$minor, sep = "."))
   ), class = "scLM_model")
 }
+
+# A model's id: from its classifier weights (every model's of an ensemble).
+model_id <- function(weights) paste0("scLM-", substr(engine_checksum(do.call(c, weights)), 1L, 12L))
+
+# The weights annotate_cells() reads: the model's, then those of the other models of its ensemble
+# (finetune(n_models =)), whose logits it averages.
+classifier_weights <- function(model) c(list(model$weights), model$members)
 
 is_pretrained_only <- function(model) length(model$labels) == 0L
 

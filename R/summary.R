@@ -37,6 +37,7 @@ summary.scLM_model <- function(object, ...) {
     n_parameters = t$n_parameters,
     training = list(cells = t$n_cells, epochs = nrow(h), best = best, stopped_early = isTRUE(t$stopped_early),
                     interrupted = isTRUE(t$interrupted), pretrained_start = isTRUE(t$pretrained),
+                    n_models = length(classifier_weights(object)),
                     device = t$device, num_threads = t$num_threads, seconds = t$wall_seconds, seed = t$seed),
     created = object$created, versions = object$versions
   ), class = "summary.scLM_model")
@@ -54,6 +55,8 @@ print.summary.scLM_model <- function(x, ...) {
               format(tr$cells, big.mark = ","), tr$epochs, if (tr$stopped_early) ", stopped early" else "",
               if (tr$interrupted) ", interrupted" else "", if (tr$pretrained_start) ", from a pretrained encoder" else "",
               tr$seconds, tr$device, tr$num_threads, tr$seed),
+      if (tr$n_models > 1L) sprintf("  ensemble:    %d models (seeds %s to %s; epochs and best epoch: the first's)\n",
+                                    tr$n_models, tr$seed, tr$seed + tr$n_models - 1L),
       sep = "")
   if (nrow(tr$best)) {
     b <- tr$best

@@ -93,6 +93,10 @@ variants <- list(
   atac_sct_token_dropout05 = fit(sctrans_config(modality = "atac"), token_dropout = 0.5),
   atac_sct_unweighted = fit(sctrans_config(modality = "atac"), class_weights = "none"),
   atac_sct_downsample05 = fit(sctrans_config(modality = "atac"), downsample = 0.5),
+  # finetune(n_models = 3): an ensemble of the models of seeds s, s + 1, s + 2 (logits averaged).
+  package_n_models3 = function(task, seed) {
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, n_models = 3L)
+  },
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {

@@ -10,7 +10,9 @@
 #   cosine: label propagation over the query, as graph-based label transfer does.
 # - "seed_ensemble" (a row per set of two or more seeds, seed "1+2", ..., "1+2+3"): the
 #   probabilities of those seeds' fits averaged, an ensemble of the run's default models at as many
-#   times the training time; "seed_ensemble_prior_tau0.25", the same divided by the prior as above.
+#   times the training time; "seed_ensemble_prior_tau0.25", the same divided by the prior as above;
+#   "seed_ensemble_logits", their mean logits (mean log-probabilities: the normalised geometric
+#   mean), as finetune(n_models =) models average them.
 #   Rscript bench/label_rules.R [task ...]
 # env SCLM_BENCH_SEEDS (default 1,2,3); SCLM_BENCH_RULES (default: all) names the rules to write;
 # SCLM_BENCH_DIR, when set, keeps each default fit's test probabilities there
@@ -58,7 +60,8 @@ query_neighbours <- function(test, modality, k = 15L, d = 30L) {
 
 out <- "bench/results/annotation_levers.tsv"
 keep_dir <- Sys.getenv("SCLM_BENCH_DIR")
-rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), "seed_ensemble", "seed_ensemble_prior_tau0.25")
+rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), "seed_ensemble", "seed_ensemble_prior_tau0.25",
+           "seed_ensemble_logits")
 if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) rules <- intersect(rules, strsplit(Sys.getenv("SCLM_BENCH_RULES"), ",")[[1]])
 write_rule <- function(rule, name, task, seed, scores, fit_s) {
   if (!rule %in% rules) return()
@@ -88,5 +91,6 @@ for (name in names(tasks)) {
     ensemble <- paste(seeds[m], collapse = "+")
     write_rule("seed_ensemble", name, task, ensemble, p, fit_s)
     write_rule("seed_ensemble_prior_tau0.25", name, task, ensemble, log(p) - rep(0.25 * fits[[1]]$log_prior, each = nrow(p)), fit_s)
+    write_rule("seed_ensemble_logits", name, task, ensemble, Reduce(`+`, lapply(fits[m], function(f) log(f$probabilities))), fit_s)
   }
 }
