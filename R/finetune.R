@@ -94,7 +94,9 @@
 #'   vs 0.938 for its single models; 16 fine scATAC types 0.635 vs 0.606; `bench/README.md`,
 #'   "Levers of stop 37"), most where single models disagree on rare types (a 213-cell reference
 #'   0.851 vs 0.825). [embed_cells()], [attention_scores()] and [salient_features()] read the
-#'   first model; the training history is the first model's.
+#'   first model; the training history is the first model's. The `unknown_method`s other than
+#'   `"knn"` are calibrated on the first model's held-out cells, which the other models may have
+#'   trained on: with an ensemble they flag fewer known cells than `ood_quantile` says.
 #' @param trainable_blocks For a pretrained `model_or_config`: `"all"` (everything trains),
 #'   `"head"` (only the classifier head; the encoder stays as pretrained) or a number n (the
 #'   top n transformer blocks and the head, as scBERT fine-tunes its last block).
