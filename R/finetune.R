@@ -270,11 +270,11 @@ train_members <- function(store, config, codes, n_classes, train, n_models, verb
     member <- train
     member$seed <- train$seed + i - 1L
     if (verbose && n_models > 1L) cli::cli_inform("Model {i} of {n_models} (seed {member$seed})")
-    fit <- if (i == 1L) engine_train(store, config, codes, n_classes, member, verbose) else
-      tryCatch(engine_train(store, config, codes, n_classes, member, verbose), scLM_interrupted = function(e) {
-        cli::cli_warn("Training was interrupted before model {i} of {n_models} had trained an epoch: the ensemble keeps {i - 1}.")
-        NULL
-      })
+    fit <- tryCatch(engine_train(store, config, codes, n_classes, member, verbose), scLM_interrupted = function(e) {
+      if (i == 1L) stop(e)  # nothing trained: the error stands
+      cli::cli_warn("Training was interrupted before model {i} of {n_models} had trained an epoch: the ensemble keeps {i - 1}.")
+      NULL
+    })
     if (is.null(fit)) break
     fits[[i]] <- fit
     if (fit$interrupted) break

@@ -62,7 +62,14 @@ out <- "bench/results/annotation_levers.tsv"
 keep_dir <- Sys.getenv("SCLM_BENCH_DIR")
 rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), "seed_ensemble", "seed_ensemble_prior_tau0.25",
            "seed_ensemble_logits")
-if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) rules <- intersect(rules, strsplit(Sys.getenv("SCLM_BENCH_RULES"), ",")[[1]])
+if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) {
+  wanted <- strsplit(Sys.getenv("SCLM_BENCH_RULES"), ",")[[1]]
+  if (length(setdiff(wanted, rules))) stop("unknown rules ", toString(setdiff(wanted, rules)), "; rules: ", toString(rules))
+  rules <- wanted
+}
+smoothing <- any(startsWith(rules, "knn_smooth"))
+# Log-probabilities with the training prior divided out to the power t (prior_tau<t>).
+prior_shifted <- function(p, log_prior, t) log(p) - rep(t * log_prior, each = nrow(p))
 write_rule <- function(rule, name, task, seed, scores, fit_s) {
   if (!rule %in% rules) return()
   labels <- colnames(scores)[max.col(scores, ties.method = "first")]
@@ -73,13 +80,11 @@ write_rule <- function(rule, name, task, seed, scores, fit_s) {
 tasks <- selected_tasks()
 for (name in names(tasks)) {
   task <- tasks[[name]]()
-  smoothing <- any(startsWith(rules, "knn_smooth"))
   if (smoothing) neighbours <- query_neighbours(task$test, task$modality)
   fits <- lapply(seeds, function(seed) default_fit(name, task, seed, keep_dir))
   for (i in seq_along(seeds)) {
     p <- fits[[i]]$probabilities
-    for (t in taus) write_rule(paste0("prior_tau", t), name, task, seeds[i], log(p) - rep(t * fits[[i]]$log_prior, each = nrow(p)),
-                               fits[[i]]$fit_s)
+    for (t in taus) write_rule(paste0("prior_tau", t), name, task, seeds[i], prior_shifted(p, fits[[i]]$log_prior, t), fits[[i]]$fit_s)
     if (!smoothing) next
     around <- Reduce(`+`, lapply(seq_len(ncol(neighbours)), function(j) p[neighbours[, j], ])) / ncol(neighbours)
     for (a in shares) write_rule(paste0("knn_smooth", a), name, task, seeds[i], (1 - a) * p + a * around, fits[[i]]$fit_s)
@@ -90,7 +95,7 @@ for (name in names(tasks)) {
     fit_s <- sum(vapply(fits[m], `[[`, numeric(1), "fit_s"))
     ensemble <- paste(seeds[m], collapse = "+")
     write_rule("seed_ensemble", name, task, ensemble, p, fit_s)
-    write_rule("seed_ensemble_prior_tau0.25", name, task, ensemble, log(p) - rep(0.25 * fits[[1]]$log_prior, each = nrow(p)), fit_s)
+    write_rule("seed_ensemble_prior_tau0.25", name, task, ensemble, prior_shifted(p, fits[[1]]$log_prior, 0.25), fit_s)
     write_rule("seed_ensemble_logits", name, task, ensemble, Reduce(`+`, lapply(fits[m], function(f) log(f$probabilities))), fit_s)
   }
 }
