@@ -74,6 +74,11 @@
 #' @param keep_share Target mean of the selection mask (the share of sub-vectors kept).
 #' @param sharpness Slope `T` of the selection mask.
 #' @param selection_weight Weight of the penalty `(mean(M) - keep_share)^2`.
+#' @param light_weight Share of the second (selection) classifier in predictions: [annotate_cells()]
+#'   (and the calibration of its unknown-type score) reads the logits
+#'   `(1 - light_weight) * main + light_weight * light`, an ensemble of the two classifiers at no
+#'   extra training. 0 reads the main classifier alone; validation and the choice of the best
+#'   epoch always read the main one.
 #' @return An `scLM_config`.
 #' @seealso [salient_features()], [finetune()], [pretrain()]
 #' @examples
@@ -87,7 +92,7 @@ sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
                            dim = 64L, n_layers = 2L, n_heads = 4L, ff_dim = 2L * dim, dropout = 0.1,
                            attention = c("full", "performer"), light_layers = 1L, contrastive_weight = 0.1,
                            temperature = 0.1, mutual_weight = 1, keep_share = 0.25, sharpness = 10,
-                           selection_weight = 1, scale_factor = 1e4, modality = c("rna", "atac"),
+                           selection_weight = 1, light_weight = 0, scale_factor = 1e4, modality = c("rna", "atac"),
                            island_size = 5000L, tss = NULL) {
   attention <- check_choice(attention, c("full", "performer"), "attention")
   modality <- check_choice(modality, c("rna", "atac"), "modality")
@@ -120,7 +125,8 @@ sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
     contrastive_weight = check_number(contrastive_weight, 0, 100, "contrastive_weight"),
     temperature = check_number(temperature, 0.001, 10, "temperature"),
     mutual_weight = check_number(mutual_weight, 0, 100, "mutual_weight"),
-    selection_weight = check_number(selection_weight, 0, 1000, "selection_weight"))
+    selection_weight = check_number(selection_weight, 0, 1000, "selection_weight"),
+    light_weight = check_number(light_weight, 0, 1, "light_weight"))
   new_config(config)
 }
 

@@ -93,6 +93,7 @@ struct SubvectorConfig {
   double temperature = 0.1;       // of the supervised contrastive term
   double mutual_weight = 1.0;     // of the two KL terms
   double selection_weight = 1.0;  // of the sparsity penalty
+  double light_weight = 0;        // share of the light classifier's logits in predictions
 };
 
 template <typename V>
@@ -105,6 +106,7 @@ void visit_fields(SubvectorConfig& c, V&& v) {
   v(Field("temperature").at_least(above(0)), c.temperature);
   v(Field("mutual_weight").at_least(0), c.mutual_weight);
   v(Field("selection_weight").at_least(0), c.selection_weight);
+  v(Field("light_weight").in(0, 1), c.light_weight);
 }
 
 struct ModelConfig {

@@ -128,7 +128,7 @@ Classification classify_cells(const std::string& weights, const ModelConfig& mod
       run_level_batches(SctransClassifier(config), weights, config, tokenizer, counts, feature_map, run, interrupted,
                         [&](SctransClassifier& m, const torch::Tensor& levels, const BatchCells& cells) {
                           torch::Tensor pooled;
-                          copy_rows(m->forward(levels, with_embeddings ? &pooled : nullptr), out.logits, cells);
+                          copy_rows(m->predict(levels, with_embeddings ? &pooled : nullptr), out.logits, cells);
                           if (with_embeddings) copy_rows(pooled, out.embeddings, cells);
                         });
       return out;
@@ -208,7 +208,7 @@ Salience salient_subvectors(const std::string& weights, const ModelConfig& model
                         const auto o = m->forward_all(levels);
                         copy_rows(o.scores, out.scores, cells);
                         copy_rows(o.mask, out.mask, cells);
-                        copy_rows(o.logits, out.logits, cells);
+                        copy_rows(m->predicted(o), out.logits, cells);
                       });
     return out;
   });

@@ -67,7 +67,7 @@ torch::Tensor SubvectorEncoderImpl::pool(const torch::Tensor& hidden) {
   return torch::cat(scales, 1);
 }
 
-SctransClassifierImpl::SctransClassifierImpl(const ModelConfig& c) : dropout_(c.dropout), sharpness_(c.subvectors.sharpness) {
+SctransClassifierImpl::SctransClassifierImpl(const ModelConfig& c) : dropout_(c.dropout), sharpness_(c.subvectors.sharpness), light_weight_(c.subvectors.light_weight) {
   if (c.n_classes < 2) throw std::invalid_argument("a classifier needs at least two classes");
   encoder_ = register_module("encoder", SubvectorEncoder(c, c.n_layers));
   const int pooled = embedding_width(c);
@@ -106,6 +106,18 @@ SctransOutput SctransClassifierImpl::forward_all(const torch::Tensor& levels) {
   const auto light_hidden = light_(levels, out.mask);
   out.light_logits = linear(light_output_, light_->pool(light_hidden));
   return out;
+}
+
+torch::Tensor SctransClassifierImpl::predict(const torch::Tensor& levels, torch::Tensor* pooled) {
+  if (light_weight_ == 0) return forward(levels, pooled);
+  const auto out = forward_all(levels);
+  if (pooled != nullptr) *pooled = out.pooled;
+  return predicted(out);
+}
+
+torch::Tensor SctransClassifierImpl::predicted(const SctransOutput& out) const {
+  if (light_weight_ == 0) return out.logits;
+  return (1 - light_weight_) * out.logits + light_weight_ * out.light_logits;
 }
 
 namespace {

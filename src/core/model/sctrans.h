@@ -57,12 +57,16 @@ class SctransClassifierImpl : public torch::nn::Module {
   // Main logits; with pooled, it also receives the cell embedding.
   torch::Tensor forward(const torch::Tensor& levels, torch::Tensor* pooled = nullptr);
   SctransOutput forward_all(const torch::Tensor& levels);
+  // The logits predictions read: (1 - light_weight) main + light_weight light (the main ones
+  // alone at light_weight 0); with pooled, it also receives the main encoder's cell embedding.
+  torch::Tensor predict(const torch::Tensor& levels, torch::Tensor* pooled = nullptr);
+  torch::Tensor predicted(const SctransOutput& out) const;  // the same from forward_all's output
   torch::Tensor project(const torch::Tensor& pooled);  // unit length [B, D], contrastive term
   SubvectorEncoder& encoder() { return encoder_; }
 
  private:
   torch::Tensor logits_of(const torch::Tensor& pooled);
-  double dropout_, sharpness_;
+  double dropout_, sharpness_, light_weight_;
   SubvectorEncoder encoder_{nullptr}, light_{nullptr};
   torch::nn::Linear head_hidden_{nullptr}, head_output_{nullptr}, light_output_{nullptr};
   torch::nn::Linear project_hidden_{nullptr}, project_out_{nullptr}, query_{nullptr}, key_{nullptr};

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "data/subvectors.h"
+#include "model/encoder.h"
 #include "model/sctrans.h"
 #include "real_data.h"
 #include "train/objectives.h"
@@ -259,6 +260,25 @@ TEST(Sctrans, ClassifierLearnsAndSelectsWithAMaskInZeroOne) {
   const auto classified = classify_cells(fit.weights, f.model, f.tokenizer, f.data.view(), f.map, run, {}, true);
   for (std::size_t k = 0; k < classified.logits.size(); ++k) ASSERT_NEAR(classified.logits[k], salience.logits[k], 1e-4);
   EXPECT_EQ(classified.embeddings.size(), static_cast<std::size_t>(f.data.n_cols) * 3 * f.model.dim);
+  // with light_weight, predictions read the weighted mean of the two classifiers' logits
+  ModelConfig mixed = f.model;
+  mixed.subvectors.light_weight = 0.25;
+  const auto both = classify_cells(fit.weights, mixed, f.tokenizer, f.data.view(), f.map, run, {}, false);
+  SctransClassifier module(complete_config(mixed, f.tokenizer));
+  deserialize_module(*module, fit.weights, torch::Device(torch::kCPU));
+  module->eval();
+  torch::NoGradGuard no_grad;
+  const auto all = module->forward_all(f.levels(f.data.n_cols));
+  const auto expected = (0.75 * all.logits + 0.25 * all.light_logits).contiguous();
+  ASSERT_EQ(both.logits.size(), static_cast<std::size_t>(expected.numel()));
+  double moved = 0;
+  for (std::size_t k = 0; k < both.logits.size(); ++k) {
+    ASSERT_NEAR(both.logits[k], expected.data_ptr<float>()[k], 1e-4);
+    moved = std::max(moved, static_cast<double>(std::abs(both.logits[k] - classified.logits[k])));
+  }
+  EXPECT_GT(moved, 1e-2);
+  const auto mixed_salience = salient_subvectors(fit.weights, mixed, f.tokenizer, f.data.view(), f.map, run, {});
+  for (std::size_t k = 0; k < both.logits.size(); ++k) ASSERT_NEAR(both.logits[k], mixed_salience.logits[k], 1e-4);
   // the encoder alone embeds cells as the classifier does
   const auto embedded = embed_cells(fit.encoder_weights, f.model, f.tokenizer, f.data.view(), f.map, run, {});
   ASSERT_EQ(embedded.size(), classified.embeddings.size());
