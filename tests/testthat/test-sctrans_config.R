@@ -7,6 +7,8 @@ test_that("sctrans_config() describes multi-scale sub-vectors and checks its set
   expect_error(sctrans_config(scales = c(16, 24, 64)), "divide the largest")
   expect_error(sctrans_config(scales = c(16, 16)), "distinct")
   expect_error(sctrans_config(n_features = 100, scales = c(32, 64)), "at most half")
+  expect_error(sctrans_config(light_weight = 2), "light_weight")
+  expect_equal(sctrans_config(light_weight = 0.25)$subvectors$light_weight, 0.25)
   expect_error(sctrans_config(gene_order = "chromosome"), "gene_positions")
   expect_error(sctrans_config(gene_positions = "human"), "chromosome")
   expect_error(sctrans_config(attention = "linformer"), "attention")
