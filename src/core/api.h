@@ -50,7 +50,8 @@ TrainResult pretrain_encoder(const CellStore& cells, const ModelConfig& model, c
                              const TrainConfig& train, const PretrainConfig& pretrain, const TrainCallbacks& callbacks);
 
 // SCTrans gene selection for cells: per cell and token (row-major n_cells x n_tokens), the
-// standardised selection score S and the mask M in [0, 1]; and the logits predictions read (SctransClassifier::predicted).
+// standardised selection score S and the mask M in [0, 1]; and the logits predictions read
+// (SctransClassifierImpl::predicted).
 struct Salience {
   int n_tokens = 0;
   std::vector<float> scores, mask, logits;

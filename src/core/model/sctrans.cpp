@@ -67,7 +67,8 @@ torch::Tensor SubvectorEncoderImpl::pool(const torch::Tensor& hidden) {
   return torch::cat(scales, 1);
 }
 
-SctransClassifierImpl::SctransClassifierImpl(const ModelConfig& c) : dropout_(c.dropout), sharpness_(c.subvectors.sharpness), light_weight_(c.subvectors.light_weight) {
+SctransClassifierImpl::SctransClassifierImpl(const ModelConfig& c)
+    : dropout_(c.dropout), sharpness_(c.subvectors.sharpness), light_weight_(c.subvectors.light_weight) {
   if (c.n_classes < 2) throw std::invalid_argument("a classifier needs at least two classes");
   encoder_ = register_module("encoder", SubvectorEncoder(c, c.n_layers));
   const int pooled = embedding_width(c);
@@ -116,7 +117,6 @@ torch::Tensor SctransClassifierImpl::predict(const torch::Tensor& levels, torch:
 }
 
 torch::Tensor SctransClassifierImpl::predicted(const SctransOutput& out) const {
-  if (light_weight_ == 0) return out.logits;
   return (1 - light_weight_) * out.logits + light_weight_ * out.light_logits;
 }
 
