@@ -163,6 +163,16 @@ annotation_speed <- function(model, test) {
 # The package defaults: finetune() picks the model of the data's modality (see default_config()).
 default_model <- function(task, seed) finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE)
 
+# A fit kept in env SCLM_BENCH_DIR as <stem>.rds and read back when present: `make()` returns a
+# list (with its own fit_s, which a kept file may lack: NA then).
+kept_fit <- function(stem, make, keep_dir = Sys.getenv("SCLM_BENCH_DIR")) {
+  file <- file.path(keep_dir, paste0(gsub("[^A-Za-z0-9_]", "_", stem), ".rds"))
+  if (nzchar(keep_dir) && file.exists(file)) return(utils::modifyList(list(fit_s = NA), readRDS(file)))
+  fit <- make()
+  if (nzchar(keep_dir)) saveRDS(fit, file)
+  fit
+}
+
 # The scLM seeds of a run: env SCLM_BENCH_SEEDS (default 1,2,3).
 bench_seeds <- function() as.integer(strsplit(Sys.getenv("SCLM_BENCH_SEEDS", "1,2,3"), ",")[[1]])
 

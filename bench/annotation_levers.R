@@ -93,6 +93,10 @@ variants <- list(
   atac_sct_token_dropout05 = fit(sctrans_config(modality = "atac"), token_dropout = 0.5),
   atac_sct_unweighted = fit(sctrans_config(modality = "atac"), class_weights = "none"),
   atac_sct_downsample05 = fit(sctrans_config(modality = "atac"), downsample = 0.5),
+  # with "_as_genes": the peaks of a set whose every peak is its own island (D6T1) read as genes,
+  # to measure the co-accessibility order that islands do not offer (vocabulary order = genome order)
+  atac_peaks_vocabulary = fit(sctrans_config(n_features = 10000L, scales = c(128L, 256L), gene_order = "vocabulary"), token_dropout = 0.3),
+  atac_peaks_coexpr = fit(sctrans_config(n_features = 10000L, scales = c(128L, 256L)), token_dropout = 0.3),
   # finetune(n_models = 3): an ensemble of the models of seeds s, s + 1, s + 2 (logits averaged).
   package_n_models3 = function(task, seed) {
     finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, n_models = 3L)
@@ -125,6 +129,12 @@ run_variant <- function(name, task, seed) {
     task$train@x[] <- 1
     task$test@x[] <- 1
     name <- sub("_binary$", "", name)
+  }
+  # "<variant>_as_genes": peaks renamed peak1, peak2, ... (row order kept), so that a model for
+  # genes reads them.
+  if (grepl("_as_genes$", name)) {
+    rownames(task$train) <- rownames(task$test) <- paste0("peak", seq_len(nrow(task$train)))
+    name <- sub("_as_genes$", "", name)
   }
   if (!is.null(blends[[name]])) {  # fit_s: both fits and the annotation
     t0 <- proc.time()[["elapsed"]]

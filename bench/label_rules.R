@@ -32,16 +32,14 @@ log_training_prior <- function(model) {
 }
 
 # The default model's test probabilities and log training prior, fitted or read back.
-default_fit <- function(name, task, seed, keep_dir) {
-  file <- file.path(keep_dir, sprintf("label_rules_%s_%d.rds", gsub("[^A-Za-z0-9_]", "_", name), seed))
-  if (nzchar(keep_dir) && file.exists(file)) return(c(readRDS(file), fit_s = NA))
-  t0 <- proc.time()[["elapsed"]]
-  model <- default_model(task, seed)
-  fit_s <- proc.time()[["elapsed"]] - t0
-  fit <- list(probabilities = annotate_cells(model, task$test, verbose = FALSE)$probabilities,
-              log_prior = log_training_prior(model))
-  if (nzchar(keep_dir)) saveRDS(fit, file)
-  c(fit, fit_s = fit_s)
+default_fit <- function(name, task, seed) {
+  kept_fit(sprintf("label_rules_%s_%d", name, seed), function() {
+    t0 <- proc.time()[["elapsed"]]
+    model <- default_model(task, seed)
+    fit_s <- proc.time()[["elapsed"]] - t0
+    list(probabilities = annotate_cells(model, task$test, verbose = FALSE)$probabilities,
+         log_prior = log_training_prior(model), fit_s = fit_s)
+  })
 }
 
 # The 15 nearest query cells of every query cell (cosine on the query's own 30 components).
@@ -59,7 +57,6 @@ query_neighbours <- function(test, modality, k = 15L, d = 30L) {
 }
 
 out <- "bench/results/annotation_levers.tsv"
-keep_dir <- Sys.getenv("SCLM_BENCH_DIR")
 rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), "seed_ensemble", "seed_ensemble_prior_tau0.25",
            "seed_ensemble_logits")
 if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) {
@@ -81,7 +78,7 @@ tasks <- selected_tasks()
 for (name in names(tasks)) {
   task <- tasks[[name]]()
   if (smoothing) neighbours <- query_neighbours(task$test, task$modality)
-  fits <- lapply(seeds, function(seed) default_fit(name, task, seed, keep_dir))
+  fits <- lapply(seeds, function(seed) default_fit(name, task, seed))
   for (i in seq_along(seeds)) {
     p <- fits[[i]]$probabilities
     for (t in taus) write_rule(paste0("prior_tau", t), name, task, seeds[i], prior_shifted(p, fits[[i]]$log_prior, t), fits[[i]]$fit_s)

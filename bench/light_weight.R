@@ -11,27 +11,24 @@ source("bench/annotation_common.R")
 seeds <- bench_seeds()
 weights <- as.numeric(strsplit(Sys.getenv("SCLM_BENCH_LIGHT_WEIGHTS", "0,0.25,0.5"), ",")[[1]])
 n_models <- as.integer(Sys.getenv("SCLM_BENCH_N_MODELS", "1"))
-keep_dir <- Sys.getenv("SCLM_BENCH_DIR")
 out <- "bench/results/light_weight.tsv"
 
 fitted_model <- function(name, task, seed) {
-  file <- file.path(keep_dir, sprintf("light_weight_%s_%d_%d.rds", gsub("[^A-Za-z0-9_]", "_", name), n_models, seed))
-  if (nzchar(keep_dir) && file.exists(file)) return(readRDS(file))
-  t0 <- proc.time()[["elapsed"]]
-  model <- finetune(x = task$train, labels = task$train_labels, seed = seed, n_models = n_models, verbose = FALSE)
-  fit <- list(model = model, fit_s = proc.time()[["elapsed"]] - t0)
-  if (nzchar(keep_dir)) saveRDS(fit, file)
-  fit
+  kept_fit(sprintf("light_weight_%s_%d_%d", name, n_models, seed), function() {
+    t0 <- proc.time()[["elapsed"]]
+    model <- finetune(x = task$train, labels = task$train_labels, seed = seed, n_models = n_models, verbose = FALSE)
+    list(model = model, fit_s = proc.time()[["elapsed"]] - t0)
+  })
 }
 
 for (name in names(tasks <- selected_tasks())) {
   task <- tasks[[name]]()
+  if (!inherits(scLM:::default_config(rownames(task$train), ncol(task$train)), "scLM_sctrans_config")) {
+    message(name, ": the default model is not SCTrans; skipped")
+    next
+  }
   for (seed in seeds) {
     fit <- fitted_model(name, task, seed)
-    if (!inherits(fit$model$config, "scLM_sctrans_config")) {
-      message(name, ": the default model is not SCTrans; skipped")
-      break
-    }
     for (w in weights) {
       model <- fit$model
       model$config$subvectors$light_weight <- w
