@@ -58,7 +58,7 @@ fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, v
 }
 #' @exportS3Method fit_vocabulary scLM_atac_config
 fit_vocabulary.scLM_atac_config <- function(config, sources, datasets, assay, seed, verbose, check) {
-  atac_training_data(config, datasets, sources, assay, verbose)
+  atac_training_data(config, datasets, sources, assay, seed, verbose)
 }
 
 # The config with its vocabulary in the family's order.
@@ -175,9 +175,9 @@ tokens_text.scLM_sctrans_config <- function(config) {
 
 # The order of an SCTrans vocabulary, in words.
 order_text <- function(config) {
-  if (identical(config$modality, "atac")) return("genome order")
-  switch(config$gene_order, vocabulary = "vocabulary order", chromosome = "chromosome order",
-         coexpression = "co-expression order")
+  atac <- identical(config$modality, "atac")
+  switch(config$gene_order, vocabulary = if (atac) "genome order" else "vocabulary order",
+         chromosome = "chromosome order", coexpression = if (atac) "co-accessibility order" else "co-expression order")
 }
 
 # The config's token line of print().

@@ -30,13 +30,18 @@
 #'   `keep_share`. [salient_features()] reports the selected sub-vectors and their genes.
 #'
 #' Sub-vectors group neighbouring genes of the vocabulary, so the gene order matters:
-#' * `"coexpression"` (the default for genes): genes ordered by average-linkage hierarchical
+#' * `"coexpression"` (the default for genes): features ordered by average-linkage hierarchical
 #'   clustering of their correlation (`log1p(CP10k)`, up to 2,000 training cells sampled with the
-#'   seed), so a sub-vector holds genes that vary together, whatever order the matrix's rows are in.
-#' * `"vocabulary"`: the vocabulary order. Chosen from a count matrix, the vocabulary keeps the
-#'   matrix's row order (for Cell Ranger output that is genome order; elsewhere often alphabetical).
-#' * `"chromosome"`: genes sorted by chromosome and start position from `gene_positions`;
-#'   genes without a position follow in vocabulary order.
+#'   seed), so a sub-vector holds genes that vary together (peak islands: islands open together),
+#'   whatever order the matrix's rows are in. The correlations are a dense features x features
+#'   matrix (0.8 GB at 10,000 features), so larger vocabularies keep the vocabulary order.
+#' * `"vocabulary"` (the default for peak islands): the vocabulary order. Chosen from a count
+#'   matrix, the vocabulary keeps the matrix's row order (for Cell Ranger output that is genome
+#'   order; elsewhere often alphabetical); peak islands are in genome order. On the 16 fine types
+#'   of the Granja bone-marrow set, islands in co-accessibility order were within the seed noise
+#'   of genome order (macro-F1 0.617 vs 0.623, seeds 1-3; `bench/README.md`).
+#' * `"chromosome"` (genes only): genes sorted by chromosome and start position from
+#'   `gene_positions`; genes without a position follow in vocabulary order.
 #'
 #' This is [finetune()]'s default model for genes. Its defaults differ from the paper's in three
 #' places, chosen on the annotation tasks of `bench/annotation_tasks.R` (`bench/annotation_levers.R`):
@@ -61,8 +66,8 @@
 #'   islands. Ignored when `features` is given.
 #' @param scales Sub-vector sizes in features; distinct, and each must divide the largest.
 #'   Default 32 and 64 for genes, 128 and 256 for peak islands.
-#' @param gene_order `"coexpression"` (default), `"vocabulary"` or `"chromosome"` (see Details);
-#'   peak islands always keep their genome order.
+#' @param gene_order `"coexpression"` (default for up to 10,000 genes), `"vocabulary"` (default
+#'   for peak islands and larger vocabularies) or `"chromosome"` (genes only; see Details).
 #' @param gene_positions For `gene_order = "chromosome"`: `"human"` (the positions of GRCh38
 #'   genes shipped with scLM, from org.Hs.eg.db, matched by symbol), a data.frame with columns
 #'   `gene`, `chrom` and `start`, or a GRanges named by gene (or with a `gene_name` column).
@@ -101,10 +106,16 @@ sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
                        n_layers = n_layers, n_heads = n_heads, ff_dim = ff_dim, dropout = dropout,
                        attention = attention, scale_factor = scale_factor, modality = modality,
                        island_size = island_size, tss = tss)
-  gene_order <- if (atac && missing(gene_order)) "vocabulary" else check_choice(gene_order, c("coexpression", "vocabulary", "chromosome"), "gene_order")
-  if (atac && gene_order != "vocabulary") {
-    cli::cli_abort(c("{.arg gene_order} applies to genes; peak islands keep their genome order.",
-                     "i" = "Leave {.arg gene_order} out with {.code modality = \"atac\"}."))
+  n <- if (is.null(config$features)) config$n_features else length(config$features)
+  gene_order <- if (missing(gene_order) && (atac || n > max_coexpression_features)) "vocabulary" else
+    check_choice(gene_order, c("coexpression", "vocabulary", "chromosome"), "gene_order")
+  if (gene_order == "coexpression" && n > max_coexpression_features) {
+    cli::cli_abort(c("{.code gene_order = \"coexpression\"} orders at most {max_coexpression_features} features, not {n}.",
+                     "i" = "Use {.code gene_order = \"vocabulary\"} or fewer {.arg n_features}."))
+  }
+  if (atac && gene_order == "chromosome") {
+    cli::cli_abort(c("{.code gene_order = \"chromosome\"} applies to genes; peak islands carry their own positions.",
+                     "i" = "Use {.code gene_order = \"vocabulary\"} for genome order."))
   }
   if (gene_order == "chromosome" && is.null(gene_positions)) {
     cli::cli_abort(c("{.code gene_order = \"chromosome\"} needs {.arg gene_positions}.",
@@ -129,6 +140,10 @@ sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
     light_weight = check_number(light_weight, 0, 1, "light_weight"))
   new_config(config)
 }
+
+# The co-expression order clusters a dense features x features correlation matrix (0.8 GB at
+# 10,000 features); more features keep the vocabulary order.
+max_coexpression_features <- 10000L
 
 check_scales <- function(scales, n_features, call = parent.frame()) {
   if (!is.numeric(scales) || length(scales) < 1L || anyNA(scales) || any(scales < 1) || any(scales != round(scales))) {

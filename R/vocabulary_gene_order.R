@@ -49,8 +49,9 @@ chromosome_order <- function(features, positions) {
   order(is.na(at), rank, chrom, positions$start[at], seq_along(features))
 }
 
-# Average-linkage clustering of the genes' correlation over up to 2,000 cells (of all datasets,
-# sampled with `seed`; only those cells are read).
+# Average-linkage clustering of the features' correlation over up to 2,000 cells (of all
+# datasets, sampled with `seed`; only those cells are read). The correlations are a dense
+# features x features matrix: 0.8 GB at 10,000 features, hence max_coexpression_features.
 coexpression_order <- function(features, sources, scale_factor, seed) {
   n_cells <- vapply(sources, function(s) s$n_cells, integer(1))
   keep <- seq_len(sum(n_cells))
@@ -70,9 +71,15 @@ coexpression_order <- function(features, sources, scale_factor, seed) {
   x <- do.call(cbind, Filter(Negate(is.null), blocks))
   n <- ncol(x)
   means <- Matrix::rowMeans(x)
-  covariance <- (as.matrix(Matrix::tcrossprod(x)) - n * tcrossprod(means)) / (n - 1)
-  sd <- sqrt(pmax(diag(covariance), 0))
-  correlation <- covariance / outer(sd, sd)
-  correlation[!is.finite(correlation)] <- 0
-  stats::hclust(stats::as.dist(1 - correlation), method = "average")$order
+  # the correlations, computed in place a block of columns at a time
+  correlation <- as.matrix(Matrix::tcrossprod(x))
+  sd <- sqrt(pmax((diag(correlation) - n * (means * means)) / (n - 1), 0))
+  for (cols in split(seq_along(means), (seq_along(means) - 1L) %/% 1000L)) {
+    block <- (correlation[, cols, drop = FALSE] - n * outer(means, means[cols])) / (n - 1) / outer(sd, sd[cols])
+    block[!is.finite(block)] <- 0  # a feature without variance: correlation 0 with all
+    correlation[, cols] <- block
+  }
+  distance <- 1 - stats::as.dist(correlation)
+  rm(correlation)
+  stats::hclust(distance, method = "average")$order
 }

@@ -156,17 +156,20 @@ check_island_names <- function(features, size, arg = "features", call = parent.f
 # scATAC training data: the island vocabulary (from the datasets' peaks unless config$features
 # is set) and, for each cell source of `sources` (of host objects `datasets`), a cell source that
 # turns its peaks into islands block by block, with its (identity) vocabulary index.
-atac_training_data <- function(config, datasets, sources, assay, verbose, call = parent.frame()) {
+atac_training_data <- function(config, datasets, sources, assay, seed, verbose, call = parent.frame()) {
   peaks <- lapply(seq_along(sources), function(k) peak_ranges(datasets[[k]], sources[[k]]$features, assay, island_arg(sources, k), call))
   if (is.null(config$features)) config$features <- select_islands(sources, peaks, config, call)
   config$tss <- NULL  # used by the vocabulary choice only
-  maps <- vector("list", length(sources))
-  for (k in seq_along(sources)) {
+  island_sources <- function(verbose) lapply(seq_along(sources), function(k) {
     mapping <- map_peaks(peaks[[k]], config$features, config$island_size, 0, verbose && length(sources) == 1L, call)
-    sources[[k]] <- derived_source(sources[[k]], mapping$transform, config$features, island_arg(sources, k))
-    maps[[k]] <- mapping$index
-  }
-  list(config = config, sources = sources, maps = maps)
+    list(source = derived_source(sources[[k]], mapping$transform, config$features, island_arg(sources, k)),
+         index = mapping$index)
+  })
+  # The family's island order (co-accessibility) reads island values: islands are mapped in
+  # genome order first, then again in the order chosen.
+  config <- order_features(config, lapply(island_sources(FALSE), `[[`, "source"), seed)
+  mapped <- island_sources(verbose)
+  list(config = config, sources = lapply(mapped, `[[`, "source"), maps = lapply(mapped, `[[`, "index"))
 }
 
 # How the island matrix of dataset k is named in errors (as the training matrices always were).

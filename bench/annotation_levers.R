@@ -93,6 +93,9 @@ variants <- list(
   atac_sct_token_dropout05 = fit(sctrans_config(modality = "atac"), token_dropout = 0.5),
   atac_sct_unweighted = fit(sctrans_config(modality = "atac"), class_weights = "none"),
   atac_sct_downsample05 = fit(sctrans_config(modality = "atac"), downsample = 0.5),
+  # islands in co-accessibility order (rows of 2026-12-04 14:26: annotation_tasks.R's run while
+  # it was the default of a temporary build)
+  atac_sct_coaccessibility = fit(sctrans_config(modality = "atac", gene_order = "coexpression")),
   # with "_as_genes": the peaks of a set whose every peak is its own island (D6T1) read as genes,
   # to measure the co-accessibility order that islands do not offer (vocabulary order = genome order)
   atac_peaks_vocabulary = fit(sctrans_config(n_features = 10000L, scales = c(128L, 256L), gene_order = "vocabulary"), token_dropout = 0.3),

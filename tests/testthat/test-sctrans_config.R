@@ -74,9 +74,13 @@ test_that("on scATAC peaks SCTrans cuts genome-ordered peak islands into sub-vec
   expect_equal(cfg$subvectors$scales, c(128L, 256L))
   expect_equal(cfg$n_features, 10000L)
   expect_output(print(cfg), "10000 most open 5 kb peak islands in genome order, cut into 128/256-island sub-vectors")
-  expect_identical(cfg$gene_order, "vocabulary")  # genes default to co-expression, islands keep genome order
+  expect_identical(cfg$gene_order, "vocabulary")  # genes default to co-expression, islands to genome order
   expect_identical(sctrans_config()$gene_order, "coexpression")
-  expect_error(sctrans_config(modality = "atac", gene_order = "coexpression"), "genome order")
+  expect_output(print(sctrans_config(modality = "atac", gene_order = "coexpression")), "islands in co-accessibility order")
+  expect_error(sctrans_config(modality = "atac", gene_order = "chromosome"), "applies to genes")
+  # the dense correlations of more than 10,000 features are not computed
+  expect_identical(sctrans_config(n_features = 10001)$gene_order, "vocabulary")
+  expect_error(sctrans_config(n_features = 10001, gene_order = "coexpression"), "at most 10000 features")
   expect_error(sctrans_config(tss = data.frame(chrom = "chr1", position = 1)), "scATAC peak islands only")
 })
 

@@ -31,3 +31,42 @@ test_that("the co-expression order puts correlated genes next to each other on r
   }
   expect_gt(neighbour_cor(ordered$features), neighbour_cor(cfg$features) + 0.05)
 })
+
+test_that("the co-expression order is average-linkage clustering of the genes' correlation", {
+  p <- pbmc3k()
+  counts <- p$counts[, 1:400]  # fewer than 2,000 cells: all of them are read
+  cfg <- sctrans_config(n_features = 300, gene_order = "coexpression")
+  cfg$features <- scLM:::select_features(counts, cfg)
+  x <- log1p(t(t(as.matrix(counts[cfg$features, ])) / Matrix::colSums(counts)) * 1e4)
+  r <- suppressWarnings(cor(t(x)))
+  r[is.na(r)] <- 0
+  expect_identical(scLM:::order_vocabulary(cfg, list(counts))$features,
+                   cfg$features[hclust(as.dist(1 - r), method = "average")$order])
+})
+
+test_that("the co-accessibility order puts peak islands open together next to each other", {
+  a <- granja_atac()
+  cfg <- sctrans_config(modality = "atac", n_features = 1000, gene_order = "coexpression")
+  data <- scLM:::atac_training_data(cfg, list(a$counts), list(scLM:::as_cell_source(a$counts)), NULL, 1L, FALSE)
+  islands <- scLM:::source_cells(data$sources[[1]], seq_len(ncol(a$counts)))
+  expect_identical(rownames(islands), data$config$features)  # mapped in the order chosen
+  expect_identical(data$maps[[1]], seq_along(data$config$features) - 1L)
+  bins <- scLM:::parse_islands(data$config$features, cfg$island_size)
+  genome <- data$config$features[order(bins$chrom, bins$bin)]
+  x <- log1p(t(t(as.matrix(islands)) / pmax(Matrix::colSums(islands), 1)) * 1e4)
+  neighbour_cor <- function(features) {
+    r <- suppressWarnings(cor(t(x[features, ])))
+    mean(r[cbind(seq_len(length(features) - 1L), seq_len(length(features) - 1L) + 1L)], na.rm = TRUE)
+  }
+  expect_gt(neighbour_cor(data$config$features), neighbour_cor(genome) + 0.05)
+})
+
+test_that("a model of co-accessibility-ordered islands annotates held-out cells", {
+  skip_on_cran()
+  a <- granja_atac(); test <- atac_test_cells(); train <- setdiff(seq_len(ncol(a$counts)), test)
+  model <- finetune(sctrans_config(modality = "atac", gene_order = "coexpression"), a$counts[, train],
+                    a$cell_type[train], seed = 1, verbose = FALSE)
+  bins <- scLM:::parse_islands(model$features, model$config$island_size)
+  expect_true(is.unsorted(order(match(bins$chrom, unique(bins$chrom)), bins$bin)))  # not genome order
+  expect_gt(mean(annotate_cells(model, a$counts[, test], verbose = FALSE)$labels == a$cell_type[test]), 0.6)
+})
