@@ -93,7 +93,10 @@
 #'   3, macro-F1 rose on every task of `bench/annotation_tasks.R` (mean of the 12 RNA tasks 0.947
 #'   vs 0.938 for its single models; 16 fine scATAC types 0.635 vs 0.606; `bench/README.md`,
 #'   "Levers of stop 37"), most where single models disagree on rare types (a 213-cell reference
-#'   0.851 vs 0.825). [embed_cells()], [attention_scores()] and [salient_features()] read the
+#'   0.851 vs 0.825). Default 3 for SCTrans on peak islands, whose default sub-vectors of
+#'   512/1024 islands train about three times faster than 128/256 (16 fine types: 0.648 in
+#'   202-217 s on 8,269 cells vs one 128/256 model's 0.623 in 230-261 s), and 1 for the other
+#'   families or with `checkpoint` or `distributed`. [embed_cells()], [attention_scores()] and [salient_features()] read the
 #'   first model; the training history is the first model's. The `unknown_method`s other than
 #'   `"knn"` are calibrated on the first model's held-out cells, which the other models may have
 #'   trained on: with an ensemble they flag fewer known cells than `ood_quantile` says.
@@ -151,7 +154,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = NULL,
                      gene_scale_noise = 0, downsample = 0, length_bucketing = FALSE,
-                     class_weights = NULL, n_models = 1L, trainable_blocks = "all", head = NULL,
+                     class_weights = NULL, n_models = NULL, trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", precision = "fp32",
                      distributed = distributed_config(), query = NULL, query_confidence = 0.7,
@@ -188,8 +191,9 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   train$init_encoder <- init_encoder
   class_weights <- check_choice(class_weights %||% family_defaults(config)$class_weights, c("none", "balanced", "annatac"),
                                 "class_weights")
-  n_models <- check_count(n_models, 1L, 10L, "n_models")
-  if (n_models > 1L && (!is.null(checkpoint) || train$distributed$world_size > 1L)) {
+  single <- !is.null(checkpoint) || train$distributed$world_size > 1L
+  n_models <- check_count(n_models %||% if (single) 1L else family_defaults(config)$n_models, 1L, 10L, "n_models")
+  if (n_models > 1L && single) {
     cli::cli_abort(c("{.arg n_models} > 1 trains one model after another in this process: it takes no {.arg checkpoint} and no {.arg distributed} training.",
                      "i" = "Leave {.code n_models = 1}, or drop {.arg checkpoint} / {.arg distributed}."))
   }

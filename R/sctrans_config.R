@@ -53,19 +53,22 @@
 #'
 #' With `modality = "atac"` the features are scATAC peak islands, chosen and mapped as for
 #' [annatac_config()] (the `n_features` most open `island_size` islands, a query's peaks placed
-#' by overlap) and kept in genome order, so a sub-vector is a stretch of neighbouring islands;
-#' a cell's values are `log1p(CP10k)` of its island values. This is [finetune()]'s default
-#' model for peaks on references of 2,000 cells or more: on 8,269 cells of the Granja
-#' bone-marrow set (16 fine types) it was more accurate than annATAC's token model (macro-F1
-#' 0.621 vs 0.587, seed 1) and trained 2.9 times faster; on 480 cells annATAC's was the more
-#' accurate (see `bench/annotation_levers.R`).
+#' by overlap) and kept in genome order, so a sub-vector is a stretch of neighbouring islands
+#' (512 and 1,024 of them by default); a cell's values are `log1p(CP10k)` of its island values.
+#' This is [finetune()]'s default model for peaks on references of 2,000 cells or more, where
+#' it trains an ensemble of three (`finetune(n_models = )`). On 8,269 cells of the Granja
+#' bone-marrow set (16 fine types), seeds 1-3: one model of 128/256-island sub-vectors
+#' reached macro-F1 0.623 in 230-261 s (annATAC's token model 0.587 in 769 s, seed 1), one of
+#' 512/1024 0.611 in 62-80 s, three of 512/1024 0.648 in 202-217 s; on 480 cells annATAC's
+#' token model was the more accurate (see `bench/README.md`). The pretraining results of
+#' `bench/atac_scale.R` were measured with 128/256-island sub-vectors.
 #'
 #' @inheritParams scLMConfig
 #' @param n_features Size of the vocabulary: for genes (default 2,000) the most variable genes
 #'   of the training cells (Seurat's vst method); for peaks (default 10,000) the most open
 #'   islands. Ignored when `features` is given.
 #' @param scales Sub-vector sizes in features; distinct, and each must divide the largest.
-#'   Default 32 and 64 for genes, 128 and 256 for peak islands.
+#'   Default 32 and 64 for genes, 512 and 1024 for peak islands.
 #' @param gene_order `"coexpression"` (default for up to 10,000 genes), `"vocabulary"` (default
 #'   for peak islands and larger vocabularies) or `"chromosome"` (genes only; see Details).
 #' @param gene_positions For `gene_order = "chromosome"`: `"human"` (the positions of GRCh38
@@ -129,7 +132,7 @@ sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
   config$gene_order <- gene_order
   config$gene_positions <- if (gene_order == "chromosome") gene_position_table(gene_positions)
   config$subvectors <- list(
-    scales = check_scales(scales %||% if (atac) c(128L, 256L) else c(32L, 64L), config$n_features),
+    scales = check_scales(scales %||% if (atac) c(512L, 1024L) else c(32L, 64L), config$n_features),
     light_layers = check_count(light_layers, 1L, 64L),
     sharpness = check_number(sharpness, 0.01, 1000, "sharpness"),
     keep_share = check_number(keep_share, 0.01, 0.99, "keep_share"),

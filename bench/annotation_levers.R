@@ -75,6 +75,9 @@ variants <- list(
   # instead of the matrix's row order, which is arbitrary outside Cell Ranger output; and dropping
   # 30% of a cell's genes in training instead of 10% (gene dropout, which won on peak islands).
   sct_coexpr = fit(sctrans_config(gene_order = "coexpression")),
+  # coarser gene sub-vectors, one model or three (as islands since stop 40)
+  sct_64_128_n_models3 = fit(sctrans_config(scales = c(64L, 128L)), n_models = 3L),
+  sct_128_256_n_models3 = fit(sctrans_config(scales = c(128L, 256L)), n_models = 3L),
   sct_token_dropout03 = fit(sctrans_config(), token_dropout = 0.3),
   # Augmentation that mimics shallower sequencing: each training cell's counts binomially down-sampled
   # per step to a share drawn log-uniformly in [0.5, 1] / [0.2, 1] (finetune(downsample = )).
@@ -88,6 +91,9 @@ variants <- list(
   atac_sct = fit(sctrans_config(modality = "atac")),
   atac_sct_64_128 = fit(sctrans_config(modality = "atac", scales = c(64L, 128L))),
   atac_sct_dim32 = fit(sctrans_config(modality = "atac", dim = 32L)),
+  atac_sct_256_512 = fit(sctrans_config(modality = "atac", scales = c(256L, 512L))),
+  atac_sct_512_1024 = fit(sctrans_config(modality = "atac", scales = c(512L, 1024L))),
+  atac_sct_512_1024_n_models3 = fit(sctrans_config(modality = "atac", scales = c(512L, 1024L)), n_models = 3L),
   atac_sct_dropout03 = fit(sctrans_config(modality = "atac", dropout = 0.3)),
   atac_sct_token_dropout03 = fit(sctrans_config(modality = "atac"), token_dropout = 0.3),
   atac_sct_token_dropout05 = fit(sctrans_config(modality = "atac"), token_dropout = 0.5),

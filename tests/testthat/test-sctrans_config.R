@@ -71,9 +71,9 @@ test_that("SCTrans pretraining has a contrastive term by default, deterministic 
 test_that("on scATAC peaks SCTrans cuts genome-ordered peak islands into sub-vectors", {
   cfg <- sctrans_config(modality = "atac")
   expect_identical(class(cfg), c("scLM_sctrans_config", "scLM_atac_config", "scLM_config"))
-  expect_equal(cfg$subvectors$scales, c(128L, 256L))
+  expect_equal(cfg$subvectors$scales, c(512L, 1024L))
   expect_equal(cfg$n_features, 10000L)
-  expect_output(print(cfg), "10000 most open 5 kb peak islands in genome order, cut into 128/256-island sub-vectors")
+  expect_output(print(cfg), "10000 most open 5 kb peak islands in genome order, cut into 512/1024-island sub-vectors")
   expect_identical(cfg$gene_order, "vocabulary")  # genes default to co-expression, islands to genome order
   expect_identical(sctrans_config()$gene_order, "coexpression")
   expect_output(print(sctrans_config(modality = "atac", gene_order = "coexpression")), "islands in co-accessibility order")
@@ -90,7 +90,8 @@ test_that("SCTrans on peak islands annotates held-out cells, whose peaks may dif
   model <- finetune(sctrans_config(modality = "atac"), a$counts[, train], a$cell_type[train], seed = 1, verbose = FALSE)
   expect_identical(class(model$config), c("scLM_sctrans_config", "scLM_atac_config", "scLM_config"))
   expect_identical(model$modality, "ATAC")
-  expect_output(print(model), "128/256-island sub-vectors in genome order")
+  expect_output(print(model), "512/1024-island sub-vectors in genome order")
+  expect_identical(model$training$n_models, 3L)  # the default ensemble for islands
   expect_true(all(grepl("^chr[0-9XY]+-[0-9]+-[0-9]+$", model$features)))
   islands <- scLM:::parse_islands(model$features, model$config$island_size)
   expect_false(is.unsorted(order(match(islands$chrom, unique(islands$chrom)), islands$bin)))  # genome order

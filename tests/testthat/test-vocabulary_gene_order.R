@@ -46,7 +46,7 @@ test_that("the co-expression order is average-linkage clustering of the genes' c
 
 test_that("the co-accessibility order puts peak islands open together next to each other", {
   a <- granja_atac()
-  cfg <- sctrans_config(modality = "atac", n_features = 1000, gene_order = "coexpression")
+  cfg <- sctrans_config(modality = "atac", n_features = 1000, scales = c(128, 256), gene_order = "coexpression")
   data <- scLM:::atac_training_data(cfg, list(a$counts), list(scLM:::as_cell_source(a$counts)), NULL, 1L, FALSE)
   islands <- scLM:::source_cells(data$sources[[1]], seq_len(ncol(a$counts)))
   expect_identical(rownames(islands), data$config$features)  # mapped in the order chosen
