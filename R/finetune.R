@@ -96,8 +96,8 @@
 #'   0.851 vs 0.825). Default 3 for SCTrans on peak islands, whose default sub-vectors of
 #'   512/1024 islands train about three times faster than 128/256 (16 fine types: 0.648 in
 #'   202-217 s on 8,269 cells vs one 128/256 model's 0.623 in 230-261 s), and 1 for the other
-#'   families or with `checkpoint` or `distributed`. [embed_cells()], [attention_scores()] and [salient_features()] read the
-#'   first model; the training history is the first model's. The `unknown_method`s other than
+#'   families or with `checkpoint` or `distributed`. [embed_cells()], [attention_scores()] and
+#'   [salient_features()] read the first model; the training history is the first model's. The `unknown_method`s other than
 #'   `"knn"` are calibrated on the first model's held-out cells, which the other models may have
 #'   trained on: with an ensemble they flag fewer known cells than `ood_quantile` says.
 #' @param trainable_blocks For a pretrained `model_or_config`: `"all"` (everything trains),

@@ -71,8 +71,8 @@ test_that("a Signac object of the 10,335 Granja D6T1 cells trains and annotates 
   obj$cell_type <- d$cell_type
   # Up to 80 cells of each of the 16 types (1,072 cells): a quick model; the full set is bench/atac_scale.R.
   train <- sort(unlist(lapply(split(seq_len(ncol(obj)), d$cell_type), utils::head, 80L)))
-  model <- finetune(sctrans_config(modality = "atac", n_features = 5000, dim = 32), obj[, train], labels = "cell_type",
-                    epochs = 3, seed = 1, verbose = FALSE)
+  model <- finetune(sctrans_config(modality = "atac", n_features = 5000, scales = c(128, 256), dim = 32), obj[, train],
+                    labels = "cell_type", epochs = 3, n_models = 1, seed = 1, verbose = FALSE)
   out <- annotate_cells(model, obj, verbose = FALSE)
   expect_identical(colnames(out), colnames(obj))
   expect_identical(unname(out$scLM_labels), annotate_cells(model, d$counts, verbose = FALSE)$labels)
