@@ -132,7 +132,7 @@ sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
   config$gene_order <- gene_order
   config$gene_positions <- if (gene_order == "chromosome") gene_position_table(gene_positions)
   config$subvectors <- list(
-    scales = check_scales(scales %||% if (atac) c(512L, 1024L) else c(32L, 64L), config$n_features),
+    scales = check_scales(scales %||% default_scales(atac, config$n_features), config$n_features),
     light_layers = check_count(light_layers, 1L, 64L),
     sharpness = check_number(sharpness, 0.01, 1000, "sharpness"),
     keep_share = check_number(keep_share, 0.01, 0.99, "keep_share"),
@@ -142,6 +142,14 @@ sctrans_config <- function(n_features = NULL, features = NULL, scales = NULL,
     selection_weight = check_number(selection_weight, 0, 1000, "selection_weight"),
     light_weight = check_number(light_weight, 0, 1, "light_weight"))
   new_config(config)
+}
+
+# Default sub-vector sizes: 128 / 256 genes or 512 / 1,024 peak islands, halved until the larger
+# is at most half of the vocabulary.
+default_scales <- function(atac, n_features) {
+  scales <- if (atac) c(512L, 1024L) else c(128L, 256L)
+  while (2L * scales[2] > n_features && scales[1] > 1L) scales <- scales %/% 2L
+  scales
 }
 
 # The co-expression order clusters a dense features x features correlation matrix (0.8 GB at
