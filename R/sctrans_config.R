@@ -2,7 +2,7 @@
 #'
 #' The configuration of an SCTrans model (Lin et al., IJCAI 2024). A cell's expression,
 #' `log1p(CP10k)` of every vocabulary gene in vocabulary order, is cut into consecutive
-#' sub-vectors of `scales` genes (32 and 64 by default; the paper adds 16); each sub-vector is projected to one
+#' sub-vectors of `scales` genes (128 and 256 by default; the paper uses 16, 32 and 64); each sub-vector is projected to one
 #' token by a linear map of its scale, and a learned position embedding marks its place. All
 #' tokens form one sequence, so the queries of every scale attend over the keys and values of
 #' all scales (multi-scale attention); the cell representation concatenates one vector per scale
@@ -43,13 +43,17 @@
 #' * `"chromosome"` (genes only): genes sorted by chromosome and start position from
 #'   `gene_positions`; genes without a position follow in vocabulary order.
 #'
-#' This is [finetune()]'s default model for genes. Its defaults differ from the paper's in three
-#' places, chosen on the annotation tasks of `bench/annotation_tasks.R` (`bench/annotation_levers.R`):
-#' scales 32 and 64 without the paper's 16 (macro-F1 0.941 vs 0.935 on pbmc3k, 3.6 times faster
-#' to train), `dim = 64` (0.888 vs 0.864 mean macro-F1 over the three symphony tasks, seed 1) and
-#' the co-expression order (mean over seeds 1-3 on nine tasks +0.009, the three symphony
-#' cross-batch tasks +0.017 to +0.034; see `bench/README.md`).
-#' `sctrans_config(scales = c(16, 32, 64), dim = 32, gene_order = "vocabulary")` is the earlier setting.
+#' This is [finetune()]'s default model for genes, trained as an ensemble of three
+#' (`finetune(n_models = )`). Its defaults differ from the paper's in three places, chosen on the
+#' annotation tasks of `bench/annotation_tasks.R` (`bench/annotation_levers.R`): coarse sub-vectors
+#' of 128 and 256 genes (with 2,000 genes, 24 tokens; three such models train in about the time of
+#' one of 32/64, and beat it on 8 of 12 tasks, mean macro-F1 over seeds 1-3 0.949 vs 0.937, the
+#' symphony cross-batch tasks by 0.013 to 0.037; smaller vocabularies halve both scales until the
+#' larger is at most half of `n_features`), `dim = 64` (0.888 vs 0.864 mean macro-F1 over the three
+#' symphony tasks, seed 1, for 32/64) and the co-expression order (for 32/64: mean over seeds 1-3
+#' on nine tasks +0.009; see `bench/README.md`).
+#' `sctrans_config(scales = c(32, 64))` with `finetune(n_models = 1)` is the setting before;
+#' `sctrans_config(scales = c(16, 32, 64), dim = 32, gene_order = "vocabulary")` the one before it.
 #'
 #' With `modality = "atac"` the features are scATAC peak islands, chosen and mapped as for
 #' [annatac_config()] (the `n_features` most open `island_size` islands, a query's peaks placed
@@ -68,7 +72,8 @@
 #'   of the training cells (Seurat's vst method); for peaks (default 10,000) the most open
 #'   islands. Ignored when `features` is given.
 #' @param scales Sub-vector sizes in features; distinct, and each must divide the largest.
-#'   Default 32 and 64 for genes, 512 and 1024 for peak islands.
+#'   Default 128 and 256 for genes, 512 and 1024 for peak islands, both halved until the larger
+#'   is at most half of `n_features`.
 #' @param gene_order `"coexpression"` (default for up to 10,000 genes), `"vocabulary"` (default
 #'   for peak islands and larger vocabularies) or `"chromosome"` (genes only; see Details).
 #' @param gene_positions For `gene_order = "chromosome"`: `"human"` (the positions of GRCh38

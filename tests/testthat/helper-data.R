@@ -57,12 +57,13 @@ shifted_peaks <- function(peaks, by = 100L, sep = "-") {
   paste0(p[, 1], sep, as.integer(p[, 2]) + by, "-", as.integer(p[, 3]) + by)
 }
 
-# A small SCTrans model on the small split, shared by the SCTrans tests.
+# A small SCTrans model on the small split, shared by the SCTrans tests: one model of 32/64-gene
+# sub-vectors (29 tokens of 600 genes, for salient_features() to rank; the defaults give 8).
 sctrans_model <- function() {
   if (is.null(.cache$sctrans)) {
     p <- pbmc3k(); s <- small_split()
-    .cache$sctrans <- finetune(sctrans_config(n_features = 600), p$counts[, s$train], labels = p$cell_type[s$train],
-                               epochs = 15, seed = 1, verbose = FALSE)
+    .cache$sctrans <- finetune(sctrans_config(n_features = 600, scales = c(32, 64)), p$counts[, s$train],
+                               labels = p$cell_type[s$train], epochs = 15, n_models = 1, seed = 1, verbose = FALSE)
   }
   .cache$sctrans
 }

@@ -35,7 +35,7 @@ test_that("each family says what its models cannot do and what to use instead", 
   expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$token_dropout, 0.3)
   expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$class_weights, "balanced")
   expect_identical(vapply(list(scLMConfig(), sctrans_config(n_features = 600), annatac_config(), sctrans_config(modality = "atac")),
-                          function(cfg) scLM:::family_defaults(cfg)$n_models, 1L), c(1L, 1L, 1L, 3L))
+                          function(cfg) scLM:::family_defaults(cfg)$n_models, 1L), c(1L, 3L, 1L, 3L))
   expect_identical(scLM:::family_defaults(annatac_config())$mask_fraction, 0.15)
   # The calibrated unknown-type score by modality.
   expect_identical(vapply(list(scLMConfig(), sctrans_config(n_features = 600), annatac_config(), sctrans_config(modality = "atac")),

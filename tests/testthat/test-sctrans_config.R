@@ -1,8 +1,13 @@
 test_that("sctrans_config() describes multi-scale sub-vectors and checks its settings", {
   cfg <- sctrans_config(n_features = 600)
   expect_s3_class(cfg, "scLM_config")
-  expect_equal(cfg$subvectors$scales, c(32L, 64L))
-  expect_output(print(cfg), "32/64-gene sub-vectors")
+  expect_equal(cfg$subvectors$scales, c(128L, 256L))
+  expect_output(print(cfg), "128/256-gene sub-vectors")
+  # default scales halve until the larger is at most half of the vocabulary
+  expect_equal(sctrans_config(n_features = 500)$subvectors$scales, c(64L, 128L))
+  expect_equal(sctrans_config(n_features = 100)$subvectors$scales, c(16L, 32L))
+  expect_equal(sctrans_config(n_features = 1500, modality = "atac")$subvectors$scales, c(256L, 512L))
+  expect_equal(sctrans_config(n_features = 10)$subvectors$scales, c(2L, 4L))
   expect_output(print(cfg), "SCTrans")
   expect_error(sctrans_config(scales = c(16, 24, 64)), "divide the largest")
   expect_error(sctrans_config(scales = c(16, 16)), "distinct")
