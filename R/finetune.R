@@ -95,7 +95,7 @@
 #'   "Levers of stop 37"), most where single models disagree on rare types (a 213-cell reference
 #'   0.851 vs 0.825). Default 3 for SCTrans (genes and peak islands), whose default coarse
 #'   sub-vectors train about three times faster than finer ones (128/256 genes: mean of the 12
-#'   RNA tasks 0.949 vs one 32/64 model's 0.937, pbmc3k in 81-134 s; 512/1024 islands, 16 fine
+#'   RNA tasks 0.949 vs one 32/64 model's 0.937, 2,111 pbmc3k cells in 83-101 s; 512/1024 islands, 16 fine
 #'   types: 0.648 in 202-217 s on 8,269 cells vs one 128/256 model's 0.623 in 230-261 s), and 1
 #'   for the other families or with `checkpoint` or `distributed`. [embed_cells()], [attention_scores()] and
 #'   [salient_features()] read the first model; the training history is the first model's. The `unknown_method`s other than

@@ -13,7 +13,9 @@ fit <- function(config, ...) {
 # defaults ran with class_weights = "none" and SCTrans's published scales 16/32/64 at dim 32.
 # Variants on sctrans_config() run on its current defaults: rows dated before 2026-12-03 ran with
 # the matrix's row order, later ones with the co-expression order (the default since; sct_coexpr
-# pins it; its rows equal annotation_tasks.R's default rows of 2026-12-03 on the nine tasks both ran).
+# pins it; its rows equal annotation_tasks.R's default rows of 2026-12-03 on the nine tasks both ran);
+# rows from 2026-12-04 17:00 on ran with three models of 128/256-gene sub-vectors (stop 41; sct_32_64
+# pins the one model of 32/64 before).
 token <- function(...) fit(scLMConfig(...), class_weights = "none")
 old_sctrans <- function(config = sctrans_config(scales = c(16L, 32L, 64L), dim = 32L), ...) fit(config, ...)
 variants <- list(
@@ -76,6 +78,7 @@ variants <- list(
   # 30% of a cell's genes in training instead of 10% (gene dropout, which won on peak islands).
   sct_coexpr = fit(sctrans_config(gene_order = "coexpression")),
   # coarser gene sub-vectors, one model or three (as islands since stop 40)
+  sct_32_64 = fit(sctrans_config(scales = c(32L, 64L)), n_models = 1L),
   sct_64_128_n_models3 = fit(sctrans_config(scales = c(64L, 128L)), n_models = 3L),
   sct_128_256_n_models3 = fit(sctrans_config(scales = c(128L, 256L)), n_models = 3L),
   sct_token_dropout03 = fit(sctrans_config(), token_dropout = 0.3),
