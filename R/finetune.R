@@ -63,7 +63,9 @@
 #'   [sctrans_config()] models only. With 0.5, a 3' reference annotated a 5' query better
 #'   (symphony PBMC, macro-F1 0.941 vs 0.919) but an older 3' chemistry worse (0.854 vs 0.890;
 #'   `bench/README.md`, "Levers of stop 31"); with the co-expression gene order (the default
-#'   since) 0.939 vs 0.936 (5') and 0.898 vs 0.907 (3'v1): little gain left (stop 33).
+#'   since) 0.939 vs 0.936 (5') and 0.898 vs 0.907 (3'v1): little gain left (stop 33); on the
+#'   default of three 128/256 models 0.951 vs 0.949 (5'), 0.939 vs 0.936 (3'v1), 0.890 (3'v2,
+#'   equal; stop 41).
 #' @param downsample Augmentation that mimics shallower sequencing: in every training step each
 #'   cell's counts are binomially down-sampled to a share drawn log-uniformly between
 #'   `1 - downsample` and 1 (with 0.5, a cell keeps between half and all of its counts), and
@@ -71,8 +73,10 @@
 #'   values are not whole counts (log-normalised input, undone) are left as they are. With 0.8, a
 #'   3' reference annotated a 5' query at macro-F1 0.971 (defaults 0.936) and a 3'v2 query at 0.894
 #'   (0.853), but the oldest 3' chemistry at 0.876 (0.907) and pbmc3k's own test cells at 0.918
-#'   (0.934) (symphony PBMC, seeds 1-3; `bench/README.md`, "Levers of stop 34"): an option for a
-#'   query from another protocol, not a default.
+#'   (0.934) (symphony PBMC, seeds 1-3, one 32/64 model; `bench/README.md`, "Levers of stop 34");
+#'   on the default of three 128/256 models 3'v2 0.911 (0.890, seed spread 0.004 vs 0.131), 5'
+#'   0.948 (0.949), 3'v1 0.919 (0.936) (stop 41): an option for a query from another protocol,
+#'   not a default.
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
@@ -132,10 +136,11 @@
 #'   cells labelled with probability at least `query_confidence` (self-training, as Cellcano
 #'   does for scATAC), with the same settings and seed, and that model is returned
 #'   (`model$training$query_cells` says how many query cells it used). It costs a second
-#'   training run. On the symphony PBMC tasks (`bench/annotation_levers.R`, seeds 1-3, default
-#'   model) it changed macro-F1 by +0.029 when the query came from another platform (3'
+#'   training run. On the symphony PBMC tasks (`bench/annotation_levers.R`, seeds 1-3) it
+#'   changed macro-F1 of one 32/64 model by +0.029 when the query came from another platform (3'
 #'   reference, 5' query: 0.965 vs 0.936) and by +0.001 and +0.022 on the 3'v1 and 3'v2
-#'   queries (0.908 vs 0.907, 0.875 vs 0.853). The unknown-type scores stay calibrated on the
+#'   queries; of the default three 128/256 models by -0.003 (5': 0.946 vs 0.949), -0.012 (3'v1)
+#'   and +0.003 (3'v2) (stop 41): the ensemble already holds what it gave. The unknown-type scores stay calibrated on the
 #'   reference's own cells; `checkpoint` covers the first round.
 #' @param query_confidence The least probability with which a query cell must be labelled to
 #'   join the second round (with the default label smoothing, about 0.91 is the most a model
