@@ -65,8 +65,9 @@ print.scLM_model <- function(x, ...) {
   if (nrow(x$history)) {
     best <- x$history[x$history$epoch == t$best_epoch, ]
     acc <- if (nrow(best) && !is.na(best$val_accuracy)) sprintf(", validation accuracy %.3f", best$val_accuracy) else ""
-    cat(sprintf("trained on %d cells for %d epoch(s) (best: %d%s) in %.1fs on %s\n", t$n_cells, nrow(x$history),
-                t$best_epoch, acc, t$wall_seconds, t$device))
+    ensemble <- if (isTRUE(t$n_models > 1L)) sprintf("; an ensemble of %d models, epochs of the first", t$n_models) else ""
+    cat(sprintf("trained on %d cells for %d epoch(s) (best: %d%s) in %.1fs on %s%s\n", t$n_cells, nrow(x$history),
+                t$best_epoch, acc, t$wall_seconds, t$device, ensemble))
   }
   invisible(x)
 }

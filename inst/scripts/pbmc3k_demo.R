@@ -28,8 +28,8 @@ print(table(truth = truth, scLM = predicted))
 cat(sprintf("\naccuracy        %.3f\n", mean(predicted == truth)))
 cat(sprintf("macro-F1        %.3f   (SingleR 0.859, linear baseline 0.902 on this split)\n", macro_f1(truth, predicted)))
 cat(sprintf("unknown (knn)   %d cells (flagged unlike the reference; calibrated to about 5%% of known cells)\n", sum(result$pruned.labels == "Unknown")))
-cat(sprintf("training        %.1f s (%d epochs, %.1f ms/step)\n", train_seconds, nrow(model$history),
-            1000 * model$training$seconds_per_step))
+cat(sprintf("training        %.1f s (%d models; the first: %d epochs, %.1f ms/step)\n", train_seconds,
+            model$training$n_models, nrow(model$history), 1000 * model$training$seconds_per_step))
 cat(sprintf("annotation      %.2f s (%.0f cells/s)\n", annotate_seconds, length(split$test) / annotate_seconds))
 
 t0 <- proc.time()[["elapsed"]]

@@ -17,6 +17,7 @@ test_that("each model of an ensemble is the model finetune() trains with its see
   expect_identical(ensemble$training$n_models, 2L)
   expect_false(identical(ensemble$id, fit_ensemble(d, seed = 4)$id))
   expect_output(print(summary(ensemble)), "ensemble: +2 models \\(seeds 4 to 5")
+  expect_output(print(ensemble), "an ensemble of 2 models, epochs of the first")
   expect_identical(fit_ensemble(d, n_models = 2, seed = 4)$members, ensemble$members)  # deterministic
 })
 
