@@ -99,9 +99,10 @@
 #'   "Levers of stop 37"), most where single models disagree on rare types (a 213-cell reference
 #'   0.851 vs 0.825). Default 3 for SCTrans (genes and peak islands), whose default coarse
 #'   sub-vectors train about three times faster than finer ones (128/256 genes: mean of the 12
-#'   RNA tasks 0.949 vs one 32/64 model's 0.937, 2,111 pbmc3k cells in 83-101 s; 512/1024 islands, 16 fine
-#'   types: 0.648 in 202-217 s on 8,269 cells vs one 128/256 model's 0.623 in 230-261 s), and 1
-#'   for the other families or with `checkpoint` or `distributed`. [embed_cells()], [attention_scores()] and
+#'   RNA tasks 0.949 vs one 32/64 model's 0.937, 2,111 pbmc3k cells in 83-101 s; 512/1024
+#'   islands, 16 fine types: 0.648 in 202-217 s on 8,269 cells vs one 128/256 model's 0.623 in
+#'   230-261 s), and 1 for the other families or with `checkpoint` or `distributed`.
+#'   [embed_cells()], [attention_scores()] and
 #'   [salient_features()] read the first model; the training history is the first model's. The `unknown_method`s other than
 #'   `"knn"` are calibrated on the first model's held-out cells, which the other models may have
 #'   trained on: with an ensemble they flag more or fewer known cells than `ood_quantile` says
@@ -141,8 +142,8 @@
 #'   changed macro-F1 of one 32/64 model by +0.029 when the query came from another platform (3'
 #'   reference, 5' query: 0.965 vs 0.936) and by +0.001 and +0.022 on the 3'v1 and 3'v2
 #'   queries; of the default three 128/256 models by -0.003 (5': 0.946 vs 0.949), -0.012 (3'v1)
-#'   and +0.003 (3'v2) (stop 41): the ensemble already holds what it gave. The unknown-type scores stay calibrated on the
-#'   reference's own cells; `checkpoint` covers the first round.
+#'   and +0.003 (3'v2) (stop 41): the ensemble already holds what it gave. The unknown-type
+#'   scores stay calibrated on the reference's own cells; `checkpoint` covers the first round.
 #' @param query_confidence The least probability with which a query cell must be labelled to
 #'   join the second round (with the default label smoothing, about 0.91 is the most a model
 #'   gives).

@@ -81,6 +81,8 @@ variants <- list(
   sct_32_64 = fit(sctrans_config(scales = c(32L, 64L)), n_models = 1L),
   sct_64_128_n_models3 = fit(sctrans_config(scales = c(64L, 128L)), n_models = 3L),
   sct_128_256_n_models3 = fit(sctrans_config(scales = c(128L, 256L)), n_models = 3L),
+  sct_128_256_n_models5 = fit(sctrans_config(scales = c(128L, 256L)), n_models = 5L),
+  sct_256_512_n_models3 = fit(sctrans_config(scales = c(256L, 512L)), n_models = 3L),
   sct_token_dropout03 = fit(sctrans_config(), token_dropout = 0.3),
   # Augmentation that mimics shallower sequencing: each training cell's counts binomially down-sampled
   # per step to a share drawn log-uniformly in [0.5, 1] / [0.2, 1] (finetune(downsample = )).
