@@ -166,10 +166,14 @@ atac_training_data <- function(config, datasets, sources, assay, seed, verbose, 
          index = mapping$index)
   })
   # The family's island order (co-accessibility) reads island values: islands are mapped in
-  # genome order first, then again in the order chosen.
-  config <- order_features(config, lapply(island_sources(FALSE), `[[`, "source"), seed)
+  # genome order first, and again only if the order chosen differs.
   mapped <- island_sources(verbose)
-  list(config = config, sources = lapply(mapped, `[[`, "source"), maps = lapply(mapped, `[[`, "index"))
+  ordered <- order_features(config, lapply(mapped, `[[`, "source"), seed)
+  if (!identical(ordered$features, config$features)) {
+    config <- ordered
+    mapped <- island_sources(FALSE)
+  }
+  list(config = ordered, sources = lapply(mapped, `[[`, "source"), maps = lapply(mapped, `[[`, "index"))
 }
 
 # How the island matrix of dataset k is named in errors (as the training matrices always were).
