@@ -77,7 +77,9 @@ if (part == "pretrain") {
       r <- data.frame(start = start, seed = seed, n_labelled = length(cells), pretrain_epochs = pretrain_epochs,
                       pretrain_s = round(pretrain_s), fit_s = round(fit_s),
                       macro_f1 = round(macro_f1(task$test_labels, pred), 4), accuracy = round(mean(pred == task$test_labels), 4),
-                      epoch1_val_accuracy = round(model$history$val_accuracy[1], 4))
+                      epoch1_val_accuracy = round(model$history$val_accuracy[1], 4),
+                      scales = if (is.null(model$config$subvectors)) "tokens" else paste(model$config$subvectors$scales, collapse = "/"),
+                      n_models = length(scLM:::classifier_weights(model)))
       print(r, row.names = FALSE)
       rows[[length(rows) + 1L]] <- r
       # Each row as it is measured; runs with other pretraining epochs or shares add theirs.
