@@ -25,7 +25,9 @@
 #'
 #'   The first three are calibrated at fine-tuning on held-out reference cells (see
 #'   `ood_quantile` in [finetune()]: about 5% of cells of known types are flagged) and add a
-#'   column `unknown.score`; `threshold` is then not used. On pbmc3k with the B cells left out
+#'   column `unknown.score`; `threshold` is then not used. For an ensemble (`finetune(n_models =)`)
+#'   `"mahalanobis"` and `"energy"` read its first model's embedding and logits, the model whose
+#'   held-out cells calibrated them. On pbmc3k with the B cells left out
 #'   of the reference, see the README for how many B cells each method flags.
 #' @param assay,layer Where the counts are (see [finetune()]).
 #' @param batch_size Cells per inference batch. Token models batch cells of similar token
@@ -81,6 +83,8 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
                             })
   logits <- predicted$result$logits
   logits[!predicted$readable, ] <- NA
+  first_logits <- predicted$result$first_logits  # an ensemble's first model's (unknown scores)
+  first_logits[!predicted$readable, ] <- NA
   probs <- softmax_rows(logits)
   seconds <- proc.time()[["elapsed"]] - started
   if (verbose) {
@@ -93,7 +97,7 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
   flagged <- is.na(best) | result$max.prob < threshold
   if (unknown_method != "max_prob") {
     result$unknown.score <- if (unknown_method == "knn") drop(predicted$result$knn) else
-      unknown_score(unknown_method, logits, predicted$result$embeddings, model$unknown)
+      unknown_score(unknown_method, first_logits, predicted$result$embeddings, model$unknown)
     flagged <- is.na(best) | result$unknown.score > model$unknown$cutoff[[unknown_method]]
   }
   result$pruned.labels <- ifelse(flagged, unknown, result$labels)

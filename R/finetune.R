@@ -103,10 +103,10 @@
 #'   islands, 16 fine types: 0.648 in 202-217 s on 8,269 cells vs one 128/256 model's 0.623 in
 #'   230-261 s), and 1 for the other families or with `checkpoint` or `distributed`.
 #'   [embed_cells()], [attention_scores()] and
-#'   [salient_features()] read the first model; the training history is the first model's. The `unknown_method`s other than
-#'   `"knn"` are calibrated on the first model's held-out cells, which the other models may have
-#'   trained on: with an ensemble they flag more or fewer known cells than `ood_quantile` says
-#'   (pbmc3k without its B cells, three models: 6.7-8.7% instead of 5%).
+#'   [salient_features()] read the first model; the training history is the first model's. The
+#'   model-based unknown scores (`"energy"`, `"mahalanobis"`) are the first model's, calibrated on
+#'   its held-out cells (the other models trained on them: the ensemble's own energy flagged 11-13%
+#'   of known scATAC cells instead of 5%); the labels and probabilities are the ensemble's.
 #' @param trainable_blocks For a pretrained `model_or_config`: `"all"` (everything trains),
 #'   `"head"` (only the classifier head; the encoder stays as pretrained) or a number n (the
 #'   top n transformer blocks and the head, as scBERT fine-tunes its last block).
@@ -248,15 +248,16 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
   validation <- fit$validation_cells[fit$validation_cells <= source$n_cells]
   unknown <- NULL
   if (length(validation) && !interrupted) {
-    # One more pass over the reference calibrates the unknown-cell scores on its held-out cells
-    # (the first model's: every model of an ensemble holds out the cells of its own seed).
+    # One more pass over the reference calibrates the unknown-cell scores on its held-out cells:
+    # the first model's, scored by that model (every model of an ensemble holds out the cells of
+    # its own seed, and they gain by it: bench/README.md, "Levers of stop 42").
     run <- run_settings(256L, train$num_threads, train$device, train$precision)
     verb <- environment()
     members <- lapply(fits, `[[`, "weights")
     seen <- source_blocks(source, function(counts) {
       engine_classify_members(members, config, nlevels(labels), counts, map, run, TRUE, call = verb)
     }, combine = rbind_fields)
-    unknown <- calibrate_unknown(seen$logits, seen$embeddings, codes[seq_len(source$n_cells)], validation, ood_quantile,
+    unknown <- calibrate_unknown(seen$first_logits, seen$embeddings, codes[seq_len(source$n_cells)], validation, ood_quantile,
                                  source, map, length(config$features), train$seed)
   }
   model <- new_scLM_model(config = config, labels = levels(labels), fit = fit,

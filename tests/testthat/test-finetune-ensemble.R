@@ -38,6 +38,14 @@ test_that("annotate_cells() averages the ensemble's logits (checked against its 
   expect_identical(got$labels, colnames(expected)[max.col(expected, ties.method = "first")])
   # the default unknown score was calibrated and scores the query
   expect_false(anyNA(got$unknown.score))
+  # the model-based scores are the first model's, calibrated on its held-out cells
+  first <- ensemble
+  first$members <- NULL
+  for (method in c("energy", "mahalanobis")) {
+    expect_equal(annotate_cells(ensemble, d$query, unknown_method = method, verbose = FALSE)$unknown.score,
+                 annotate_cells(first, d$query, unknown_method = method, verbose = FALSE)$unknown.score, tolerance = 1e-6)
+  }
+  expect_false(isTRUE(all.equal(got$probabilities, annotate_cells(first, d$query, verbose = FALSE)$probabilities)))
 })
 
 test_that("an ensemble survives save_model() / load_model(); a damaged one is refused", {
