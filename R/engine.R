@@ -219,8 +219,8 @@ engine_classify <- function(weights, config, n_classes, counts, map, run, with_e
 
 # The logits of an ensemble (`members`: a list of classifier weights): the mean of its models'
 # logits, whose softmax is the normalised geometric mean of their probabilities. The first model's
-# logits (`first_logits`) and embeddings (when asked for) feed the unknown-cell scores: they are
-# calibrated on that model's held-out cells, which the other models trained on.
+# logits (`first_logits`) and embeddings (when asked for) feed the unknown-cell scores, calibrated
+# on that model's held-out cells (which the other models trained on).
 engine_classify_members <- function(members, config, n_classes, counts, map, run, with_embeddings, call = parent.frame()) {
   out <- engine_classify(members[[1]], config, n_classes, counts, map, run, with_embeddings, call = call)
   out$first_logits <- out$logits
