@@ -7,18 +7,20 @@
 #' `"human_pbmc_annotator"`: labels human peripheral blood mononuclear cells with no reference of
 #' your own, `annotate_cells(pretrained_model("human_pbmc_annotator"), x)`. It knows eight types:
 #' `B`, `T_CD4`, `T_CD8`, `NK`, `Mono_CD14`, `Mono_CD16`, `DC` and `MK` (platelets and
-#' megakaryocytes). It was fine-tuned (the package default for genes: [sctrans_config()], balanced
-#' class weights) on every labelled human PBMC of the project's shared data: 10x pbmc3k (Seurat
+#' megakaryocytes). It was fine-tuned (the package default for genes: three [sctrans_config()]
+#' models of 128/256-gene sub-vectors, balanced class weights) on every labelled human PBMC of the project's shared data: 10x pbmc3k (Seurat
 #' tutorial labels) and the symphony PBMC set (10x 3' v1, 3' v2 and 5'), 3,835 cells on the genes
 #' both hold; its vocabulary is the 1,342 of them detected in 3 or more cells (gene symbols).
 #' pbmc3k's labels were mapped onto symphony's: naive and memory CD4 T to `T_CD4`, CD8 T to
 #' `T_CD8`, CD14+ Mono to `Mono_CD14`, FCGR3A+ Mono to `Mono_CD16`, Platelet to `MK`. It cannot
 #' name other cells (progenitors, plasma cells, erythrocytes, non-blood cells): each gets one of
-#' its types in `labels`, so read `pruned.labels` (cells below `threshold`, 0.5 by default, are
-#' `"Unknown"`) or use `unknown_method = "mahalanobis"`; how many such cells these flag has not
-#' been measured for this model. How such a model carries to data it has not
-#' seen: trained on pbmc3k alone it labelled the symphony cells with macro-F1 0.839 (accuracy
-#' 0.877), trained on the symphony cells alone it labelled pbmc3k with 0.895 (0.889).
+#' its types in `labels`, so read `pruned.labels`: the default `unknown_method = "knn"` calls
+#' `"Unknown"` the cells that lie far from its reference cells (how many cells of other types it
+#' flags has not been measured for this model; on pbmc3k without its B cells, the same recipe
+#' flagged 99.5% of the B cells). How such a model carries to data it has not seen: trained on
+#' pbmc3k alone it labelled the symphony cells with macro-F1 0.845 (accuracy 0.884; 3.8% of them
+#' called `"Unknown"`), trained on the symphony cells alone it labelled pbmc3k with 0.892 (0.892;
+#' 9.6% `"Unknown"`).
 #' Recipe: `data-raw/pretrained_pbmc_annotator.R` in the source repository.
 #'
 #' `"human_rna_small"`: the default [scLMConfig()] encoder (dim 32, 2 layers, 4 heads, top-256 genes per
