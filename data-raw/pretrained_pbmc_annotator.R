@@ -31,10 +31,11 @@ sets <- list(pbmc3k = seq_len(ncol(pbmc3k$counts)), symphony = ncol(pbmc3k$count
 for (train in names(sets)) {
   test <- setdiff(names(sets), train)
   m <- finetune(x = counts[, sets[[train]]], labels = labels[sets[[train]]], seed = 1, verbose = FALSE)
-  pred <- annotate_cells(m, counts[, sets[[test]]], verbose = FALSE)$labels
+  res <- annotate_cells(m, counts[, sets[[test]]], verbose = FALSE)
+  pred <- res$labels
+  pruned <- res$pruned.labels
   truth <- labels[sets[[test]]]
   shared <- truth %in% m$labels
-  pruned <- annotate_cells(m, counts[, sets[[test]]], verbose = FALSE)$pruned.labels
   cat(sprintf("held-out check: trained on %s, annotating %s: macro-F1 %.3f, accuracy %.3f (%d cells), %.1f%% called Unknown\n",
               train, test, macro_f1(truth[shared], pred[shared]), mean(truth[shared] == pred[shared]), sum(shared),
               100 * mean(pruned[shared] == "Unknown")))
