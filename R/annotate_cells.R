@@ -33,7 +33,8 @@
 #' @param batch_size Cells per inference batch. Token models batch cells of similar token
 #'   counts together (within windows of 16 batches), so little of a batch is padding; every cell's
 #'   result is the one it gets alone, in the input's order.
-#' @param min_overlap Smallest share of the model genes that must be present in `x`.
+#' @param min_overlap Smallest share of the model genes that must be present in `x` (of the genes
+#'   its reference held, for a model fine-tuned from a pretrained one on a gene panel).
 #' @param prefix Prefix of the columns added to Seurat or SingleCellExperiment objects.
 #' @inheritParams finetune
 #' @return For a matrix, a [S4Vectors::DataFrame] with one row per cell and columns `labels`,

@@ -16,7 +16,11 @@
 #'   for genes; for scATAC peaks [annatac_config()] on references of fewer than 2,000 cells and
 #'   `sctrans_config(modality = "atac")` on larger ones), an [scLMConfig()] (train from scratch) or an
 #'   `scLM_model`: a model from [pretrain()] (or a trained classifier) whose settings, vocabulary
-#'   and encoder weights fine-tuning starts from; the classifier head is new. SCTrans is the
+#'   and encoder weights fine-tuning starts from; the classifier head is new. A reference may
+#'   hold only some of a pretrained model's genes (a targeted panel: at least 100 of them, or all
+#'   of a smaller vocabulary's 25%): the others are absent from every cell, and the fine-tuned
+#'   model checks a query's overlap (`min_overlap` of [annotate_cells()]) against the
+#'   reference's genes. SCTrans is the
 #'   default for genes because it beat every setting of the token model ([scLMConfig()]) by
 #'   0.05-0.18 macro-F1 on the symphony PBMC cross-batch tasks (`bench/annotation_levers.R`).
 #'   For peaks, annATAC's token model was the more accurate on 480 bone-marrow cells (macro-F1
@@ -272,7 +276,15 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
     model$id <- model_id(classifier_weights(model))
   }
   model$unknown <- unknown
+  model$reference_features <- learnt_features(config, maps)
   model
+}
+
+# The vocabulary features the training cells held (`maps`: each source's row -> vocabulary index),
+# when they lack some (a gene panel fine-tuned from a pretrained vocabulary); NULL when they hold all.
+learnt_features <- function(config, maps) {
+  held <- sort(unique(unlist(lapply(maps, function(map) map[map >= 0L])))) + 1L
+  if (length(held) < length(config$features)) config$features[held]
 }
 
 # The fits of `n_models` models trained on `store` with seeds seed, seed + 1, ...: each the model

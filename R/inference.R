@@ -19,7 +19,7 @@ run_settings <- function(batch_size, num_threads, device, precision, call = pare
 # the verbs report NA for it rather than what the model makes of an empty sequence.
 run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_overlap, verbose, combine = rbind,
                          per_block = function(result, counts, index) result, call = parent.frame()) {
-  mapping <- map_query(model$config, x, source, assay, min_overlap, verbose, call = call)
+  mapping <- map_query(model$config, x, source, assay, min_overlap, verbose, learnt = model$reference_features, call = call)
   readable <- logical(0)
   result <- source_blocks(source, function(counts) {
     counts <- mapping$transform(counts)

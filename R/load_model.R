@@ -36,6 +36,9 @@ load_model <- function(file) {
       length(m$features) != length(m$config$features)) {
     corrupt("its fields have the wrong types or sizes.")
   }
+  if (!is.null(m$reference_features) && (!is.character(m$reference_features) || !all(m$reference_features %in% m$features))) {
+    corrupt("its reference's features are not features of the model.")
+  }
   # Configs saved by older versions have no family class: the settings give it.
   m$config <- new_config(m$config)
   # The settings are checked as scLMConfig() checks a user's, before a model is built from them.

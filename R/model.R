@@ -58,7 +58,8 @@ print.scLM_model <- function(x, ...) {
   what <- if (is_pretrained_only(x)) sprintf("pretrained encoder (%s tokens, %s objective)", x$config$tokenizer, objective_of(t)) else
     sprintf("%d labels: %s", length(x$labels), paste(x$labels, collapse = ", "))
   cat(sprintf("<scLM_model> %s (%s)\n", x$id, x$modality),
-      sprintf("%d %s; %s\n", length(x$features), vocabulary_unit(x$config), what),
+      sprintf("%d %s%s; %s\n", length(x$features), vocabulary_unit(x$config),
+              if (is.null(x$reference_features)) "" else sprintf(" (%d in its reference)", length(x$reference_features)), what),
       sprintf("%s, %s parameters; %s\n", architecture_text(x$config), format(t$n_parameters, big.mark = ","),
               tokens_text(x$config)),
       sep = "")

@@ -76,18 +76,21 @@ order_features.scLM_sctrans_config <- function(config, sources, seed) order_voca
 # Maps the features of cell source `source` (of host `x`) onto the vocabulary of `config`: genes
 # by name, peaks by overlap with the model's islands. Returns the vocabulary index of each row
 # (of the transformed matrix), a scLM_feature_report and a `transform` that turns each block of
-# counts into the matrix the index applies to.
-map_query <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, call = parent.frame()) {
+# counts into the matrix the index applies to. `learnt`: the genes the model learnt from, when its
+# reference held only some of its vocabulary (model$reference_features).
+map_query <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, learnt = NULL,
+                      call = parent.frame()) {
   UseMethod("map_query")
 }
 #' @exportS3Method map_query scLM_config
-map_query.scLM_config <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, call = parent.frame()) {
+map_query.scLM_config <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, learnt = NULL,
+                                  call = parent.frame()) {
   check_not_peaks(source$features, call)
-  map_features(source$features, config$features, min_overlap, verbose, call)
+  map_features(source$features, config$features, min_overlap, verbose, call, learnt = learnt)
 }
 #' @exportS3Method map_query scLM_atac_config
 map_query.scLM_atac_config <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE,
-                                       call = parent.frame()) {
+                                       learnt = NULL, call = parent.frame()) {
   map_peaks(peak_ranges(x, source$features, assay, call = call), config$features, config$island_size,
             min_overlap, verbose, call)
 }

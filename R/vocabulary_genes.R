@@ -69,18 +69,28 @@ check_not_peaks <- function(features, call = parent.frame()) {
   }
 }
 
-# Maps a query's genes onto the model's vocabulary by name.
-# `training`: the vocabulary is a pretrained model's (fine-tuning), where no `min_overlap` applies.
+# Maps a query's genes onto the model's vocabulary by name. `learnt`: the vocabulary genes the
+# model learnt from, when its reference was a gene panel that held only some of a pretrained
+# vocabulary: the query's other genes stay unread, as they were absent in training, and the
+# overlap is measured against these. `training`: the vocabulary is a pretrained model's
+# (fine-tuning), of which a reference needs only `panel_min_genes`.
 map_features <- function(query_features, model_features, min_overlap = 0.25, verbose = TRUE,
-                         call = parent.frame(), training = FALSE) {
+                         call = parent.frame(), training = FALSE, learnt = NULL) {
+  known <- learnt %||% model_features
   index <- feature_index(query_features, model_features)
-  report <- feature_report(query_features, model_features, index)
+  index[!query_features %in% known] <- -1L
+  report <- feature_report(query_features, known, index)
   if (report$n_matched / report$n_model < min_overlap) {
     report$hints <- identifier_hints(query_features, model_features)
   }
   check_overlap(report, min_overlap, verbose, call, training)
   list(index = index, report = report, transform = identity)
 }
+
+# Fewest genes of a pretrained vocabulary a reference must hold to fine-tune from it (or all of a
+# smaller vocabulary's `min_overlap`): a targeted panel of a few hundred genes qualifies, a matrix
+# of another species or identifier type, which matches a handful by chance, does not.
+panel_min_genes <- 100L
 
 # Why a query's names miss the model's, when they differ in a way scLM can tell: letter case
 # (e.g. mouse symbols "Cd3e" against human "CD3E"), Ensembl version suffixes ("ENSG...5"),
@@ -129,8 +139,9 @@ check_overlap <- function(report, min_overlap, verbose, call, training = FALSE) 
                      report$hints %||% c("i" = hint), if (training) c("i" = from_config)),
                    call = call)
   }
+  if (training) min_overlap <- min(min_overlap, panel_min_genes / n_model)
   if (fraction < min_overlap) {
-    cli::cli_abort(c("Only {matched} of {n_model} model {unit} ({round(100 * fraction, 1)}%) are in the data; at least {round(100 * min_overlap)}% are needed.",
+    cli::cli_abort(c("Only {matched} of {n_model} model {unit} ({round(100 * fraction, 1)}%) are in the data; at least {ceiling(min_overlap * n_model)} ({round(100 * min_overlap, 1)}%) are needed.",
                      report$hints,
                      "i" = if (training) from_config else "Check that the data use the reference's {if (unit == 'islands') 'genome build' else 'gene identifiers'}, or lower {.arg min_overlap}."),
                    call = call)
@@ -143,7 +154,9 @@ check_overlap <- function(report, min_overlap, verbose, call, training = FALSE) 
     cli::cli_warn("{length(report$duplicated)} gene name{?s} appear{?s/} more than once in the data ({.val {head(report$duplicated, 3)}}); the first row of each is used.",
                   call = call)
   }
-  if (fraction < 0.8) {
+  if (training && fraction < 1 && verbose) {
+    cli::cli_inform(c("i" = "The reference holds {matched} of the pretrained model's {n_model} {unit}: the model learns from these, the others are absent from every cell (as in a gene panel), and queries are checked against these {matched}."))
+  } else if (!training && fraction < 0.8) {
     cli::cli_warn("Only {round(100 * fraction, 1)}% of the model {unit} are in the data; predictions may be less accurate.",
                   call = call)
   }

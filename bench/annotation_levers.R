@@ -1,7 +1,8 @@
 # Levers for annotation quality (issue 23), each against the defaults and the baselines in the same
 # run: every variant below is a way to fit a model (or several, whose probabilities are averaged).
 #   Rscript bench/annotation_levers.R <variant,variant,...> [task ...]
-# A variant's name followed by "_binary" runs it on counts set to 1 where not 0 (reference and query).
+# A variant's name followed by "_binary" runs it on counts set to 1 where not 0 (reference and query),
+# by "_panel<N>" on the reference's N most variable genes alone.
 # env SCLM_BENCH_SEEDS (default 1,2,3). Appends to bench/results/annotation_levers.tsv.
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
@@ -115,6 +116,13 @@ variants <- list(
   package_n_models3 = function(task, seed) {
     finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, n_models = 3L)
   },
+  # Starting from the shipped encoder pretrained_model("human_rna_small") (a token model: 4,047
+  # genes of the four symbol-named human sets of ../shared/data, pbmc3k and symphony among them,
+  # labels unused), against the token model's package defaults from scratch (scLMConfig()).
+  shipped_encoder = function(task, seed) {
+    finetune(pretrained_model("human_rna_small"), task$train, task$train_labels, seed = seed, verbose = FALSE)
+  },
+  token_package = fit(scLMConfig()),
   # (package_shared_validation_split: the defaults with every model of the ensemble holding out the
   # validation cells of the first, so that the unknown-cell scores could be calibrated on cells no
   # model saw; rows of 2026-12-04 19:20 from a temporary build, measured through annotation_tasks.R
@@ -151,6 +159,17 @@ run_variant <- function(name, task, seed) {
     task$train@x[] <- 1
     task$test@x[] <- 1
     name <- sub("_binary$", "", name)
+  }
+  # "<variant>_panel<N>": the reference and the query hold only the reference's N most variable
+  # genes (variance of log1p(CP10k) over the reference's cells), as a targeted gene panel would.
+  panel <- regmatches(name, regexec("_panel([0-9]+)$", name))[[1]]
+  if (length(panel)) {
+    l <- lognorm(task$train)
+    v <- Matrix::rowMeans(l^2) - Matrix::rowMeans(l)^2
+    genes <- names(sort(v, decreasing = TRUE))[seq_len(min(length(v), as.integer(panel[2])))]
+    task$train <- task$train[genes, ]
+    task$test <- task$test[genes, ]
+    name <- sub("_panel[0-9]+$", "", name)
   }
   # "<variant>_as_genes": peaks renamed peak1, peak2, ... (row order kept), so that a model for
   # genes reads them.
