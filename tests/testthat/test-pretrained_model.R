@@ -41,3 +41,19 @@ test_that("the shipped PBMC annotator labels PBMCs with its harmonised types", {
   res <- annotate_cells(model, query_counts(300), verbose = FALSE)
   expect_gt(mean(res$labels == harmonised[query_labels(300)]), 0.8)
 })
+
+test_that("the shipped SCTrans encoder fine-tunes a gene panel and learns real types", {
+  encoder <- pretrained_model("human_rna_sctrans")
+  expect_s3_class(encoder$config, "scLM_sctrans_config")
+  expect_length(encoder$labels, 0)
+  expect_identical(readLines(system.file("extdata", "pretrained", "human_rna_sctrans.features.txt", package = "scLM")),
+                   encoder$features)
+  expect_lt(pretrained_model()$megabytes[pretrained_model()$name == "human_rna_sctrans"], 5)
+  p <- pbmc3k()
+  s <- small_split()
+  panel <- intersect(encoder$features, rownames(p$counts))[1:800]  # ~20% of its 4,047 genes
+  model <- finetune(encoder, p$counts[panel, s$train], p$cell_type[s$train], epochs = 3, n_models = 1, seed = 1,
+                    verbose = FALSE)
+  expect_identical(model$reference_features, encoder$features[encoder$features %in% panel])
+  expect_gt(mean(annotate_cells(model, query_counts(300), verbose = FALSE)$labels == query_labels(300)), 0.6)
+})
