@@ -77,7 +77,8 @@ order_features.scLM_sctrans_config <- function(config, sources, seed) order_voca
 # by name, peaks by overlap with the model's islands. Returns the vocabulary index of each row
 # (of the transformed matrix), a scLM_feature_report and a `transform` that turns each block of
 # counts into the matrix the index applies to. `learnt`: the genes the model learnt from, when its
-# reference held only some of its vocabulary (model$reference_features).
+# reference held only some of its vocabulary (model$reference_features; an island vocabulary is
+# always mapped whole, so scATAC models have none).
 map_query <- function(config, x, source, assay = NULL, min_overlap = 0.25, verbose = TRUE, learnt = NULL,
                       call = parent.frame()) {
   UseMethod("map_query")
