@@ -2,7 +2,7 @@
 # run: every variant below is a way to fit a model (or several, whose probabilities are averaged).
 #   Rscript bench/annotation_levers.R <variant,variant,...> [task ...]
 # A variant's name followed by "_binary" runs it on counts set to 1 where not 0 (reference and query),
-# by "_panel<N>" on the reference's N most variable genes alone.
+# by "_panel<N>" on the reference's N most variable genes alone, by "_ranks" on per-cell ranks.
 # env SCLM_BENCH_SEEDS (default 1,2,3). Appends to bench/results/annotation_levers.tsv.
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
@@ -159,6 +159,22 @@ run_variant <- function(name, task, seed) {
     task$train@x[] <- 1
     task$test@x[] <- 1
     name <- sub("_binary$", "", name)
+  }
+  # "<variant>_ranks": each cell's non-zero values replaced by their rank within the cell (ties
+  # averaged), in reference and query: per-cell rank values, insensitive to depth and to a
+  # platform's monotone distortions, fed to a model that reads counts.
+  if (grepl("_ranks$", name)) {
+    ranks <- function(m) {
+      m <- methods::as(m, "CsparseMatrix")
+      for (j in seq_len(ncol(m))) {
+        k <- seq.int(m@p[j] + 1L, length.out = m@p[j + 1L] - m@p[j])
+        m@x[k] <- rank(m@x[k])
+      }
+      m
+    }
+    task$train <- ranks(task$train)
+    task$test <- ranks(task$test)
+    name <- sub("_ranks$", "", name)
   }
   # "<variant>_panel<N>": the reference and the query hold only the reference's N most variable
   # genes (variance of log1p(CP10k) over the reference's cells), as a targeted gene panel would.
