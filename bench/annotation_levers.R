@@ -138,12 +138,29 @@ variants <- list(
              epochs = max(2L, ceiling(scLM:::default_epochs(ncol(task$train)) / 3)))
   }
 )
+# Each cell's non-zero values replaced by their rank within the cell (ties averaged).
+per_cell_ranks <- function(m) {
+  m <- methods::as(m, "CsparseMatrix")
+  for (j in seq_len(ncol(m))) {
+    k <- seq.int(m@p[j] + 1L, length.out = m@p[j + 1L] - m@p[j])
+    m@x[k] <- rank(m@x[k])
+  }
+  m
+}
 # Blends with another kind of model: the test cells x classes probabilities of the default model
-# averaged with those of the linear baseline (an ensemble member of a different family).
+# averaged with those of the linear baseline (an ensemble member of a different family), or with
+# those of the defaults trained and run on per-cell ranks (sct_with_rank_models: six models).
 blends <- list(
   sct_plus_linear = function(task, seed) {
     p <- annotate_cells(default_model(task, seed), task$test, verbose = FALSE)$probabilities
     p + linear_baseline(task, probabilities = TRUE)[, colnames(p)]
+  },
+  sct_with_rank_models = function(task, seed) {
+    p <- annotate_cells(default_model(task, seed), task$test, verbose = FALSE)$probabilities
+    ranked <- task
+    ranked$train <- per_cell_ranks(task$train)
+    ranked$test <- per_cell_ranks(task$test)
+    p + annotate_cells(default_model(ranked, seed), ranked$test, verbose = FALSE)$probabilities[, colnames(p)]
   }
 )
 # Ensembles: "<variant>xN" averages the probabilities of N models of seeds seed, seed + 100, ...
@@ -164,16 +181,8 @@ run_variant <- function(name, task, seed) {
   # averaged), in reference and query: per-cell rank values, insensitive to depth and to a
   # platform's monotone distortions, fed to a model that reads counts.
   if (grepl("_ranks$", name)) {
-    ranks <- function(m) {
-      m <- methods::as(m, "CsparseMatrix")
-      for (j in seq_len(ncol(m))) {
-        k <- seq.int(m@p[j] + 1L, length.out = m@p[j + 1L] - m@p[j])
-        m@x[k] <- rank(m@x[k])
-      }
-      m
-    }
-    task$train <- ranks(task$train)
-    task$test <- ranks(task$test)
+    task$train <- per_cell_ranks(task$train)
+    task$test <- per_cell_ranks(task$test)
     name <- sub("_ranks$", "", name)
   }
   # "<variant>_panel<N>": the reference and the query hold only the reference's N most variable
