@@ -9,14 +9,8 @@ source("bench/annotation_common.R")
 args <- commandArgs(trailingOnly = TRUE)
 epochs <- if (length(args)) as.integer(args[1]) else 30L
 targets <- if (length(args) > 1) args[-1] else c("pbmc3k:10%", "symphony:3pv1", "symphony:3pv2", "symphony:5p")
-human <- c("pbmc3k_10x_seurat_labels", "pbmc_3x10x_symphony_1767genes", "pancreas_xin_subset_lognorm",
-           "pancreas_wang_subset_lognorm")
-sets <- lapply(human, function(name) {
-  d <- read_shared(name)
-  if (grepl("lognorm", name)) d$counts <- as_count_scale(d$counts)
-  d$counts[, Matrix::colSums(d$counts) > 0]
-})
-names(sets) <- human
+sets <- human_symbol_sets()
+human <- names(sets)
 dataset_of <- function(task) if (grepl("^symphony", task)) human[2] else human[1]
 
 out <- "bench/results/encoder_transfer.tsv"

@@ -22,3 +22,15 @@ as_count_scale <- function(m) {
   m@x <- expm1(m@x)
   m
 }
+
+# The four human scRNA-seq sets whose genes are named by symbol, as count matrices of their cells
+# with counts (the pretrained encoders' cells; labels unused), named by set.
+human_symbol_sets <- function(names = c("pbmc3k_10x_seurat_labels", "pbmc_3x10x_symphony_1767genes",
+                                        "pancreas_xin_subset_lognorm", "pancreas_wang_subset_lognorm")) {
+  sets <- lapply(names, function(name) {
+    d <- read_shared(name)
+    if (grepl("lognorm", name)) d$counts <- as_count_scale(d$counts)
+    d$counts[, Matrix::colSums(d$counts) > 0]
+  })
+  stats::setNames(sets, names)
+}

@@ -20,14 +20,8 @@
 suppressPackageStartupMessages(library(scLM))
 source("bench/shared_data.R")
 
-human <- c("pbmc3k_10x_seurat_labels", "pbmc_3x10x_symphony_1767genes", "pancreas_xin_subset_lognorm",
-           "pancreas_wang_subset_lognorm")
-sets <- lapply(human, function(name) {
-  d <- read_shared(name)
-  if (grepl("lognorm", name)) d$counts <- as_count_scale(d$counts)
-  d$counts[, Matrix::colSums(d$counts) > 0]
-})
-names(sets) <- human
+sets <- human_symbol_sets()
+human <- names(sets)
 
 name <- commandArgs(trailingOnly = TRUE)[1]
 if (is.na(name)) name <- "none"
