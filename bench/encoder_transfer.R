@@ -4,7 +4,7 @@
 # ../shared/data except the task's own dataset, so it has never seen the task's cells: what the
 # shipped encoder pretrained_model("human_rna_sctrans") offers a dataset it was not pretrained on.
 #   Rscript bench/encoder_transfer.R [epochs] [task ...]   (default 30 epochs; pbmc3k:10% and the
-#   three symphony tasks; ~25 min on 2 cores). Seeds 1-3. Writes bench/results/encoder_transfer.tsv.
+#   three symphony tasks; ~25 min on 2 cores). Seeds 1-3. Appends to bench/results/encoder_transfer.tsv.
 source("bench/annotation_common.R")
 args <- commandArgs(trailingOnly = TRUE)
 epochs <- if (length(args)) as.integer(args[1]) else 30L
@@ -14,8 +14,11 @@ human <- names(sets)
 dataset_of <- function(task) if (grepl("^symphony", task)) human[2] else human[1]
 
 out <- "bench/results/encoder_transfer.tsv"
-writeLines(sprintf("# %s; %d cores; encoders: sctrans_config() pretrained %d epochs on the other human sets; seeds 1-3",
-                   format(Sys.Date()), parallel::detectCores(), epochs), out)
+# A run appends its rows under a comment line that dates it.
+fresh <- !file.exists(out)
+cat(sprintf("# %s; %d cores; encoders: sctrans_config() pretrained %d epochs on the other human sets; seeds %s; tasks %s\n",
+            format(Sys.Date()), parallel::detectCores(), epochs, paste(bench_seeds(), collapse = ","),
+            paste(targets, collapse = ", ")), file = out, append = !fresh)
 rows <- list()
 encoders <- list()
 for (target in targets) {
@@ -45,4 +48,5 @@ for (target in targets) {
     print(rows[[length(rows)]], row.names = FALSE)
   }
 }
-suppressWarnings(utils::write.table(do.call(rbind, rows), out, sep = "\t", quote = FALSE, row.names = FALSE, append = TRUE))
+suppressWarnings(utils::write.table(do.call(rbind, rows), out, sep = "\t", quote = FALSE, row.names = FALSE,
+                                    append = TRUE, col.names = fresh))
