@@ -39,7 +39,8 @@
 #' defaults (three models), it labelled pbmc3k's test cells from a 213-cell reference with
 #' macro-F1 0.893 against 0.869 from scratch, and the symphony batches (about 900 reference
 #' cells) with 0.922 / 0.902 / 0.968 against 0.936 / 0.890 / 0.949 (3' v1 / 3' v2 / 5'; seeds
-#' 1-3, `bench/encoder_transfer.R`): more even over seeds, but not better everywhere. A fine-tuned
+#' 1-3, `bench/encoder_transfer.R`): more even over seeds, but not better everywhere; from the
+#' 2,111-cell pbmc3k reference it lost (0.926 vs 0.944). A fine-tuned
 #' model reads only the encoder's genes, so the reference's genes outside them are lost (blood and
 #' pancreas genes: for other tissues train from scratch); a gene panel that holds some of them
 #' works (see [finetune()]).
