@@ -78,7 +78,7 @@ map_features <- function(query_features, model_features, min_overlap = 0.25, ver
                          call = parent.frame(), training = FALSE, learnt = NULL) {
   known <- learnt %||% model_features
   index <- feature_index(query_features, model_features)
-  index[!query_features %in% known] <- -1L
+  if (!is.null(learnt)) index[!query_features %in% learnt] <- -1L
   report <- feature_report(query_features, known, index)
   if (report$n_matched / report$n_model < min_overlap) {
     report$hints <- identifier_hints(query_features, model_features)
