@@ -136,8 +136,32 @@ variants <- list(
   package_third_epochs = function(task, seed) {
     finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE,
              epochs = max(2L, ceiling(scLM:::default_epochs(ncol(task$train)) / 3)))
+  },
+  # The defaults' three models made different in what they see (a probe; the package's
+  # train_members() is patched for the one fit): the first as now (it also calibrates the unknown
+  # scores), the second with downsample = 0.8, the third with gene_scale_noise = 0.5, the two
+  # augmentations for a query from another protocol (each alone: bench/README.md, stops 31 and 34).
+  package_member_augment = function(task, seed) {
+    with_member_settings(list(list(), list(downsample = 0.8), list(gene_scale_noise = 0.5)),
+                         default_model(task, seed))
   }
 )
+# Evaluates `expr` with member i of finetune()'s ensemble trained with settings[[i]] on top of the call's.
+with_member_settings <- function(settings, expr) {
+  ns <- asNamespace("scLM")
+  original <- get("train_members", ns)
+  patched <- function(store, config, codes, n_classes, train, n_models, verbose) {
+    lapply(seq_len(n_models), function(i) {
+      member <- utils::modifyList(train, c(settings[[i]], list(seed = train$seed + i - 1L)))
+      original(store, config, codes, n_classes, member, 1L, verbose)[[1]]
+    })
+  }
+  environment(patched) <- environment()
+  unlockBinding("train_members", ns)
+  assign("train_members", patched, ns)
+  on.exit({ assign("train_members", original, ns); lockBinding("train_members", ns) })
+  expr
+}
 # Each cell's non-zero values replaced by their rank within the cell (ties averaged).
 per_cell_ranks <- function(m) {
   m <- methods::as(m, "CsparseMatrix")
