@@ -6,6 +6,7 @@
 # out) smoothed the same way over the reference's neighbours, cut at their 95% quantile.
 # A type's cells lie together, so a shift of its cells' scores that one cell's noise hides
 # stands out in their mean; a query shifted as a whole by its batch shifts every cell's mean too.
+# calibration median_ratio / median_shift: per cell, the cut-off moved by the query's median score.
 #   Rscript bench/novel_smoothing.R <task ...>   (tasks of bench/annotation_common.R;
 #   results appended to bench/results/novel_smoothing.tsv)
 source("bench/annotation_common.R")
@@ -61,6 +62,19 @@ for (name in commandArgs(TRUE)) {
     query_score <- kth(e$test, e$train, k_ref)
     nn_query <- neighbours(e$test, 30L)
     nn_ref <- neighbours(e$train, 30L)
+    # per cell, with the reference's cut-off moved by how much further the query's median cell
+    # lies from the reference than the reference's median cell (never lowered): scaled by the
+    # ratio of the medians, or shifted by their difference
+    cutoff <- stats::quantile(ref_score, 0.95)
+    ratio <- max(1, stats::median(query_score) / stats::median(ref_score))
+    shift <- max(0, stats::median(query_score) - stats::median(ref_score))
+    for (calibration in c("median_ratio", "median_shift")) {
+      flagged <- query_score > if (calibration == "median_ratio") ratio * cutoff else cutoff + shift
+      rows[[length(rows) + 1L]] <- data.frame(task = name, left_out = type, n_left_out_test = sum(novel), k_smooth = 1L,
+                                              calibration = calibration,
+                                              novel_flagged = round(mean(flagged[novel]), 4), known_flagged = round(mean(flagged[!novel]), 4),
+                                              novel_at_5pct_known = NA)
+    }
     for (k_smooth in c(1L, 5L, 15L, 30L)) {
       q <- smooth(query_score, nn_query[, seq_len(k_smooth), drop = FALSE])
       r <- smooth(ref_score, nn_ref[, seq_len(k_smooth), drop = FALSE])
@@ -68,7 +82,7 @@ for (name in commandArgs(TRUE)) {
       # the best any cut-off of this score could do: the share of novel cells above the score that
       # flags 5% of the known query cells
       oracle <- mean(q[novel] > stats::quantile(q[!novel], 0.95))
-      row <- data.frame(task = name, left_out = type, n_left_out_test = sum(novel), k_smooth = k_smooth,
+      row <- data.frame(task = name, left_out = type, n_left_out_test = sum(novel), k_smooth = k_smooth, calibration = "reference",
                         novel_flagged = round(mean(flagged[novel]), 4), known_flagged = round(mean(flagged[!novel]), 4),
                         novel_at_5pct_known = round(oracle, 4))
       print(row, row.names = FALSE)
@@ -76,7 +90,8 @@ for (name in commandArgs(TRUE)) {
     }
   }
   res <- do.call(rbind, rows)
-  print(aggregate(cbind(novel_flagged, known_flagged, novel_at_5pct_known) ~ k_smooth, res, stats::median))
+  print(aggregate(cbind(novel_flagged, known_flagged, novel_at_5pct_known) ~ k_smooth + calibration, res,
+                  function(v) stats::median(v, na.rm = TRUE), na.action = stats::na.pass))
   utils::write.table(res, out, sep = "\t", row.names = FALSE, quote = FALSE, append = file.exists(out),
                      col.names = !file.exists(out))
 }

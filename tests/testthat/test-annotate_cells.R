@@ -7,8 +7,12 @@ test_that("matrix input gives a SingleR-like DataFrame of labels and probabiliti
   expect_equal(unname(rowSums(res$probabilities)), rep(1, 300), tolerance = 1e-5)
   expect_identical(colnames(res$probabilities), small_model()$labels)
   expect_true(all(res$max.prob >= 1 / 9))
-  # The default unknown_method is the calibrated "knn"; a threshold asks for "max_prob".
-  expect_identical(res$pruned.labels, ifelse(res$unknown.score > small_model()$unknown$cutoff$knn, "Unknown", res$labels))
+  # The default unknown_method is the calibrated "knn", its cut-off moved by the query's median
+  # score (test-unknown.R); a threshold asks for "max_prob".
+  cutoff <- S4Vectors::metadata(res)$unknown_cutoff
+  expect_identical(cutoff, scLM:::unknown_cutoff(small_model()$unknown, "knn", res$unknown.score, TRUE))
+  expect_gte(cutoff, small_model()$unknown$cutoff$knn)
+  expect_identical(res$pruned.labels, ifelse(res$unknown.score > cutoff, "Unknown", res$labels))
   by_prob <- annotate_cells(small_model(), q, threshold = 0.5, verbose = FALSE)
   expect_identical(names(by_prob), c("labels", "pruned.labels", "max.prob", "probabilities"))
   expect_identical(by_prob$pruned.labels, ifelse(by_prob$max.prob < 0.5, "Unknown", by_prob$labels))
@@ -56,7 +60,7 @@ test_that("calibrated unknown-cell scores flag few cells of known types and need
     res <- annotate_cells(small_model(), q, unknown_method = method, verbose = FALSE)
     expect_true(is.numeric(res$unknown.score) && !anyNA(res$unknown.score))
     flagged <- res$pruned.labels == "Unknown"
-    expect_identical(flagged, res$unknown.score > small_model()$unknown$cutoff[[method]])
+    expect_identical(flagged, res$unknown.score > S4Vectors::metadata(res)$unknown_cutoff)
     # Calibrated to flag 5% of held-out reference cells (exactly: test-unknown.R); query cells of the
     # same types come from the same population, so few of them are flagged.
     expect_lt(mean(flagged), 0.25)

@@ -69,6 +69,7 @@ test_that("each cutoff is the requested quantile of the held-out reference cells
       at <- (length(held_out) - 1) * q + 1
       expected <- sorted[floor(at)] + (at - floor(at)) * (sorted[ceiling(at)] - sorted[floor(at)])
       expect_equal(calibration$cutoff[[method]], expected, tolerance = 1e-8)
+      expect_equal(calibration$median[[method]], stats::median(held_out), tolerance = 1e-8)
       # so the held-out reference cells flagged are exactly those above order statistic floor(at):
       # a share of 1 - q, up to one cell
       flagged <- sum(held_out > calibration$cutoff[[method]])
@@ -91,8 +92,9 @@ test_that("the knn score is the cosine distance to the 10th nearest reference ce
   # (irlba's principal axes converge to about 1e-5)
   expect_equal(scLM:::knn_score(space, ref$counts[, validation], ref$map, ref$n_features), held_out, tolerance = 1e-4)
   # Calibrated on the held-out cells and on the fit cells each leaving itself out, together.
-  expect_equal(calibration$cutoff$knn, unname(stats::quantile(c(held_out, reference_knn(ref, fit, fit)), 0.95)),
-               tolerance = 1e-4)
+  both <- c(held_out, reference_knn(ref, fit, fit))
+  expect_equal(calibration$cutoff$knn, unname(stats::quantile(both, 0.95)), tolerance = 1e-4)
+  expect_equal(calibration$median$knn, stats::median(both), tolerance = 1e-4)
   # A cell of another tissue's expression (the genes shuffled) lies far from every reference cell.
   shuffled <- ref$counts[sample(nrow(ref$counts)), validation[1:20]]
   rownames(shuffled) <- rownames(ref$counts)
@@ -104,4 +106,43 @@ test_that("a fine-tuned model's calibration is at the quantile it was asked for"
   expect_identical(model$unknown$quantile, 0.95)
   expect_named(model$unknown$cutoff, c("mahalanobis", "energy", "knn"))
   expect_true(all(is.finite(unlist(model$unknown$cutoff))))
+})
+
+test_that("the cut-off moves up by how much the query's median score exceeds the held-out cells'", {
+  ood <- list(cutoff = list(knn = 0.3), median = list(knn = 0.1))
+  shifted <- seq(0, 0.4, length.out = 150)  # median 0.2: 0.1 above the held-out cells'
+  expect_equal(scLM:::unknown_cutoff(ood, "knn", shifted, TRUE), 0.4)
+  expect_identical(scLM:::unknown_cutoff(ood, "knn", shifted, FALSE), 0.3)
+  expect_identical(scLM:::unknown_cutoff(ood, "knn", shifted[1:99], TRUE), 0.3)  # too few cells to tell
+  expect_equal(scLM:::unknown_cutoff(ood, "knn", c(shifted, rep(NA, 500)), TRUE), 0.4)  # cells without counts
+  expect_identical(scLM:::unknown_cutoff(ood, "knn", shifted / 4, TRUE), 0.3)  # never lowered
+  expect_identical(scLM:::unknown_cutoff(list(cutoff = list(knn = 0.3)), "knn", shifted, TRUE), 0.3)  # an older model
+
+  # Real cells made shallower, as another platform's would be (each count kept with probability
+  # 0.1): the knn score rises for every type, and without the shift a quarter of them is flagged.
+  thin <- function(counts, keep) {
+    set.seed(7)
+    counts@x <- as.numeric(stats::rbinom(length(counts@x), as.integer(counts@x), keep))
+    Matrix::drop0(counts)
+  }
+  model <- small_model()
+  query <- thin(query_counts(200), 0.1)
+  expect_message(res <- annotate_cells(model, query, verbose = TRUE), "unknown_shift = FALSE")
+  fixed <- annotate_cells(model, query, unknown_shift = FALSE, verbose = FALSE)
+  expect_equal(res$unknown.score, fixed$unknown.score)
+  expect_identical(S4Vectors::metadata(fixed)$unknown_cutoff, model$unknown$cutoff$knn)
+  expect_equal(S4Vectors::metadata(res)$unknown_cutoff,
+               model$unknown$cutoff$knn + stats::median(res$unknown.score, na.rm = TRUE) - model$unknown$median$knn)
+  expect_gt(mean(fixed$pruned.labels == "Unknown"), 0.2)
+  expect_lt(mean(res$pruned.labels == "Unknown"), 0.05)
+
+  # B cells left out of the reference stay found in a query at half the depth (the knn score
+  # reads the reference's cells, not the weights: one epoch suffices).
+  p <- pbmc3k(); s <- small_split()
+  known <- s$train[p$cell_type[s$train] != "B"]
+  without_b <- finetune(tiny_config(), p$counts[, known], p$cell_type[known], epochs = 1, seed = 1, verbose = FALSE)
+  b <- p$cell_type[s$test] == "B"
+  flagged <- annotate_cells(without_b, thin(p$counts[, s$test], 0.5), verbose = FALSE)$pruned.labels == "Unknown"
+  expect_gt(mean(flagged[b]), 0.6)
+  expect_lt(mean(flagged[!b]), 0.05)
 })
