@@ -3,8 +3,9 @@
 # `quantile` of those held-out reference cells (by default 95%, i.e. about 5% false flags on
 # cells of known types). A query from another batch, lab or platform lies a little further from
 # the reference as a whole, and more of its known cells cross that cut-off (up to 14% across the
-# symphony batches): annotate_cells() moves the cut-off up by how much the query's median score
-# exceeds the held-out cells' (unknown_cutoff(); bench/README.md, "Unknown cell types").
+# symphony batches): annotate_cells() moves the cut-off up by how much the query's scores exceed
+# the held-out cells' at their lower quartile and median (unknown_cutoff(); bench/README.md,
+# "Unknown cell types").
 #  * "mahalanobis": distance of the cell embedding to the nearest class mean, with one covariance
 #    shared by all classes (Lee et al. 2018).
 #  * "energy": -logsumexp(logits) (Liu et al. 2020).
@@ -34,11 +35,11 @@ calibrate_unknown <- function(logits, embeddings, codes, validation, quantile, s
   covariance <- crossprod(centered) / max(1, length(fit) - n_classes)
   # A small ridge keeps the inverse stable when embedding dimensions are nearly collinear.
   covariance <- covariance + diag(1e-3 * mean(diag(covariance)) + 1e-8, ncol(covariance))
-  ood <- list(means = means, precision = solve(covariance), quantile = quantile, cutoff = list(), median = list())
+  ood <- list(means = means, precision = solve(covariance), quantile = quantile, cutoff = list(), quartiles = list())
   for (method in c("mahalanobis", "energy")) {
     held_out <- unknown_score(method, logits[validation, , drop = FALSE], embeddings[validation, , drop = FALSE], ood)
     ood$cutoff[[method]] <- unname(stats::quantile(held_out, quantile))
-    ood$median[[method]] <- stats::median(held_out)
+    ood$quartiles[[method]] <- unname(stats::quantile(held_out, shift_quantiles))
   }
   ood$knn <- knn_space(source, map, n_features, fit, seed)
   # Calibrated on the held-out cells and on the reference cells themselves, each leaving itself
@@ -46,21 +47,26 @@ calibrate_unknown <- function(logits, embeddings, codes, validation, quantile, s
   held_out <- c(knn_score(ood$knn, source_cells(source, sort(validation)), map, n_features),
                 knn_distance(ood$knn$reference, ood$knn$reference, knn_settings$k + 1L))
   ood$cutoff$knn <- unname(stats::quantile(held_out, quantile, na.rm = TRUE))
-  ood$median$knn <- stats::median(held_out, na.rm = TRUE)
+  ood$quartiles$knn <- unname(stats::quantile(held_out, shift_quantiles, na.rm = TRUE))
   ood
 }
 
 # The cut-off above which a query cell's `score` (of `method`) is flagged: the calibrated one, or
-# with `shift` that plus how much the query's median score exceeds the held-out cells' median,
-# when at least unknown_shift_min_cells cells were scored (never lowered; models calibrated
-# before the medians were kept are not shifted).
+# with `shift` that plus how much the query's scores exceed the held-out cells' at the lower
+# quartile and at the median, the smaller of the two (never lowered), when at least
+# unknown_shift_min_cells cells were scored. Each guards against one way of over-shifting: cells
+# of unknown types, which score high, move the median more than the lower quartile (with half of a
+# query unknown, the median lands on the known cells' 75th percentile); a shallower query, whose
+# scores all rise and bunch together, moves the lower quartile more than the median (and its
+# upper tail less than either). Models calibrated before the quartiles were kept are not shifted.
 unknown_cutoff <- function(ood, method, score, shift) {
   cutoff <- ood$cutoff[[method]]
-  centre <- ood$median[[method]]
-  if (!shift || is.null(centre) || sum(!is.na(score)) < unknown_shift_min_cells) return(cutoff)
-  cutoff + max(0, stats::median(score, na.rm = TRUE) - centre)
+  reference <- ood$quartiles[[method]]
+  if (!shift || is.null(reference) || sum(!is.na(score)) < unknown_shift_min_cells) return(cutoff)
+  cutoff + max(0, min(unname(stats::quantile(score, shift_quantiles, na.rm = TRUE)) - reference))
 }
 
+shift_quantiles <- c(0.25, 0.5)
 unknown_shift_min_cells <- 100L
 
 knn_settings <- list(k = 10L, n_pcs = 10L, n_variable = 2000L, max_reference = 5000L, chunk = 1000L)

@@ -6,7 +6,9 @@
 # out) smoothed the same way over the reference's neighbours, cut at their 95% quantile.
 # A type's cells lie together, so a shift of its cells' scores that one cell's noise hides
 # stands out in their mean; a query shifted as a whole by its batch shifts every cell's mean too.
-# calibration median_ratio / median_shift: per cell, the cut-off moved by the query's median score.
+# calibration median_ratio / median_shift / quartile_shift / smaller_shift: per cell, the cut-off moved
+# by the query's median score (scaled by the ratio of the medians, shifted by their difference), by
+# its lower quartile's difference, or by the smaller of the two differences (the package's rule).
 #   Rscript bench/novel_smoothing.R <task ...>   (tasks of bench/annotation_common.R;
 #   results appended to bench/results/novel_smoothing.tsv)
 source("bench/annotation_common.R")
@@ -65,15 +67,24 @@ for (name in commandArgs(TRUE)) {
     # per cell, with the reference's cut-off moved by how much further the query's median cell
     # lies from the reference than the reference's median cell (never lowered): scaled by the
     # ratio of the medians, or shifted by their difference
-    cutoff <- stats::quantile(ref_score, 0.95)
-    ratio <- max(1, stats::median(query_score) / stats::median(ref_score))
-    shift <- max(0, stats::median(query_score) - stats::median(ref_score))
-    for (calibration in c("median_ratio", "median_shift")) {
-      flagged <- query_score > if (calibration == "median_ratio") ratio * cutoff else cutoff + shift
-      rows[[length(rows) + 1L]] <- data.frame(task = name, left_out = type, n_left_out_test = sum(novel), k_smooth = 1L,
-                                              calibration = calibration,
-                                              novel_flagged = round(mean(flagged[novel]), 4), known_flagged = round(mean(flagged[!novel]), 4),
-                                              novel_at_5pct_known = NA)
+    # "_half": the same on a query of as many known cells (drawn) as left-out ones, half of it unknown
+    cutoff <- unname(stats::quantile(ref_score, 0.95))
+    set.seed(1)
+    half <- c(which(novel), sample(which(!novel), min(sum(!novel), sum(novel))))
+    for (query in list(list(suffix = "", cells = seq_along(novel)), list(suffix = "_half", cells = half))) {
+      score <- query_score[query$cells]
+      at <- function(q) max(0, unname(stats::quantile(score, q) - stats::quantile(ref_score, q)))
+      moved <- c(median_ratio = max(1, stats::median(score) / stats::median(ref_score)) * cutoff,
+                 median_shift = cutoff + at(0.5), quartile_shift = cutoff + at(0.25),
+                 smaller_shift = cutoff + min(at(0.25), at(0.5)))
+      for (calibration in names(moved)) {
+        flagged <- score > moved[[calibration]]
+        is_novel <- novel[query$cells]
+        rows[[length(rows) + 1L]] <- data.frame(task = name, left_out = type, n_left_out_test = sum(novel), k_smooth = 1L,
+                                                calibration = paste0(calibration, query$suffix),
+                                                novel_flagged = round(mean(flagged[is_novel]), 4),
+                                                known_flagged = round(mean(flagged[!is_novel]), 4), novel_at_5pct_known = NA)
+      }
     }
     for (k_smooth in c(1L, 5L, 15L, 30L)) {
       q <- smooth(query_score, nn_query[, seq_len(k_smooth), drop = FALSE])

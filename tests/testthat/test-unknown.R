@@ -69,7 +69,7 @@ test_that("each cutoff is the requested quantile of the held-out reference cells
       at <- (length(held_out) - 1) * q + 1
       expected <- sorted[floor(at)] + (at - floor(at)) * (sorted[ceiling(at)] - sorted[floor(at)])
       expect_equal(calibration$cutoff[[method]], expected, tolerance = 1e-8)
-      expect_equal(calibration$median[[method]], stats::median(held_out), tolerance = 1e-8)
+      expect_equal(calibration$quartiles[[method]], unname(stats::quantile(held_out, c(0.25, 0.5))), tolerance = 1e-8)
       # so the held-out reference cells flagged are exactly those above order statistic floor(at):
       # a share of 1 - q, up to one cell
       flagged <- sum(held_out > calibration$cutoff[[method]])
@@ -94,7 +94,7 @@ test_that("the knn score is the cosine distance to the 10th nearest reference ce
   # Calibrated on the held-out cells and on the fit cells each leaving itself out, together.
   both <- c(held_out, reference_knn(ref, fit, fit))
   expect_equal(calibration$cutoff$knn, unname(stats::quantile(both, 0.95)), tolerance = 1e-4)
-  expect_equal(calibration$median$knn, stats::median(both), tolerance = 1e-4)
+  expect_equal(calibration$quartiles$knn, unname(stats::quantile(both, c(0.25, 0.5))), tolerance = 1e-4)
   # A cell of another tissue's expression (the genes shuffled) lies far from every reference cell.
   shuffled <- ref$counts[sample(nrow(ref$counts)), validation[1:20]]
   rownames(shuffled) <- rownames(ref$counts)
@@ -108,15 +108,19 @@ test_that("a fine-tuned model's calibration is at the quantile it was asked for"
   expect_true(all(is.finite(unlist(model$unknown$cutoff))))
 })
 
-test_that("the cut-off moves up by how much the query's median score exceeds the held-out cells'", {
-  ood <- list(cutoff = list(knn = 0.3), median = list(knn = 0.1))
-  shifted <- seq(0, 0.4, length.out = 150)  # median 0.2: 0.1 above the held-out cells'
+test_that("the cut-off moves up by the smaller of the query's shifts at the lower quartile and the median", {
+  ood <- list(cutoff = list(knn = 0.3), quartiles = list(knn = c(0.1, 0.2)))
+  shifted <- seq(0, 0.8, length.out = 161)  # lower quartile 0.2, median 0.4: 0.1 and 0.2 above the held-out cells'
   expect_equal(scLM:::unknown_cutoff(ood, "knn", shifted, TRUE), 0.4)
+  expect_equal(scLM:::unknown_cutoff(ood, "knn", shifted / 4 + 0.25, TRUE), 0.45)  # bunched: the median moved less
   expect_identical(scLM:::unknown_cutoff(ood, "knn", shifted, FALSE), 0.3)
   expect_identical(scLM:::unknown_cutoff(ood, "knn", shifted[1:99], TRUE), 0.3)  # too few cells to tell
   expect_equal(scLM:::unknown_cutoff(ood, "knn", c(shifted, rep(NA, 500)), TRUE), 0.4)  # cells without counts
   expect_identical(scLM:::unknown_cutoff(ood, "knn", shifted / 4, TRUE), 0.3)  # never lowered
   expect_identical(scLM:::unknown_cutoff(list(cutoff = list(knn = 0.3)), "knn", shifted, TRUE), 0.3)  # an older model
+  # a third of the query far above every known cell: its lower quartile moves to the known cells'
+  # 37.5th percentile (0.3), its median to their 75th (0.6)
+  expect_equal(scLM:::unknown_cutoff(ood, "knn", c(shifted, rep(5, 80)), TRUE), 0.5)
 
   # Real cells made shallower, as another platform's would be (each count kept with probability
   # 0.1): the knn score rises for every type, and without the shift a quarter of them is flagged.
@@ -132,7 +136,7 @@ test_that("the cut-off moves up by how much the query's median score exceeds the
   expect_equal(res$unknown.score, fixed$unknown.score)
   expect_identical(S4Vectors::metadata(fixed)$unknown_cutoff, model$unknown$cutoff$knn)
   expect_equal(S4Vectors::metadata(res)$unknown_cutoff,
-               model$unknown$cutoff$knn + stats::median(res$unknown.score, na.rm = TRUE) - model$unknown$median$knn)
+               model$unknown$cutoff$knn + min(unname(stats::quantile(res$unknown.score, c(0.25, 0.5))) - model$unknown$quartiles$knn))
   expect_gt(mean(fixed$pruned.labels == "Unknown"), 0.2)
   expect_lt(mean(res$pruned.labels == "Unknown"), 0.05)
 
