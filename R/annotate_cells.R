@@ -34,8 +34,8 @@
 #'   it was calibrated on, at the lower quartile and at the median, the smaller of the two (with
 #'   at least 100 cells; never down). A query from another batch, lab or platform lies a little
 #'   further from the reference as a whole, and without the shift more of its cells of known
-#'   types are flagged than calibrated (up to 16% instead of 5% across the symphony PBMC batches,
-#'   at most 6% with it). Cells of types the reference lacks score high and barely move the lower
+#'   types are flagged than calibrated (3-16% instead of 5% across the symphony PBMC batches,
+#'   1-10% with it, 3-4.5% at the median). Cells of types the reference lacks score high and barely move the lower
 #'   quartile while they are a minority of the query; when they make up most of it, pass `FALSE`
 #'   to use the reference's cut-off as it is. The cut-off used
 #'   is kept as `unknown_cutoff` with the call's settings (`metadata()` of the returned DataFrame;

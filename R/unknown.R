@@ -2,7 +2,7 @@
 # the held-out validation cells: a query cell is flagged when its score exceeds the score of
 # `quantile` of those held-out reference cells (by default 95%, i.e. about 5% false flags on
 # cells of known types). A query from another batch, lab or platform lies a little further from
-# the reference as a whole, and more of its known cells cross that cut-off (up to 14% across the
+# the reference as a whole, and more of its known cells cross that cut-off (up to 16% across the
 # symphony batches): annotate_cells() moves the cut-off up by how much the query's scores exceed
 # the held-out cells' at their lower quartile and median (unknown_cutoff(); bench/README.md,
 # "Unknown cell types").

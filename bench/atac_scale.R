@@ -9,8 +9,10 @@
 #   time      fine-tuning all 10,335 labelled cells with the defaults (finetune(x =, labels =)):
 #             seconds, epochs, seconds per epoch; annotating all cells: cells per second.
 #   novel     each of the 16 types left out of the training cells in turn (seed 1), default model;
-#             per unknown_method ("energy" is annotate_cells()'s default for scATAC): share of
-#             the left-out type's test cells flagged, and of the other test cells.
+#             per unknown_method ("energy" is annotate_cells()'s default for scATAC), with the
+#             cut-off moved by the query's scores and without (unknown_shift): share of the
+#             left-out type's test cells flagged, and of the other test cells. env
+#             SCLM_BENCH_TYPES (comma-separated) leaves out those types only (into _novel_types.tsv).
 #   novel_bound  the same types told apart WITH their labels: the default model and the linear
 #             baseline trained on all 16 types; per type, its test cells' probability of the type,
 #             cut where it flags 5% of the other test cells (what a novelty score would need).
@@ -111,15 +113,22 @@ if (part == "pretrain") {
   task <- annotation_tasks[["granja_d6t1"]]()
   methods <- scLM:::unknown_methods
   rows <- list()
-  for (type in sort(unique(task$train_labels))) {
+  types <- sort(unique(task$train_labels))
+  if (nzchar(Sys.getenv("SCLM_BENCH_TYPES"))) {  # written to atac_scale_novel_types.tsv
+    types <- strsplit(Sys.getenv("SCLM_BENCH_TYPES"), ",")[[1]]
+    out <- sub("\\.tsv$", "_types.tsv", out)
+  }
+  for (type in types) {
     keep <- task$train_labels != type
     t0 <- proc.time()[["elapsed"]]
     model <- finetune(x = task$train[, keep], labels = task$train_labels[keep], seed = 1, verbose = FALSE)
     fit_s <- proc.time()[["elapsed"]] - t0
     novel <- task$test_labels == type
-    for (method in methods) {
-      flagged <- annotate_cells(model, task$test, unknown_method = method, verbose = FALSE)$pruned.labels == "Unknown"
-      r <- data.frame(left_out = type, n_left_out_test = sum(novel), method = method, fit_s = round(fit_s),
+    for (method in methods) for (shift in c(TRUE, FALSE)) {
+      if (method == "max_prob" && !shift) next
+      flagged <- annotate_cells(model, task$test, unknown_method = method, unknown_shift = shift,
+                                verbose = FALSE)$pruned.labels == "Unknown"
+      r <- data.frame(left_out = type, n_left_out_test = sum(novel), method = method, unknown_shift = shift, fit_s = round(fit_s),
                       novel_flagged = round(mean(flagged[novel]), 4), known_flagged = round(mean(flagged[!novel]), 4))
       print(r, row.names = FALSE)
       rows[[length(rows) + 1L]] <- r
@@ -127,7 +136,7 @@ if (part == "pretrain") {
     utils::write.table(do.call(rbind, rows), out, sep = "\t", row.names = FALSE, quote = FALSE)
   }
   res <- do.call(rbind, rows)
-  print(aggregate(cbind(novel_flagged, known_flagged) ~ method, res, median))
+  print(aggregate(cbind(novel_flagged, known_flagged) ~ method + unknown_shift, res, median))
 } else if (part == "novel_bound") {
   # How far a type's cells can be told from the others' at all: with every type in the training
   # cells (the labels of the type a novelty score would have to find without them), each test
