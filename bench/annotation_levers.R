@@ -162,7 +162,8 @@ with_member_settings <- function(settings, expr) {
   on.exit({ assign("train_members", original, ns); lockBinding("train_members", ns) })
   expr
 }
-# Each cell's non-zero values replaced by their rank within the cell (ties averaged).
+# Each cell's non-zero values replaced by their rank within the cell (ties averaged), in the
+# reference and the query of `task`.
 per_cell_ranks <- function(m) {
   m <- methods::as(m, "CsparseMatrix")
   for (j in seq_len(ncol(m))) {
@@ -170,6 +171,11 @@ per_cell_ranks <- function(m) {
     m@x[k] <- rank(m@x[k])
   }
   m
+}
+with_ranks <- function(task) {
+  task$train <- per_cell_ranks(task$train)
+  task$test <- per_cell_ranks(task$test)
+  task
 }
 # Blends with another kind of model: the test cells x classes probabilities of the default model
 # averaged with those of the linear baseline (an ensemble member of a different family), or with
@@ -181,9 +187,7 @@ blends <- list(
   },
   sct_with_rank_models = function(task, seed) {
     p <- annotate_cells(default_model(task, seed), task$test, verbose = FALSE)$probabilities
-    ranked <- task
-    ranked$train <- per_cell_ranks(task$train)
-    ranked$test <- per_cell_ranks(task$test)
+    ranked <- with_ranks(task)
     p + annotate_cells(default_model(ranked, seed), ranked$test, verbose = FALSE)$probabilities[, colnames(p)]
   }
 )
@@ -205,8 +209,7 @@ run_variant <- function(name, task, seed) {
   # averaged), in reference and query: per-cell rank values, insensitive to depth and to a
   # platform's monotone distortions, fed to a model that reads counts.
   if (grepl("_ranks$", name)) {
-    task$train <- per_cell_ranks(task$train)
-    task$test <- per_cell_ranks(task$test)
+    task <- with_ranks(task)
     name <- sub("_ranks$", "", name)
   }
   # "<variant>_panel<N>": the reference and the query hold only the reference's N most variable

@@ -14,13 +14,10 @@
 source("bench/annotation_common.R")
 out <- "bench/results/novel_smoothing.tsv"
 k_ref <- 10L
-unit <- function(m) m / sqrt(rowSums(m^2))
-# 1 - cosine similarity to the k-th most similar row of `ref` (`self`: the row itself is the first)
-kth <- function(cells, ref, k) {
-  s <- tcrossprod(cells, ref)
-  at <- ncol(s) - k + 1L
-  1 - apply(s, 1L, function(r) sort.int(r, partial = at)[at])
-}
+unit <- scLM:::unit_rows
+# 1 - cosine similarity to the k-th most similar row of `ref` (the package's "knn" distance; a
+# reference cell's own row is its first)
+kth <- scLM:::knn_distance
 # indices of each row's k most similar rows of the same matrix (itself included)
 neighbours <- function(cells, k) {
   s <- tcrossprod(cells)

@@ -7,8 +7,8 @@ test_that("matrix input gives a SingleR-like DataFrame of labels and probabiliti
   expect_equal(unname(rowSums(res$probabilities)), rep(1, 300), tolerance = 1e-5)
   expect_identical(colnames(res$probabilities), small_model()$labels)
   expect_true(all(res$max.prob >= 1 / 9))
-  # The default unknown_method is the calibrated "knn", its cut-off moved by the query's median
-  # score (test-unknown.R); a threshold asks for "max_prob".
+  # The default unknown_method is the calibrated "knn", its cut-off moved by the query's own
+  # scores (test-unknown.R); a threshold asks for "max_prob".
   cutoff <- S4Vectors::metadata(res)$unknown_cutoff
   expect_identical(cutoff, scLM:::unknown_cutoff(small_model()$unknown, "knn", res$unknown.score, TRUE))
   expect_gte(cutoff, small_model()$unknown$cutoff$knn)
