@@ -123,6 +123,18 @@ variants <- list(
     finetune(pretrained_model("human_rna_small"), task$train, task$train_labels, seed = seed, verbose = FALSE)
   },
   token_package = fit(scLMConfig()),
+  # The defaults on a larger vocabulary: the reference's 3,000 / 4,000 most variable genes instead
+  # of 2,000 (more sub-vectors of the same sizes; an ensemble of three as the defaults).
+  package_features3000 = fit(sctrans_config(n_features = 3000L)),
+  package_features4000 = fit(sctrans_config(n_features = 4000L)),
+  # The defaults' 2,000 genes made of each class's 20 marker genes (the largest differences of the
+  # class's mean log1p(CP10k) from the mean of the other classes' means) plus the most variable
+  # genes of the package's selection, as many as keep the vocabulary at about 2,000: a rare class's
+  # markers may vary too little over all cells to be among the most variable.
+  package_markers20 = function(task, seed) {
+    finetune(sctrans_config(features = marker_vocabulary(task, 20L)), task$train, task$train_labels,
+             seed = seed, verbose = FALSE)
+  },
   # (package_shared_validation_split: the defaults with every model of the ensemble holding out the
   # validation cells of the first, so that the unknown-cell scores could be calibrated on cells no
   # model saw; rows of 2026-12-04 19:20 from a temporary build, measured through annotation_tasks.R
@@ -171,6 +183,21 @@ per_cell_ranks <- function(m) {
     m@x[k] <- rank(m@x[k])
   }
   m
+}
+# package_markers<N>'s genes, in the matrix's row order (as the package's own selection): with no
+# marker outside the most variable genes it is the defaults' vocabulary.
+marker_vocabulary <- function(task, per_class, size = 2000L) {
+  l <- lognorm(task$train)
+  means <- sapply(split(seq_along(task$train_labels), task$train_labels), function(i) Matrix::rowMeans(l[, i, drop = FALSE]))
+  markers <- unique(unlist(lapply(seq_len(ncol(means)), function(k) {
+    d <- means[, k] - rowMeans(means[, -k, drop = FALSE])
+    rownames(l)[order(d, decreasing = TRUE)[seq_len(per_class)]]
+  })))
+  variable <- scLM:::select_features(task$train, sctrans_config(n_features = size))
+  variable <- scLM:::select_features(task$train, sctrans_config(n_features = size - length(setdiff(markers, variable))))
+  keep <- union(variable, markers)
+  message(length(keep), " genes, ", length(setdiff(markers, variable)), " markers not among the most variable")
+  rownames(task$train)[rownames(task$train) %in% keep]
 }
 with_ranks <- function(task) {
   task$train <- per_cell_ranks(task$train)
