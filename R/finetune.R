@@ -231,7 +231,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
 # (the wall time reported).
 fit_classifier <- function(config, sources, datasets, labels, train, class_weights, n_models, ood_quantile,
                            trainable_blocks, assay, started, verbose) {
-  vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose, check = TRUE)
+  vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose, check = TRUE, labels = labels)
   config <- vocabulary$config
   sources <- vocabulary$sources
   maps <- vocabulary$maps

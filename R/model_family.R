@@ -49,10 +49,11 @@ family_defaults.scLM_atac_config <- function(config) {
 # host objects `datasets` unless set) in the family's order, the cell sources the model reads (a
 # scATAC source becomes one of peak islands) and each source's row -> vocabulary index. With
 # `check`, a single dataset's overlap with a given vocabulary is checked and reported (finetune).
-fit_vocabulary <- function(config, sources, datasets, assay, seed, verbose, check) UseMethod("fit_vocabulary")
+fit_vocabulary <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL) UseMethod("fit_vocabulary")
 #' @exportS3Method fit_vocabulary scLM_config
-fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, verbose, check) {
-  config$features <- select_feature_union(sources, config)
+fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL) {
+  if (!is.null(labels)) labels <- split(labels, rep(seq_along(sources), vapply(sources, function(s) as.integer(s$n_cells), integer(1))))
+  config$features <- select_feature_union(sources, config, labels)
   config <- order_features(config, sources, seed)
   maps <- lapply(sources, function(s) {
     if (check) map_features(s$features, config$features, verbose = verbose, training = TRUE)$index else feature_index(s$features, config$features)
@@ -60,7 +61,7 @@ fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, v
   list(config = config, sources = sources, maps = maps)
 }
 #' @exportS3Method fit_vocabulary scLM_atac_config
-fit_vocabulary.scLM_atac_config <- function(config, sources, datasets, assay, seed, verbose, check) {
+fit_vocabulary.scLM_atac_config <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL) {
   atac_training_data(config, datasets, sources, assay, seed, verbose)
 }
 
@@ -147,7 +148,7 @@ vocabulary_text <- function(config) UseMethod("vocabulary_text")
 #' @exportS3Method vocabulary_text scLM_config
 vocabulary_text.scLM_config <- function(config) {
   if (!is.null(config$features)) paste(length(config$features), "given genes") else
-    paste(config$n_features, "most variable genes (vst)")
+    paste(config$n_features, "most variable genes (vst) and class markers")
 }
 #' @exportS3Method vocabulary_text scLM_atac_config
 vocabulary_text.scLM_atac_config <- function(config) {

@@ -60,3 +60,42 @@ test_that("a gene panel fine-tunes from a pretrained model, and queries are read
   # a model from the reference's own genes holds every one of them
   expect_null(small_model()$reference_features)
 })
+
+test_that("a labelled reference's vocabulary holds each class's marker genes (against a pure-R computation)", {
+  p <- pbmc3k()
+  train <- small_split()$train
+  counts <- p$counts[, train]
+  labels <- factor(p$cell_type[train])
+  cfg <- tiny_config()  # 600 genes
+  variable <- scLM:::select_features(counts, cfg)
+  chosen <- scLM:::select_features(counts, cfg, labels)
+  l <- counts
+  l@x <- log1p(l@x / rep(Matrix::colSums(counts), diff(counts@p)) * 1e4)
+  means <- sapply(levels(labels), function(k) Matrix::rowMeans(l[, labels == k, drop = FALSE]))
+  markers_of <- function(n) {
+    unique(unlist(lapply(seq_len(ncol(means)), function(k) {
+      rownames(l)[order(means[, k] - rowMeans(means[, -k, drop = FALSE]), decreasing = TRUE)[seq_len(n)]]
+    })))
+  }
+  markers <- markers_of(20)
+  expect_length(chosen, 600)
+  expect_true(all(markers %in% chosen))
+  expect_gt(length(setdiff(markers, variable)), 0)  # some markers are not among the most variable genes
+  # the rest are the most variable genes, the least variable of them making room for the markers
+  expect_true(all(setdiff(chosen, markers) %in% variable))
+  expect_length(setdiff(variable, chosen), length(setdiff(markers, variable)))
+  cfg400 <- cfg
+  cfg400$n_features <- 400L  # at most 9 x 20 markers: the 420 most variable non-markers stay
+  expect_true(all(scLM:::select_features(counts, cfg400) %in% chosen))
+  expect_identical(chosen, rownames(counts)[rownames(counts) %in% chosen])  # in row order
+  # Markers fill at most half of a small vocabulary: 50 genes, 9 classes -> 2 markers each.
+  cfg$n_features <- 50L
+  small <- scLM:::select_features(counts, cfg, labels)
+  expect_length(small, 50)
+  expect_true(all(markers_of(2) %in% small))
+  # one class: no markers
+  expect_identical(scLM:::select_features(counts, tiny_config(), factor(rep("a", ncol(counts)))), variable)
+  # fine-tuning reads them: the model's vocabulary is the labelled selection
+  model <- finetune(tiny_config(), counts, labels, epochs = 1, verbose = FALSE)
+  expect_setequal(model$features, chosen)
+})
