@@ -24,8 +24,12 @@ family_defaults.scLM_config <- function(config) {
   # unknown_method: annotate_cells()'s calibrated score. On genes the reference's expression space
   # ("knn": B cells left out of pbmc3k, 99-100% flagged at 4-5% of others); scATAC cells are too
   # sparse for it and take the model's energy (bench/README.md, "Unknown cell types").
+  # class_markers: marker genes per class that a labelled reference's vocabulary holds before the
+  # most variable genes (select_features()). Token models read a cell's most expressed genes, and
+  # markers by mean difference bring highly expressed ones (ribosomal genes for naive T cells)
+  # that crowd out the informative tokens: none for them.
   list(token_dropout = 0.5, class_weights = "balanced", mask_fraction = 0.15, contrastive_weight = 1,
-       pretrain_objective = "masked", unknown_method = "knn", n_models = 1L)
+       pretrain_objective = "masked", unknown_method = "knn", n_models = 1L, class_markers = 0L)
 }
 #' @exportS3Method family_defaults scLM_sctrans_config
 family_defaults.scLM_sctrans_config <- function(config) {
@@ -36,7 +40,10 @@ family_defaults.scLM_sctrans_config <- function(config) {
   # "Levers of stop 40" and "of stop 41"). Pretraining keeps the contrastive term of token models:
   # without it, pretraining on peak islands did not pay (bench/README.md, "scATAC-seq").
   atac <- identical(config$modality, "atac")
+  # Genes: each class's 20 marker genes in the vocabulary (10% of pbmc3k's reference +0.020
+  # macro-F1, 42 task-seed pairs +0.008; bench/README.md, "Stop 45").
   utils::modifyList(NextMethod(), list(token_dropout = if (atac) 0.3 else 0.1, n_models = 3L,
+                                       class_markers = if (atac) 0L else 20L,
                                        class_weights = "balanced", mask_fraction = 0.75,
                                        pretrain_objective = "masked sub-vector"))
 }
@@ -147,8 +154,14 @@ vocabulary_noun.scLM_atac_config <- function(config) "peak islands"
 vocabulary_text <- function(config) UseMethod("vocabulary_text")
 #' @exportS3Method vocabulary_text scLM_config
 vocabulary_text.scLM_config <- function(config) {
-  if (!is.null(config$features)) paste(length(config$features), "given genes") else
-    paste(config$n_features, "most variable genes (vst) and class markers")
+  markers <- family_defaults(config)$class_markers
+  if (!is.null(config$features)) {
+    paste(length(config$features), "given genes")
+  } else if (markers == 0L) {
+    paste(config$n_features, "most variable genes (vst)")
+  } else {
+    sprintf("%d genes: %d markers per class (fine-tuned on labels), then the most variable (vst)", config$n_features, markers)
+  }
 }
 #' @exportS3Method vocabulary_text scLM_atac_config
 vocabulary_text.scLM_atac_config <- function(config) {

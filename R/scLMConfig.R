@@ -30,10 +30,8 @@
 #' The defaults are chosen to train in a few minutes on 2 CPU cores (see the README for
 #' measurements on pbmc3k); [scbert_config()] gives scBERT's published architecture.
 #'
-#' @param n_features Number of genes in the vocabulary: the most variable genes of the training
-#'   cells (Seurat's vst method); fine-tuned on labels, each class's 20 marker genes (largest mean
-#'   `log1p(CP10k)` above the other classes' mean, at most half the vocabulary) come first and the
-#'   most variable genes fill the rest. Ignored when `features` is given.
+#' @param n_features Number of highly variable genes of the training cells (Seurat's vst
+#'   method) that form the vocabulary. Ignored when `features` is given.
 #' @param features Optional character vector: the vocabulary, in order.
 #' @param max_tokens Genes kept per cell (its top `max_tokens` by expression).
 #' @param max_bin `"bins"`: highest expression bin, higher values are capped; `"value_bins"`:

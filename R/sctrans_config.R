@@ -69,8 +69,9 @@
 #'
 #' @inheritParams scLMConfig
 #' @param n_features Size of the vocabulary: for genes (default 2,000) the most variable genes
-#'   of the training cells (Seurat's vst method), after each class's marker genes when fine-tuned
-#'   on labels (see [scLMConfig()]); for peaks (default 10,000) the most open islands. Ignored when
+#'   of the training cells (Seurat's vst method), after each class's 20 marker genes when
+#'   fine-tuned on labels (largest mean `log1p(CP10k)` above the mean of the other classes' means;
+#'   at most half the vocabulary); for peaks (default 10,000) the most open islands. Ignored when
 #'   `features` is given.
 #' @param scales Sub-vector sizes in features; distinct, and each must divide the largest.
 #'   Default 128 and 256 for genes, 512 and 1024 for peak islands, both halved until the larger

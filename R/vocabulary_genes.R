@@ -1,15 +1,12 @@
 # Vocabulary (genes): choose the model's genes from training data, and map a query's genes onto them.
 
-# Marker genes per class that a labelled reference's vocabulary always holds (see select_features()).
-vocabulary_markers_per_class <- 20L
-
 # The most variable genes by Seurat's "vst" method: a loess fit of log10(variance) on
 # log10(mean) of the raw counts gives each gene an expected sd; genes are ranked by the variance
 # of their standardized (clipped) counts. Only genes detected in >= 3 cells are candidates.
-# With `labels` (a factor, one per cell), each class's `vocabulary_markers_per_class` marker genes
-# come first and the most variable genes fill the vocabulary up to `n_features`: a rare class's
-# markers can vary too little over all cells to be among the most variable (fine-tuning on 10% of
-# pbmc3k: macro-F1 +0.020, mean of seeds 1-6; bench/README.md, "Stop 45").
+# With `labels` (a factor, one per cell), each class's marker genes (as many as the family's
+# `class_markers`, family_defaults()) come first and the most variable genes fill the vocabulary
+# up to `n_features`: a rare class's markers can vary too little over all cells to be among the
+# most variable.
 # `source`: a cell source (or a matrix).
 select_features <- function(source, config, labels = NULL) {
   if (!is.null(config$features)) return(config$features)
@@ -40,17 +37,18 @@ select_features <- function(source, config, labels = NULL) {
   vst <- fold(function(counts, running) engine_standardized_sums(counts, mean, expected_sd, clip, running))
   score <- engine_standardized_variance(vst, mean, expected_sd, clip, n)
   ranked <- candidates[order(score[candidates], decreasing = TRUE)]
-  markers <- if (is.null(labels)) integer(0) else class_markers(source, labels, config, n_features)
+  per_class <- family_defaults(config)$class_markers
+  markers <- if (is.null(labels) || per_class == 0L) integer(0) else class_markers(source, labels, config, per_class, n_features)
   keep <- union(markers, ranked)[seq_len(n_features)]
   source$features[sort(keep)]
 }
 
-# Row indices of each class's `vocabulary_markers_per_class` genes (fewer where they would fill
-# more than half of `n_features`) of largest mean log1p(CP10k) in the class minus the mean of the
-# other classes' means (one pass over the blocks).
-class_markers <- function(source, labels, config, n_features) {
+# Row indices of each class's `per_class` genes (fewer where they would fill more than half of
+# `n_features`) of largest mean log1p(CP10k) in the class minus the mean of the other classes'
+# means (one pass over the blocks).
+class_markers <- function(source, labels, config, per_class, n_features) {
   labels <- droplevels(as.factor(labels))
-  per_class <- min(vocabulary_markers_per_class, n_features %/% (2L * nlevels(labels)))
+  per_class <- min(per_class, n_features %/% (2L * nlevels(labels)))
   if (nlevels(labels) < 2L || per_class < 1L) return(integer(0))
   sums <- 0
   first <- 1L

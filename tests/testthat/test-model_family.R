@@ -45,7 +45,7 @@ test_that("each family says what its models cannot do and what to use instead", 
 test_that("families describe their vocabulary and tokens", {
   expect_output(print(scLMConfig()), "tokens \\(bins\\): top 256 genes of 2000 most variable genes \\(vst\\)")
   expect_output(print(annatac_config()), "tokens \\(counts\\): top 2048 islands of 20000 most open 5 kb peak islands")
-  expect_output(print(sctrans_config(n_features = 600)), "600 most variable genes \\(vst\\) in co-expression order")
+  expect_output(print(sctrans_config(n_features = 600)), "600 genes: 20 markers per class \\(fine-tuned on labels\\), then the most variable \\(vst\\) in co-expression order")
   expect_output(print(sctrans_config(n_features = 600, gene_order = "vocabulary")), "in vocabulary order")
   expect_identical(scLM:::vocabulary_unit(annatac_config()), "5 kb peak islands")
   expect_identical(scLM:::vocabulary_unit(scLMConfig()), "genes")
