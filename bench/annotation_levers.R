@@ -6,6 +6,10 @@
 # env SCLM_BENCH_SEEDS (default 1,2,3). Appends to bench/results/annotation_levers.tsv.
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
+# Small references of two more datasets (10% of the training cells, as "pbmc3k:10%"), for levers
+# only: not tasks of the issue's table (annotation_tasks.R).
+annotation_tasks[["tabula_muris_bladder:10%"]] <- small_task(annotation_tasks[["tabula_muris_bladder"]])
+annotation_tasks[["worm_neuron:10%"]] <- small_task(annotation_tasks[["worm_neuron"]])
 
 fit <- function(config, ...) {
   function(task, seed) finetune(config, task$train, task$train_labels, seed = seed, verbose = FALSE, ...)
@@ -131,8 +135,18 @@ variants <- list(
   # class's mean log1p(CP10k) from the mean of the other classes' means) plus the most variable
   # genes of the package's selection, as many as keep the vocabulary at about 2,000: a rare class's
   # markers may vary too little over all cells to be among the most variable.
+  # The defaults on the most variable genes alone (the vocabulary before stop 45, given as features).
+  package_no_markers = function(task, seed) {
+    finetune(sctrans_config(features = scLM:::select_features(task$train, sctrans_config())), task$train,
+             task$train_labels, seed = seed, verbose = FALSE)
+  },
   package_markers20 = function(task, seed) {
     finetune(sctrans_config(features = marker_vocabulary(task, 20L)), task$train, task$train_labels,
+             seed = seed, verbose = FALSE)
+  },
+  # the same, markers only of classes of at least 5 reference cells (a 2-cell class's are noise)
+  package_markers20_min5 = function(task, seed) {
+    finetune(sctrans_config(features = marker_vocabulary(task, 20L, min_cells = 5L)), task$train, task$train_labels,
              seed = seed, verbose = FALSE)
   },
   # (package_shared_validation_split: the defaults with every model of the ensemble holding out the
@@ -186,10 +200,11 @@ per_cell_ranks <- function(m) {
 }
 # package_markers<N>'s genes, in the matrix's row order (as the package's own selection): with no
 # marker outside the most variable genes it is the defaults' vocabulary.
-marker_vocabulary <- function(task, per_class, size = 2000L) {
+marker_vocabulary <- function(task, per_class, size = 2000L, min_cells = 1L) {
   l <- lognorm(task$train)
-  means <- sapply(split(seq_along(task$train_labels), task$train_labels), function(i) Matrix::rowMeans(l[, i, drop = FALSE]))
-  markers <- unique(unlist(lapply(seq_len(ncol(means)), function(k) {
+  cells <- split(seq_along(task$train_labels), task$train_labels)
+  means <- sapply(cells, function(i) Matrix::rowMeans(l[, i, drop = FALSE]))
+  markers <- unique(unlist(lapply(which(lengths(cells) >= min_cells), function(k) {
     d <- means[, k] - rowMeans(means[, -k, drop = FALSE])
     rownames(l)[order(d, decreasing = TRUE)[seq_len(per_class)]]
   })))
