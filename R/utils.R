@@ -14,3 +14,10 @@ vocabulary_counts <- function(counts, index, n) {
   ok <- index >= 0L
   Matrix::sparseMatrix(i = index[ok] + 1L, j = which(ok), x = 1, dims = c(n, nrow(counts))) %*% counts
 }
+
+# Counts per `scale_factor` of each cell's total, log1p (a features x cells dgCMatrix whose
+# cells all hold counts).
+log_normalise <- function(m, scale_factor = 1e4) {
+  m@x <- log1p(m@x / rep(Matrix::colSums(m), diff(m@p)) * scale_factor)
+  m
+}

@@ -55,10 +55,8 @@ class_markers <- function(source, labels, config, per_class, n_features) {
   source_walk(source, function(counts) {
     cells <- first:(first + ncol(counts) - 1L)
     first <<- first + ncol(counts)
-    depth <- Matrix::colSums(counts)
-    counts@x <- log1p(counts@x / rep(pmax(depth, 1), diff(counts@p)) * config$scale_factor)
     onehot <- Matrix::sparseMatrix(seq_along(cells), as.integer(labels[cells]), x = 1, dims = c(length(cells), nlevels(labels)))
-    sums <<- sums + as.matrix(counts %*% onehot)
+    sums <<- sums + as.matrix(log_normalise(counts, config$scale_factor) %*% onehot)
   })
   means <- sweep(sums, 2L, tabulate(as.integer(labels), nlevels(labels)), "/")
   others <- (rowSums(means) - means) / (ncol(means) - 1L)

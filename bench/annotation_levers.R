@@ -131,15 +131,16 @@ variants <- list(
   # of 2,000 (more sub-vectors of the same sizes; an ensemble of three as the defaults).
   package_features3000 = fit(sctrans_config(n_features = 3000L)),
   package_features4000 = fit(sctrans_config(n_features = 4000L)),
-  # The defaults' 2,000 genes made of each class's 20 marker genes (the largest differences of the
-  # class's mean log1p(CP10k) from the mean of the other classes' means) plus the most variable
-  # genes of the package's selection, as many as keep the vocabulary at about 2,000: a rare class's
-  # markers may vary too little over all cells to be among the most variable.
   # The defaults on the most variable genes alone (the vocabulary before stop 45, given as features).
   package_no_markers = function(task, seed) {
     finetune(sctrans_config(features = scLM:::select_features(task$train, sctrans_config())), task$train,
              task$train_labels, seed = seed, verbose = FALSE)
   },
+  # The defaults' 2,000 genes made of each class's 20 marker genes (the largest differences of the
+  # class's mean log1p(CP10k) from the mean of the other classes' means) plus the most variable
+  # genes of the package's selection, as many as keep the vocabulary at about 2,000: a rare class's
+  # markers may vary too little over all cells to be among the most variable (the package's rule
+  # since stop 45, which this bench copy measured first).
   package_markers20 = function(task, seed) {
     finetune(sctrans_config(features = marker_vocabulary(task, 20L)), task$train, task$train_labels,
              seed = seed, verbose = FALSE)
@@ -188,8 +189,7 @@ with_member_settings <- function(settings, expr) {
   on.exit({ assign("train_members", original, ns); lockBinding("train_members", ns) })
   expr
 }
-# Each cell's non-zero values replaced by their rank within the cell (ties averaged), in the
-# reference and the query of `task`.
+# Each cell's non-zero values replaced by their rank within the cell (ties averaged).
 per_cell_ranks <- function(m) {
   m <- methods::as(m, "CsparseMatrix")
   for (j in seq_len(ncol(m))) {
@@ -214,6 +214,7 @@ marker_vocabulary <- function(task, per_class, size = 2000L, min_cells = 1L) {
   message(length(keep), " genes, ", length(setdiff(markers, variable)), " markers not among the most variable")
   rownames(task$train)[rownames(task$train) %in% keep]
 }
+# `task` with per_cell_ranks() of its reference and its query.
 with_ranks <- function(task) {
   task$train <- per_cell_ranks(task$train)
   task$test <- per_cell_ranks(task$test)
