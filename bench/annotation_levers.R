@@ -158,6 +158,14 @@ variants <- list(
   package_validation02 = function(task, seed) {
     finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, validation_fraction = 0.2)
   },
+  # The defaults with label smoothing 0 / 0.2 instead of 0.1 (the share of each training label's
+  # target spread evenly over all classes).
+  package_smoothing0 = function(task, seed) {
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, label_smoothing = 0)
+  },
+  package_smoothing02 = function(task, seed) {
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, label_smoothing = 0.2)
+  },
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {
@@ -232,8 +240,30 @@ blends <- list(
     p <- annotate_cells(default_model(task, seed), task$test, verbose = FALSE)$probabilities
     ranked <- with_ranks(task)
     p + annotate_cells(default_model(ranked, seed), ranked$test, verbose = FALSE)$probabilities[, colnames(p)]
-  }
+  },
+  # The defaults' three models (seeds s, s + 1, s + 2, log-probabilities averaged as finetune()'s
+  # ensemble averages logits), the second and third reading the first's vocabulary rotated by a
+  # third and two thirds of the smaller sub-vector (43 and 85 of 128 genes): the same genes in the
+  # same co-expression order, cut into sub-vectors at other places, so that the members differ in
+  # which genes share a token (a probe of feature diversity between the members).
+  # package_unrotated_members is the same with no rotation: the defaults' ensemble, as a check.
+  package_rotated_members = function(task, seed) rotated_members(task, seed, c(0L, 43L, 85L)),
+  package_unrotated_members = function(task, seed) rotated_members(task, seed, c(0L, 0L, 0L))
 )
+rotated_members <- function(task, seed, offsets) {
+  log_p <- function(model) log(pmax(annotate_cells(model, task$test, verbose = FALSE)$probabilities, 1e-30))
+  first <- finetune(x = task$train, labels = task$train_labels, seed = seed, n_models = 1L, verbose = FALSE)
+  genes <- first$config$features
+  p <- log_p(first)
+  for (i in seq_along(offsets)[-1]) {
+    k <- offsets[i]
+    rotated <- if (k == 0L) genes else c(genes[-seq_len(k)], genes[seq_len(k)])
+    model <- finetune(sctrans_config(features = rotated, gene_order = "vocabulary"), task$train, task$train_labels,
+                      seed = seed + i - 1L, n_models = 1L, verbose = FALSE)
+    p <- p + log_p(model)[, colnames(p)]
+  }
+  exp(p / length(offsets))
+}
 # Ensembles: "<variant>xN" averages the probabilities of N models of seeds seed, seed + 100, ...
 ensemble_of <- function(name) {
   m <- regmatches(name, regexec("^(.+)x([0-9]+)$", name))[[1]]
