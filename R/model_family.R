@@ -178,8 +178,10 @@ architecture_text.scLM_config <- function(config) {
 }
 #' @exportS3Method architecture_text scLM_sctrans_config
 architecture_text.scLM_sctrans_config <- function(config) {
-  sprintf("SCTrans: %d layer(s), dim %d, %d heads, %s attention; selection encoder of %d layer(s)",
-          config$n_layers, config$dim, config$n_heads, config$attention, config$subvectors$light_layers)
+  light <- config$subvectors$light_weight
+  sprintf("SCTrans: %d layer(s), dim %d, %d heads, %s attention; selection encoder of %d layer(s)%s",
+          config$n_layers, config$dim, config$n_heads, config$attention, config$subvectors$light_layers,
+          if (light > 0) sprintf(", its classifier %g%% of predictions", 100 * light) else "")
 }
 
 # What a cell's tokens are, in a few words.

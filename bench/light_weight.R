@@ -1,5 +1,6 @@
 # SCTrans's light classifier in the prediction (issues 23 and 25): one default fit per task and
-# seed (finetune(n_models = <n>) when SCLM_BENCH_N_MODELS = n), annotated with each
+# seed (finetune(n_models = n), n from env SCLM_BENCH_N_MODELS: default 3, the package's default for
+# genes; the rows before 2026-12-05 ran with 1), annotated with each
 # sctrans_config(light_weight = w) of SCLM_BENCH_LIGHT_WEIGHTS (default 0, 0.25, 0.5). Training
 # does not read light_weight (validation and the best epoch read the main classifier), so one fit
 # stands for every w: the fitted model's setting is set to w before each annotate_cells() call.
@@ -10,7 +11,7 @@
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
 weights <- as.numeric(strsplit(Sys.getenv("SCLM_BENCH_LIGHT_WEIGHTS", "0,0.25,0.5"), ",")[[1]])
-n_models <- as.integer(Sys.getenv("SCLM_BENCH_N_MODELS", "1"))
+n_models <- as.integer(Sys.getenv("SCLM_BENCH_N_MODELS", "3"))
 out <- "bench/results/light_weight.tsv"
 
 fitted_model <- function(name, task, seed) {

@@ -13,12 +13,34 @@ test_that("sctrans_config() describes multi-scale sub-vectors and checks its set
   expect_error(sctrans_config(scales = c(16, 16)), "distinct")
   expect_error(sctrans_config(n_features = 100, scales = c(32, 64)), "at most half")
   expect_error(sctrans_config(light_weight = 2), "light_weight")
-  expect_equal(sctrans_config(light_weight = 0.25)$subvectors$light_weight, 0.25)
+  expect_equal(sctrans_config(light_weight = 0.5)$subvectors$light_weight, 0.5)
+  # the light classifier's share by default: a quarter for genes, none for peak islands
+  expect_equal(cfg$subvectors$light_weight, 0.25)
+  expect_output(print(cfg), "its classifier 25% of predictions")
+  expect_equal(sctrans_config(modality = "atac")$subvectors$light_weight, 0)
+  expect_equal(sctrans_config(light_weight = 0)$subvectors$light_weight, 0)
   expect_error(sctrans_config(gene_order = "chromosome"), "gene_positions")
   expect_error(sctrans_config(gene_positions = "human"), "chromosome")
   expect_error(sctrans_config(attention = "linformer"), "attention")
   expect_error(sctrans_config(keep_share = 1.5), "keep_share")
   expect_error(sctrans_config(gene_order = "chromosome", gene_positions = data.frame(a = 1)), "gene_positions")
+})
+
+test_that("predictions mix the two classifiers' logits by light_weight", {
+  model <- sctrans_model()
+  expect_equal(model$config$subvectors$light_weight, 0.25)
+  q <- query_counts(60)
+  log_p <- function(w) {
+    model$config$subvectors$light_weight <- w
+    log(annotate_cells(model, q, verbose = FALSE)$probabilities)
+  }
+  main <- log_p(0); light <- log_p(1); mixed <- log_p(0.25)
+  expect_gt(max(abs(main - light)), 0.1)  # the two classifiers differ
+  # softmax of 0.75 main + 0.25 light logits: equal to the mix of the log-probabilities up to a
+  # constant per cell (on probabilities away from float underflow)
+  gap <- mixed - (0.75 * main + 0.25 * light)
+  gap[pmin(main, light, mixed) < log(1e-5)] <- NA
+  expect_lt(max(apply(gap, 1, function(r) diff(range(r, na.rm = TRUE)))), 1e-3)
 })
 
 test_that("an SCTrans classifier annotates held-out real cells, embeds them and survives save/load", {
