@@ -13,6 +13,10 @@
 #   times the training time; "seed_ensemble_prior_tau0.25", the same divided by the prior as above;
 #   "seed_ensemble_logits", their mean logits (mean log-probabilities: the normalised geometric
 #   mean), as finetune(n_models =) models average them.
+# - "em_prior": the query's class mix estimated by expectation-maximisation (Saerens et al. 2002):
+#   starting from the training prior, each cell's probabilities are reweighted by the estimated
+#   prior over the training prior and the estimate set to their mean, until it settles; the labels
+#   are the reweighted argmax (label-shift correction, as the query's mix differs from the reference's).
 #   Rscript bench/label_rules.R [task ...]
 # env SCLM_BENCH_SEEDS (default 1,2,3); SCLM_BENCH_RULES (default: all) names the rules to write;
 # SCLM_BENCH_DIR, when set, keeps each default fit's test probabilities there
@@ -58,7 +62,7 @@ query_neighbours <- function(test, modality, k = 15L, d = 30L) {
 
 out <- "bench/results/annotation_levers.tsv"
 rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), "seed_ensemble", "seed_ensemble_prior_tau0.25",
-           "seed_ensemble_logits")
+           "seed_ensemble_logits", "em_prior")
 if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) {
   wanted <- strsplit(Sys.getenv("SCLM_BENCH_RULES"), ",")[[1]]
   if (length(setdiff(wanted, rules))) stop("unknown rules ", toString(setdiff(wanted, rules)), "; rules: ", toString(rules))
@@ -67,6 +71,18 @@ if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) {
 smoothing <- any(startsWith(rules, "knn_smooth"))
 # Log-probabilities with the training prior divided out to the power t (prior_tau<t>).
 prior_shifted <- function(p, log_prior, t) log(p) - rep(t * log_prior, each = nrow(p))
+# Probabilities reweighted to the query's class mix as EM estimates it (em_prior).
+em_reweighted <- function(p, log_prior, iterations = 500L) {
+  prior <- exp(log_prior) / sum(exp(log_prior))
+  q <- prior
+  for (i in seq_len(iterations)) {
+    r <- p * rep(q / prior, each = nrow(p))
+    r <- r / rowSums(r)
+    if (max(abs(colMeans(r) - q)) < 1e-7) break
+    q <- colMeans(r)
+  }
+  r
+}
 write_rule <- function(rule, name, task, seed, scores, fit_s) {
   if (!rule %in% rules) return()
   labels <- colnames(scores)[max.col(scores, ties.method = "first")]
@@ -82,6 +98,7 @@ for (name in names(tasks)) {
   for (i in seq_along(seeds)) {
     p <- fits[[i]]$probabilities
     for (t in taus) write_rule(paste0("prior_tau", t), name, task, seeds[i], prior_shifted(p, fits[[i]]$log_prior, t), fits[[i]]$fit_s)
+    write_rule("em_prior", name, task, seeds[i], em_reweighted(p, fits[[i]]$log_prior), fits[[i]]$fit_s)
     if (!smoothing) next
     around <- Reduce(`+`, lapply(seq_len(ncol(neighbours)), function(j) p[neighbours[, j], ])) / ncol(neighbours)
     for (a in shares) write_rule(paste0("knn_smooth", a), name, task, seeds[i], (1 - a) * p + a * around, fits[[i]]$fit_s)
