@@ -158,10 +158,13 @@ variants <- list(
   package_validation02 = function(task, seed) {
     finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, validation_fraction = 0.2)
   },
-  # The defaults with label smoothing 0 instead of 0.1 (the share of each training label's target
-  # spread evenly over all classes).
+  # The defaults with label smoothing 0 / 0.2 instead of 0.1 (the share of each training label's
+  # target spread evenly over all classes).
   package_smoothing0 = function(task, seed) {
     finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, label_smoothing = 0)
+  },
+  package_smoothing02 = function(task, seed) {
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, label_smoothing = 0.2)
   },
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
