@@ -8,6 +8,9 @@
 #   cells' (share a), neighbours found on the query's own first 30 principal components
 #   (log1p(CP10k), 2,000 most variable genes; for peaks TF-IDF + LSI without the first component),
 #   cosine: label propagation over the query, as graph-based label transfer does.
+#   "knn_smooth<a>_guarded": the same, except that a cell keeps the argmax's label wherever the
+#   argmax or the smoothed label is a class of fewer than 20 reference cells (rare types are what
+#   smoothing took in stop 36).
 # - "seed_ensemble" (a row per set of two or more seeds, seed "1+2", ..., "1+2+3"): the
 #   probabilities of those seeds' fits averaged, an ensemble of the run's default models at as many
 #   times the training time; "seed_ensemble_prior_tau0.25", the same divided by the prior as above;
@@ -61,7 +64,7 @@ query_neighbours <- function(test, modality, k = 15L, d = 30L) {
 }
 
 out <- "bench/results/annotation_levers.tsv"
-rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), "seed_ensemble", "seed_ensemble_prior_tau0.25",
+rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), paste0("knn_smooth", shares, "_guarded"), "seed_ensemble", "seed_ensemble_prior_tau0.25",
            "seed_ensemble_logits", "em_prior")
 if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) {
   wanted <- strsplit(Sys.getenv("SCLM_BENCH_RULES"), ",")[[1]]
@@ -101,7 +104,15 @@ for (name in names(tasks)) {
     write_rule("em_prior", name, task, seeds[i], em_reweighted(p, fits[[i]]$log_prior), fits[[i]]$fit_s)
     if (!smoothing) next
     around <- Reduce(`+`, lapply(seq_len(ncol(neighbours)), function(j) p[neighbours[, j], ])) / ncol(neighbours)
-    for (a in shares) write_rule(paste0("knn_smooth", a), name, task, seeds[i], (1 - a) * p + a * around, fits[[i]]$fit_s)
+    rare <- names(which(table(task$train_labels) < 20))
+    for (a in shares) {
+      smoothed <- (1 - a) * p + a * around
+      write_rule(paste0("knn_smooth", a), name, task, seeds[i], smoothed, fits[[i]]$fit_s)
+      label <- function(s) colnames(s)[max.col(s, ties.method = "first")]
+      keep <- label(p) %in% rare | label(smoothed) %in% rare
+      smoothed[keep, ] <- p[keep, ]
+      write_rule(paste0("knn_smooth", a, "_guarded"), name, task, seeds[i], smoothed, fits[[i]]$fit_s)
+    }
   }
   members <- unlist(lapply(seq_along(seeds)[-1], function(k) utils::combn(seq_along(seeds), k, simplify = FALSE)), recursive = FALSE)
   for (m in members) {
