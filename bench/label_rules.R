@@ -64,8 +64,8 @@ query_neighbours <- function(test, modality, k = 15L, d = 30L) {
 }
 
 out <- "bench/results/annotation_levers.tsv"
-rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), paste0("knn_smooth", shares, "_guarded"), "seed_ensemble", "seed_ensemble_prior_tau0.25",
-           "seed_ensemble_logits", "em_prior")
+rules <- c(paste0("prior_tau", taus), paste0("knn_smooth", shares), paste0("knn_smooth", shares, "_guarded"),
+           "seed_ensemble", "seed_ensemble_prior_tau0.25", "seed_ensemble_logits", "em_prior")
 if (nzchar(Sys.getenv("SCLM_BENCH_RULES"))) {
   wanted <- strsplit(Sys.getenv("SCLM_BENCH_RULES"), ",")[[1]]
   if (length(setdiff(wanted, rules))) stop("unknown rules ", toString(setdiff(wanted, rules)), "; rules: ", toString(rules))
@@ -86,9 +86,10 @@ em_reweighted <- function(p, log_prior, iterations = 500L) {
   }
   r
 }
+argmax_labels <- function(scores) colnames(scores)[max.col(scores, ties.method = "first")]
 write_rule <- function(rule, name, task, seed, scores, fit_s) {
   if (!rule %in% rules) return()
-  labels <- colnames(scores)[max.col(scores, ties.method = "first")]
+  labels <- argmax_labels(scores)
   r <- result_row(name, "scLM", seed, ncol(task$train), task$test_labels, labels, fit_s)
   utils::write.table(cbind(date = format(Sys.time(), "%Y-%m-%d %H:%M"), variant = rule, r),
                      out, sep = "\t", row.names = FALSE, col.names = FALSE, quote = FALSE, append = TRUE)
@@ -108,8 +109,7 @@ for (name in names(tasks)) {
     for (a in shares) {
       smoothed <- (1 - a) * p + a * around
       write_rule(paste0("knn_smooth", a), name, task, seeds[i], smoothed, fits[[i]]$fit_s)
-      label <- function(s) colnames(s)[max.col(s, ties.method = "first")]
-      keep <- label(p) %in% rare | label(smoothed) %in% rare
+      keep <- argmax_labels(p) %in% rare | argmax_labels(smoothed) %in% rare
       smoothed[keep, ] <- p[keep, ]
       write_rule(paste0("knn_smooth", a, "_guarded"), name, task, seeds[i], smoothed, fits[[i]]$fit_s)
     }
