@@ -6,31 +6,6 @@
 # env SCLM_BENCH_SEEDS (default 1,2,3). Appends to bench/results/annotation_levers.tsv.
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
-# Small references of two more datasets (10% of the training cells, as "pbmc3k:10%"), for levers
-# only: not tasks of the issue's table (annotation_tasks.R).
-annotation_tasks[["tabula_muris_bladder:10%"]] <- small_task(annotation_tasks[["tabula_muris_bladder"]])
-annotation_tasks[["worm_neuron:10%"]] <- small_task(annotation_tasks[["worm_neuron"]])
-# Across labs (also lever-only): every pbmc3k cell, its labels mapped onto symphony's names as
-# data-raw/pretrained_pbmc_annotator.R maps them, against every symphony cell, each way, on the
-# genes both hold; query cells of types the reference lacks (symphony's HSC) dropped.
-cross_lab <- function(from, to) {
-  function() {
-    a <- read_shared("pbmc3k_10x_seurat_labels")
-    b <- read_shared("pbmc_3x10x_symphony_1767genes")
-    to_symphony <- c("Naive CD4 T" = "T_CD4", "Memory CD4 T" = "T_CD4", "CD8 T" = "T_CD8", "CD14+ Mono" = "Mono_CD14",
-                     "FCGR3A+ Mono" = "Mono_CD16", Platelet = "MK", B = "B", NK = "NK", DC = "DC")
-    genes <- intersect(rownames(a$counts), rownames(b$counts))
-    sets <- list(pbmc3k = list(counts = a$counts[genes, ], cell_type = unname(to_symphony[a$cell_type])),
-                 symphony = list(counts = b$counts[genes, ], cell_type = b$cell_type))
-    ref <- sets[[from]]
-    query <- sets[[to]]
-    keep <- query$cell_type %in% ref$cell_type
-    list(train = ref$counts, train_labels = ref$cell_type, test = query$counts[, keep], test_labels = query$cell_type[keep],
-         modality = "rna")
-  }
-}
-annotation_tasks[["pbmc:pbmc3k->symphony"]] <- cross_lab("pbmc3k", "symphony")
-annotation_tasks[["pbmc:symphony->pbmc3k"]] <- cross_lab("symphony", "pbmc3k")
 
 fit <- function(config, ...) {
   function(task, seed) finetune(config, task$train, task$train_labels, seed = seed, verbose = FALSE, ...)
