@@ -70,7 +70,10 @@ annotation_tasks <- list(
 )
 # Across labs: every pbmc3k cell, its labels mapped onto symphony's names as
 # data-raw/pretrained_pbmc_annotator.R maps them, against every symphony cell, each way, on the
-# genes both hold; query cells of types the reference lacks (symphony's HSC) dropped.
+# genes both hold; query cells of types the reference lacks (symphony's HSC) dropped. Not
+# cross_task() with a label map: that orders the genes by the reference, and this keeps pbmc3k's
+# order both ways, which the rows of 2026-12-05 were measured with (the defaults depend on the row
+# order: symphony -> pbmc3k, seed 1, 0.911 here and 0.895 in symphony's order).
 cross_lab <- function(from, to) {
   function() {
     a <- read_shared("pbmc3k_10x_seurat_labels")

@@ -106,10 +106,11 @@ for (name in names(tasks)) {
     if (!smoothing) next
     around <- Reduce(`+`, lapply(seq_len(ncol(neighbours)), function(j) p[neighbours[, j], ])) / ncol(neighbours)
     rare <- names(which(table(task$train_labels) < 20))
+    argmax_rare <- argmax_labels(p) %in% rare
     for (a in shares) {
       smoothed <- (1 - a) * p + a * around
       write_rule(paste0("knn_smooth", a), name, task, seeds[i], smoothed, fits[[i]]$fit_s)
-      keep <- argmax_labels(p) %in% rare | argmax_labels(smoothed) %in% rare
+      keep <- argmax_rare | argmax_labels(smoothed) %in% rare
       smoothed[keep, ] <- p[keep, ]
       write_rule(paste0("knn_smooth", a, "_guarded"), name, task, seeds[i], smoothed, fits[[i]]$fit_s)
     }
