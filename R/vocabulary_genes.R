@@ -6,7 +6,8 @@
 # With `labels` (a factor, one per cell), each class's marker genes (as many as the family's
 # `class_markers`, family_defaults()) come first and the most variable genes fill the vocabulary
 # up to `n_features`: a rare class's markers can vary too little over all cells to be among the
-# most variable.
+# most variable. Genes are considered in name order (ties go to the first name), so the choice does
+# not depend on the order of the matrix's rows.
 # `source`: a cell source (or a matrix).
 select_features <- function(source, config, labels = NULL) {
   if (!is.null(config$features)) return(config$features)
@@ -22,7 +23,8 @@ select_features <- function(source, config, labels = NULL) {
   n <- source$n_cells
   mean <- sums$sum / n
   variance <- if (n > 1) pmax(0, (sums$sum_sq - n * mean * mean) / (n - 1)) else numeric(length(mean))
-  candidates <- which(sums$n_cells >= 3L & variance > 0)
+  by_name <- order(source$features, method = "radix")
+  candidates <- by_name[sums$n_cells[by_name] >= 3L & variance[by_name] > 0]
   n_features <- min(config$n_features, length(candidates))
   if (n_features < 10L) {
     cli::cli_abort("Only {length(candidates)} gene{?s} vary and are detected in 3 or more cells; scLM needs at least 10.",
@@ -38,15 +40,15 @@ select_features <- function(source, config, labels = NULL) {
   score <- engine_standardized_variance(vst, mean, expected_sd, clip, n)
   ranked <- candidates[order(score[candidates], decreasing = TRUE)]
   per_class <- family_defaults(config)$class_markers
-  markers <- if (is.null(labels) || per_class == 0L) integer(0) else class_markers(source, labels, config, per_class, n_features)
+  markers <- if (is.null(labels) || per_class == 0L) integer(0) else class_markers(source, labels, config, per_class, n_features, by_name)
   keep <- union(markers, ranked)[seq_len(n_features)]
   source$features[sort(keep)]
 }
 
 # Row indices of each class's `per_class` genes (fewer where they would fill more than half of
 # `n_features`) of largest mean log1p(CP10k) in the class minus the mean of the other classes'
-# means (one pass over the blocks).
-class_markers <- function(source, labels, config, per_class, n_features) {
+# means (one pass over the blocks); ties go to the row first in `by_name`.
+class_markers <- function(source, labels, config, per_class, n_features, by_name) {
   labels <- droplevels(as.factor(labels))
   per_class <- min(per_class, n_features %/% (2L * nlevels(labels)))
   if (nlevels(labels) < 2L || per_class < 1L) return(integer(0))
@@ -60,7 +62,8 @@ class_markers <- function(source, labels, config, per_class, n_features) {
   })
   means <- sweep(sums, 2L, tabulate(as.integer(labels), nlevels(labels)), "/")
   others <- (rowSums(means) - means) / (ncol(means) - 1L)
-  unique(as.vector(apply(means - others, 2L, function(d) order(d, decreasing = TRUE)[seq_len(per_class)])))
+  unique(as.vector(apply((means - others)[by_name, , drop = FALSE], 2L,
+                         function(d) by_name[order(d, decreasing = TRUE)[seq_len(per_class)]])))
 }
 
 # The union of the vocabularies of each cell source (see select_features()); `labels`: one factor
