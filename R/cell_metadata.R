@@ -21,7 +21,10 @@ resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
     }
     labels <- droplevels(labels)
   } else {
-    labels <- factor(as.character(labels))
+    # classes in byte order of their names, not the locale's: the same seed fits the same model
+    # on every machine (factor() sorts "NK" after "Naive CD4 T" in en_US, before it in C)
+    labels <- as.character(labels)
+    labels <- factor(labels, levels = sort(unique(labels), method = "radix"))
   }
   if (nlevels(labels) < 2L) {
     cli::cli_abort("{.arg labels} has a single class ({.val {levels(labels)}}); a classifier needs at least two.",

@@ -40,6 +40,8 @@
 #'   per-cell totals and undone (`expm1`) to the per-cell normalised values the tokenizers use,
 #'   with a message; scaled data, residuals and other negative values are refused.
 #' @param labels One label per cell, or the name of a `colData` / `meta.data` column of `x`.
+#'   The model's classes are a factor's levels in their order, otherwise the labels sorted by
+#'   their bytes (as in the C locale), so a seed gives the same model in every locale.
 #' @param assay,layer Where the counts are: for Seurat, the assay (default: the default assay)
 #'   and layer (default `"counts"`; with Seurat 5 layers split by batch, `counts.<batch>`, the
 #'   split layers are read together in the object's cell order, as `JoinLayers()` would, without

@@ -32,8 +32,9 @@
 #' Sub-vectors group neighbouring genes of the vocabulary, so the gene order matters:
 #' * `"coexpression"` (the default for genes): features ordered by average-linkage hierarchical
 #'   clustering of their correlation (`log1p(CP10k)`, up to 2,000 training cells sampled with the
-#'   seed), so a sub-vector holds genes that vary together (peak islands: islands open together),
-#'   whatever order the matrix's rows are in. The correlations are a dense features x features
+#'   seed), so a sub-vector holds genes that vary together (peak islands: islands open together).
+#'   The features are clustered in name order, so the model does not depend on the order of the
+#'   matrix's rows. The correlations are a dense features x features
 #'   matrix (0.8 GB at 10,000 features), so larger vocabularies keep the vocabulary order.
 #' * `"vocabulary"` (the default for peak islands): the vocabulary order. Chosen from a count
 #'   matrix, the vocabulary keeps the matrix's row order (for Cell Ranger output that is genome

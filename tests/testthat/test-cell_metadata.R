@@ -29,3 +29,16 @@ test_that("empty labels and single-cell classes are accepted with a warning", {
   expect_identical(nlevels(out), 3L)
   expect_silent(scLM:::resolve_labels(c(rep("T", 5), rep("B", 5)), NULL, 10))
 })
+
+test_that("the classes of character labels are in the same order in every locale", {
+  labels <- rep(c("NK", "Naive CD4 T", "b", "B"), 3)
+  old <- Sys.getlocale("LC_COLLATE")
+  on.exit(Sys.setlocale("LC_COLLATE", old), add = TRUE)
+  here <- levels(scLM:::resolve_labels(labels, NULL, 12))
+  Sys.setlocale("LC_COLLATE", "C")
+  expect_identical(levels(scLM:::resolve_labels(labels, NULL, 12)), here)
+  expect_identical(here, c("B", "NK", "Naive CD4 T", "b"))
+  # a factor keeps its levels' order
+  expect_identical(levels(scLM:::resolve_labels(factor(labels, c("b", "NK", "B", "Naive CD4 T")), NULL, 12)),
+                   c("b", "NK", "B", "Naive CD4 T"))
+})
