@@ -18,10 +18,9 @@
 #' `"Unknown"` the cells that lie far from its reference cells (how many cells of other types it
 #' flags has not been measured for this model; on pbmc3k without its B cells, the same recipe
 #' flagged 99.5% of the B cells). How such a model carries to data it has not seen: trained on
-#' pbmc3k alone it labelled the symphony cells with macro-F1 0.846 (accuracy 0.883; 3.8% of them
-#' called `"Unknown"`), trained on the symphony cells alone it labelled pbmc3k with 0.898 (0.897;
-#' 6.3% `"Unknown"`, 9.6% before the cut-off moved with the query's scores, `unknown_shift` in
-#' [annotate_cells()]).
+#' pbmc3k alone it labelled the symphony cells with macro-F1 0.846 (accuracy 0.882; 3.8% of them
+#' called `"Unknown"`), trained on the symphony cells alone it labelled pbmc3k with 0.891 (0.891;
+#' 6.3% `"Unknown"`; seed 1).
 #' Recipe: `data-raw/pretrained_pbmc_annotator.R` in the source repository.
 #'
 #' `"human_rna_small"`: an encoder of the token model, [scLMConfig()] defaults (dim 32, 2 layers, 4 heads, top-256 genes per
