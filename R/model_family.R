@@ -60,7 +60,7 @@ fit_vocabulary <- function(config, sources, datasets, assay, seed, verbose, chec
 #' @exportS3Method fit_vocabulary scLM_config
 fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL) {
   if (!is.null(labels)) labels <- split(labels, rep(seq_along(sources), vapply(sources, function(s) as.integer(s$n_cells), integer(1))))
-  config$features <- select_feature_union(sources, config, labels)
+  config$features <- select_feature_union(sources, config, labels, family_defaults(config)$class_markers)
   config <- order_features(config, sources, seed)
   maps <- lapply(sources, function(s) {
     if (check) map_features(s$features, config$features, verbose = verbose, training = TRUE)$index else feature_index(s$features, config$features)

@@ -3,13 +3,13 @@
 # The most variable genes by Seurat's "vst" method: a loess fit of log10(variance) on
 # log10(mean) of the raw counts gives each gene an expected sd; genes are ranked by the variance
 # of their standardized (clipped) counts. Only genes detected in >= 3 cells are candidates.
-# With `labels` (a factor, one per cell), each class's marker genes (as many as the family's
-# `class_markers`, family_defaults()) come first and the most variable genes fill the vocabulary
+# With `labels` (a factor, one per cell) and `per_class` > 0, each class's `per_class` marker genes
+# (the family's `class_markers`, family_defaults()) come first and the most variable genes fill the vocabulary
 # up to `n_features`: a rare class's markers can vary too little over all cells to be among the
 # most variable. Genes are considered in name order (ties go to the first name), so the choice does
 # not depend on the order of the matrix's rows.
 # `source`: a cell source (or a matrix).
-select_features <- function(source, config, labels = NULL) {
+select_features <- function(source, config, labels = NULL, per_class = 0L) {
   if (!is.null(config$features)) return(config$features)
   source <- as_cell_source(source)
   # Both passes read the cells in blocks (on-disk input is never realised whole); each block's cells
@@ -39,7 +39,6 @@ select_features <- function(source, config, labels = NULL) {
   vst <- fold(function(counts, running) engine_standardized_sums(counts, mean, expected_sd, clip, running))
   score <- engine_standardized_variance(vst, mean, expected_sd, clip, n)
   ranked <- candidates[order(score[candidates], decreasing = TRUE)]
-  per_class <- family_defaults(config)$class_markers
   markers <- if (is.null(labels) || per_class == 0L) integer(0) else class_markers(source, labels, config, per_class, n_features, by_name)
   keep <- union(markers, ranked)[seq_len(n_features)]
   source$features[sort(keep)]
@@ -68,9 +67,9 @@ class_markers <- function(source, labels, config, per_class, n_features, by_name
 
 # The union of the vocabularies of each cell source (see select_features()); `labels`: one factor
 # per source, or NULL.
-select_feature_union <- function(sources, config, labels = NULL) {
+select_feature_union <- function(sources, config, labels = NULL, per_class = 0L) {
   if (!is.null(config$features)) return(config$features)
-  chosen <- lapply(seq_along(sources), function(i) select_features(sources[[i]], config, labels[[i]]))
+  chosen <- lapply(seq_along(sources), function(i) select_features(sources[[i]], config, labels[[i]], per_class))
   unique(unlist(chosen, use.names = FALSE))
 }
 

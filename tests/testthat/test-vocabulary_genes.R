@@ -67,8 +67,10 @@ test_that("a labelled reference's vocabulary holds each class's marker genes (ag
   counts <- p$counts[, train]
   labels <- factor(p$cell_type[train])
   cfg <- sctrans_config(n_features = 600, dim = 32)
-  variable <- scLM:::select_features(counts, cfg)
-  chosen <- scLM:::select_features(counts, cfg, labels)
+  # as fine-tuning chooses: the family's markers per class
+  select <- function(cfg, labels = NULL) scLM:::select_features(counts, cfg, labels, scLM:::family_defaults(cfg)$class_markers)
+  variable <- select(cfg)
+  chosen <- select(cfg, labels)
   l <- counts
   l@x <- log1p(l@x / rep(Matrix::colSums(counts), diff(counts@p)) * 1e4)
   means <- sapply(levels(labels), function(k) Matrix::rowMeans(l[, labels == k, drop = FALSE]))
@@ -86,17 +88,17 @@ test_that("a labelled reference's vocabulary holds each class's marker genes (ag
   expect_length(setdiff(variable, chosen), length(setdiff(markers, variable)))
   cfg400 <- cfg
   cfg400$n_features <- 400L  # at most 9 x 20 markers: the 420 most variable non-markers stay
-  expect_true(all(scLM:::select_features(counts, cfg400) %in% chosen))
+  expect_true(all(select(cfg400) %in% chosen))
   expect_identical(chosen, rownames(counts)[rownames(counts) %in% chosen])  # in row order
   # Markers fill at most half of a small vocabulary: 50 genes, 9 classes -> 2 markers each.
   cfg$n_features <- 50L
-  small <- scLM:::select_features(counts, cfg, labels)
+  small <- select(cfg, labels)
   expect_length(small, 50)
   expect_true(all(markers_of(2) %in% small))
   # one class, or a token model (it reads a cell's most expressed genes): no markers
   cfg$n_features <- 600L
-  expect_identical(scLM:::select_features(counts, cfg, factor(rep("a", ncol(counts)))), variable)
-  expect_identical(scLM:::select_features(counts, tiny_config(), labels), scLM:::select_features(counts, tiny_config()))
+  expect_identical(select(cfg, factor(rep("a", ncol(counts)))), variable)
+  expect_identical(select(tiny_config(), labels), select(tiny_config()))
   # fine-tuning reads them: the model's vocabulary is the labelled selection
   model <- finetune(cfg, counts, labels, epochs = 1, n_models = 1, verbose = FALSE)
   expect_setequal(model$features, chosen)
