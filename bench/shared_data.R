@@ -34,3 +34,8 @@ human_symbol_sets <- function(names = c("pbmc3k_10x_seurat_labels", "pbmc_3x10x_
   })
   stats::setNames(sets, names)
 }
+
+# pbmc3k's labels (Seurat tutorial) mapped onto symphony PBMC's names: naive and memory CD4 T to
+# T_CD4, platelets to MK (platelets and megakaryocytes); B, NK and DC keep their names.
+pbmc3k_to_symphony <- c("Naive CD4 T" = "T_CD4", "Memory CD4 T" = "T_CD4", "CD8 T" = "T_CD8", "CD14+ Mono" = "Mono_CD14",
+                        "FCGR3A+ Mono" = "Mono_CD16", Platelet = "MK", B = "B", NK = "NK", DC = "DC")

@@ -16,13 +16,11 @@ source("bench/shared_data.R")
 
 pbmc3k <- read_shared("pbmc3k_10x_seurat_labels")
 symphony <- read_shared("pbmc_3x10x_symphony_1767genes")
-harmonise <- c("Naive CD4 T" = "T_CD4", "Memory CD4 T" = "T_CD4", "CD8 T" = "T_CD8", "CD14+ Mono" = "Mono_CD14",
-               "FCGR3A+ Mono" = "Mono_CD16", "Platelet" = "MK", "B" = "B", "NK" = "NK", "DC" = "DC")
-stopifnot(all(pbmc3k$cell_type %in% names(harmonise)))
+stopifnot(all(pbmc3k$cell_type %in% names(pbmc3k_to_symphony)))
 genes <- intersect(rownames(symphony$counts), rownames(pbmc3k$counts))
 keep <- symphony$cell_type != "HSC"
 counts <- cbind(pbmc3k$counts[genes, ], symphony$counts[genes, keep])
-labels <- c(unname(harmonise[pbmc3k$cell_type]), symphony$cell_type[keep])
+labels <- c(unname(pbmc3k_to_symphony[pbmc3k$cell_type]), symphony$cell_type[keep])
 
 # How well such a model carries to another dataset: trained on one set, annotating the other
 # (labels harmonised; macro-F1 over the types both sets have), before the final model uses both.
