@@ -162,6 +162,13 @@ variants <- list(
   package_smoothing02 = function(task, seed) {
     finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, label_smoothing = 0.2)
   },
+  # Stronger regularisation, against fitting the reference's own batch (stop 49).
+  package_weight_decay02 = function(task, seed) {
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, weight_decay = 0.2)
+  },
+  package_dropout02 = function(task, seed) {
+    finetune(sctrans_config(dropout = 0.2), task$train, task$train_labels, seed = seed, verbose = FALSE)
+  },
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {
