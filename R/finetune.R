@@ -72,17 +72,18 @@
 #'   since) 0.939 vs 0.936 (5') and 0.898 vs 0.907 (3'v1): little gain left (stop 33); on the
 #'   default of three 128/256 models 0.951 vs 0.949 (5'), 0.939 vs 0.936 (3'v1), 0.890 (3'v2,
 #'   equal; stop 41).
-#' @param downsample Augmentation that mimics shallower sequencing: in every training step each
-#'   cell's counts are binomially down-sampled to a share drawn log-uniformly between
-#'   `1 - downsample` and 1 (with 0.5, a cell keeps between half and all of its counts), and
-#'   normalised again. 0 (the default) turns it off. [sctrans_config()] models only; cells whose
-#'   values are not whole counts (log-normalised input, undone) are left as they are. With 0.8, a
-#'   3' reference annotated a 5' query at macro-F1 0.971 (defaults 0.936) and a 3'v2 query at 0.894
-#'   (0.853), but the oldest 3' chemistry at 0.876 (0.907) and pbmc3k's own test cells at 0.918
-#'   (0.934) (symphony PBMC, seeds 1-3, one 32/64 model; `bench/README.md`, "Levers of stop 34");
-#'   on the default of three 128/256 models 3'v2 0.911 (0.890, seed spread 0.004 vs 0.131), 5'
-#'   0.948 (0.949), 3'v1 0.919 (0.936) (stop 41): an option for a query from another protocol,
-#'   not a default.
+#' @param downsample Augmentation that mimics another run's sequencing depth and capture: in every
+#'   training step each cell's counts are binomially down-sampled to a share drawn log-uniformly
+#'   between `1 - downsample` and 1 (with 0.8, a cell keeps between a fifth and all of its counts),
+#'   and normalised again. 0 (the default) turns it off. [sctrans_config()] models only; cells
+#'   whose values are not whole counts (log-normalised input, undone) are left as they are. Use it
+#'   when the query comes from another chemistry or platform than the reference. With 0.8 on the
+#'   defaults (seeds 1-3; `bench/README.md`, "Stop 49"), a reference of two symphony PBMC 10x
+#'   batches annotated the third at macro-F1 0.931 / 0.884 / 0.983 (3'v1 / 3'v2 / 5'; without
+#'   it 0.910 / 0.826 / 0.933), and pbmc3k's cells as a reference annotated symphony's at 0.865
+#'   (0.846); but queries from the reference's own run lost 0.005 (pbmc3k) to 0.033 (mouse
+#'   bladder), fits took about a quarter longer, and two cross-platform tasks (CEL-seq2 and
+#'   Drop-seq cell lines) lost 0.003-0.004: not a default.
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
@@ -271,7 +272,8 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
                                              objective = "classification",
                                              class_counts = table(labels, dnn = NULL), class_weights = class_weights,
                                              pretrained = !is.null(train$init_encoder),
-                                             trainable_blocks = trainable_blocks, n_models = length(fits)))
+                                             trainable_blocks = trainable_blocks, n_models = length(fits),
+                                             downsample = train$downsample))
   model$training$interrupted <- interrupted
   if (length(fits) > 1L) {
     model$members <- lapply(fits[-1], `[[`, "weights")

@@ -45,6 +45,16 @@ for (augmentation in list(list(arg = "gene_scale_noise", on = 0.5, bad = -1), li
   })
 }
 
+test_that("down-sampling is off by default and the model records its setting", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  fit <- function(...) finetune(sctrans_config(n_features = 600, dim = 16), p$counts[, idx], labels = p$cell_type[idx],
+                                epochs = 1, n_models = 1, device = "cpu", verbose = FALSE, ...)
+  default <- fit()
+  expect_identical(default$training$downsample, 0)
+  expect_identical(default$weights, fit(downsample = 0)$weights)
+  expect_identical(fit(downsample = 0.8)$training$downsample, 0.8)
+})
+
 test_that("a trained model can be retrained with its vocabulary, with balanced class weights", {
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:300]
   model <- finetune(small_model(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1,
