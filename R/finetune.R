@@ -74,16 +74,18 @@
 #'   equal; stop 41).
 #' @param downsample Augmentation that mimics another run's sequencing depth and capture: in every
 #'   training step each cell's counts are binomially down-sampled to a share drawn log-uniformly
-#'   between `1 - downsample` and 1 (with 0.8, a cell keeps between a fifth and all of its counts),
-#'   and normalised again. 0 (the default) turns it off. [sctrans_config()] models only; cells
-#'   whose values are not whole counts (log-normalised input, undone) are left as they are. Use it
-#'   when the query comes from another chemistry or platform than the reference. With 0.8 on the
-#'   defaults (seeds 1-3; `bench/README.md`, "Stop 49"), a reference of two symphony PBMC 10x
-#'   batches annotated the third at macro-F1 0.931 / 0.884 / 0.983 (3'v1 / 3'v2 / 5'; without
-#'   it 0.910 / 0.826 / 0.933), and pbmc3k's cells as a reference annotated symphony's at 0.865
-#'   (0.846); but queries from the reference's own run lost 0.005 (pbmc3k) to 0.033 (mouse
-#'   bladder), fits took about a quarter longer, and two cross-platform tasks (CEL-seq2 and
-#'   Drop-seq cell lines) lost 0.003-0.004: not a default.
+#'   between `1 - downsample` and 1 (with 0.5, a cell keeps between half and all of its counts),
+#'   and normalised again. `NULL` (the default) takes the model family's: 0.5 for
+#'   [sctrans_config()] models of genes (the default model); 0 (off) for peak islands and for
+#'   token models, which take only 0. Cells whose values are not whole counts (log-normalised
+#'   input, undone) are left as they are, so a reference given as counts and the same reference
+#'   given log-normalised train different models. Measured on the defaults (seeds 1-3;
+#'   `bench/README.md`, "Stop 49"), 0.5 against 0: a reference of two symphony PBMC 10x batches
+#'   annotated the third at macro-F1 0.934 / 0.904 / 0.951 (3'v1 / 3'v2 / 5'; 0.910 / 0.826 /
+#'   0.933), all of pbmc3k annotated symphony at 0.859 (0.846), and queries from the reference's
+#'   own run stayed within 0.003 (pbmc3k 0.934 vs 0.936, mouse bladder 0.913 vs 0.914); 0.8 gained
+#'   as much across chemistries but cost up to 0.033 within a run. 0 trains on the cells' depths
+#'   as they are.
 #' @param length_bucketing Group cells with similar numbers of gene tokens into the same
 #'   training batch (windows of 50 batches sorted by length, batch order shuffled), so batches
 #'   carry less padding. Token models only; SCTrans inputs have a fixed length. On pbmc3k
@@ -168,7 +170,7 @@
 finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NULL, epochs = NULL,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,
                      validation_fraction = 0.1, patience = 8L, label_smoothing = 0.1, token_dropout = NULL,
-                     gene_scale_noise = 0, downsample = 0, length_bucketing = FALSE,
+                     gene_scale_noise = 0, downsample = NULL, length_bucketing = FALSE,
                      class_weights = NULL, n_models = NULL, trainable_blocks = "all", head = NULL,
                      checkpoint = NULL, resume = FALSE, ood_quantile = 0.95,
                      seed = 1L, num_threads = default_threads(), device = "auto", precision = "fp32",
@@ -196,7 +198,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   train$token_dropout <- check_number(token_dropout %||% family_defaults(config)$token_dropout, 0, 0.9, "token_dropout")
   train$trainable_blocks <- check_trainable_blocks(trainable_blocks, config$n_layers, is.null(init_encoder))
   train$gene_scale_noise <- check_number(gene_scale_noise, 0, 2, "gene_scale_noise")
-  train$downsample <- check_number(downsample, 0, 0.95, "downsample")
+  train$downsample <- check_number(downsample %||% family_defaults(config)$downsample, 0, 0.95, "downsample")
   for (arg in c("gene_scale_noise", "downsample")) {
     if (train[[arg]] > 0 && !inherits(config, "scLM_sctrans_config")) {
       cli::cli_abort(c("{.arg {arg}} applies to {.fn sctrans_config} models.",

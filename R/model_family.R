@@ -29,7 +29,7 @@ family_defaults.scLM_config <- function(config) {
   # markers by mean difference bring highly expressed ones (ribosomal genes for naive T cells)
   # that crowd out the informative tokens: none for them.
   list(token_dropout = 0.5, class_weights = "balanced", mask_fraction = 0.15, contrastive_weight = 1,
-       pretrain_objective = "masked", unknown_method = "knn", n_models = 1L, class_markers = 0L)
+       pretrain_objective = "masked", unknown_method = "knn", n_models = 1L, class_markers = 0L, downsample = 0)
 }
 #' @exportS3Method family_defaults scLM_sctrans_config
 family_defaults.scLM_sctrans_config <- function(config) {
@@ -41,9 +41,13 @@ family_defaults.scLM_sctrans_config <- function(config) {
   # without it, pretraining on peak islands did not pay (bench/README.md, "scATAC-seq").
   atac <- identical(config$modality, "atac")
   # Genes: each class's 20 marker genes in the vocabulary (10% of pbmc3k's reference +0.020
-  # macro-F1, 42 task-seed pairs +0.008; bench/README.md, "Stop 45").
+  # macro-F1, 42 task-seed pairs +0.008; bench/README.md, "Stop 45"), and training cells
+  # down-sampled to 50-100% of their counts, so that the model does not lean on a depth that
+  # another run would not share (symphony's three 10x chemistries +0.024 / +0.077 / +0.019, the
+  # tasks within one run -0.002 to +0.007; "Stop 49"; 0.8 cost within-run tasks up to 0.033).
+  # Peak islands gained nothing from it ("Levers of stop 34").
   utils::modifyList(NextMethod(), list(token_dropout = if (atac) 0.3 else 0.1, n_models = 3L,
-                                       class_markers = if (atac) 0L else 20L,
+                                       class_markers = if (atac) 0L else 20L, downsample = if (atac) 0 else 0.5,
                                        class_weights = "balanced", mask_fraction = 0.75,
                                        pretrain_objective = "masked sub-vector"))
 }

@@ -45,14 +45,18 @@ for (augmentation in list(list(arg = "gene_scale_noise", on = 0.5, bad = -1), li
   })
 }
 
-test_that("down-sampling is off by default and the model records its setting", {
+test_that("down-sampling is on by default for SCTrans models of genes, off for token models, and recorded", {
   p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
-  fit <- function(...) finetune(sctrans_config(n_features = 600, dim = 16), p$counts[, idx], labels = p$cell_type[idx],
-                                epochs = 1, n_models = 1, device = "cpu", verbose = FALSE, ...)
-  default <- fit()
-  expect_identical(default$training$downsample, 0)
-  expect_identical(default$weights, fit(downsample = 0)$weights)
-  expect_identical(fit(downsample = 0.8)$training$downsample, 0.8)
+  fit <- function(config, ...) finetune(config, p$counts[, idx], labels = p$cell_type[idx], epochs = 1, n_models = 1,
+                                        device = "cpu", verbose = FALSE, ...)
+  genes <- sctrans_config(n_features = 600, dim = 16)
+  default <- fit(genes)
+  expect_identical(default$training$downsample, 0.5)
+  expect_identical(default$weights, fit(genes, downsample = 0.5)$weights)
+  off <- fit(genes, downsample = 0)
+  expect_identical(off$training$downsample, 0)
+  expect_false(identical(default$history$train_loss, off$history$train_loss))
+  expect_identical(fit(tiny_config())$training$downsample, 0)
 })
 
 test_that("a trained model can be retrained with its vocabulary, with balanced class weights", {
