@@ -44,7 +44,7 @@ family_defaults.scLM_sctrans_config <- function(config) {
   # macro-F1, 42 task-seed pairs +0.008; bench/README.md, "Stop 45"), and training cells
   # down-sampled to 50-100% of their counts, so that the model does not lean on a depth that
   # another run would not share (symphony's three 10x chemistries +0.024 / +0.077 / +0.019, the
-  # tasks within one run -0.002 to +0.007; "Stop 49"; 0.8 cost within-run tasks up to 0.033).
+  # tasks within one run -0.003 to 0; "Stop 49"; 0.8 cost within-run tasks up to 0.033).
   # Peak islands gained nothing from it ("Levers of stop 34").
   utils::modifyList(NextMethod(), list(token_dropout = if (atac) 0.3 else 0.1, n_models = 3L,
                                        class_markers = if (atac) 0L else 20L, downsample = if (atac) 0 else 0.5,
