@@ -73,7 +73,12 @@ fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, v
 }
 #' @exportS3Method fit_vocabulary scLM_atac_config
 fit_vocabulary.scLM_atac_config <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL) {
-  atac_training_data(config, datasets, sources, assay, seed, verbose)
+  # The family's island order (co-accessibility) reads island values: islands are mapped in
+  # genome order first, and again only if the order chosen differs.
+  data <- atac_training_data(config, datasets, sources, assay, verbose)
+  ordered <- order_features(data$config, data$sources, seed)
+  if (!identical(ordered$features, data$config$features)) return(island_sources(ordered, sources, data$peaks, FALSE))
+  list(config = ordered, sources = data$sources, maps = data$maps)
 }
 
 # The config with its vocabulary in the family's order.

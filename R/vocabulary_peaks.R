@@ -154,26 +154,25 @@ check_island_names <- function(features, size, arg = "features", call = parent.f
 }
 
 # scATAC training data: the island vocabulary (from the datasets' peaks unless config$features
-# is set) and, for each cell source of `sources` (of host objects `datasets`), a cell source that
-# turns its peaks into islands block by block, with its (identity) vocabulary index.
-atac_training_data <- function(config, datasets, sources, assay, seed, verbose, call = parent.frame()) {
+# is set, in genome order) and, for each cell source of `sources` (of host objects `datasets`), a
+# cell source that turns its peaks into islands block by block, with its (identity) vocabulary
+# index. `peaks`: each dataset's peak ranges, kept for island_sources() to map them again in
+# another island order.
+atac_training_data <- function(config, datasets, sources, assay, verbose, call = parent.frame()) {
   peaks <- lapply(seq_along(sources), function(k) peak_ranges(datasets[[k]], sources[[k]]$features, assay, island_arg(sources, k), call))
   if (is.null(config$features)) config$features <- select_islands(sources, peaks, config, call)
   config$tss <- NULL  # used by the vocabulary choice only
-  island_sources <- function(verbose) lapply(seq_along(sources), function(k) {
+  c(island_sources(config, sources, peaks, verbose, call), list(peaks = peaks))
+}
+
+# The training data of atac_training_data() for the islands of `config` in their order.
+island_sources <- function(config, sources, peaks, verbose, call = parent.frame()) {
+  mapped <- lapply(seq_along(sources), function(k) {
     mapping <- map_peaks(peaks[[k]], config$features, config$island_size, 0, verbose && length(sources) == 1L, call)
     list(source = derived_source(sources[[k]], mapping$transform, config$features, island_arg(sources, k)),
          index = mapping$index)
   })
-  # The family's island order (co-accessibility) reads island values: islands are mapped in
-  # genome order first, and again only if the order chosen differs.
-  mapped <- island_sources(verbose)
-  ordered <- order_features(config, lapply(mapped, `[[`, "source"), seed)
-  if (!identical(ordered$features, config$features)) {
-    config <- ordered
-    mapped <- island_sources(FALSE)
-  }
-  list(config = ordered, sources = lapply(mapped, `[[`, "source"), maps = lapply(mapped, `[[`, "index"))
+  list(config = config, sources = lapply(mapped, `[[`, "source"), maps = lapply(mapped, `[[`, "index"))
 }
 
 # How the island matrix of dataset k is named in errors (as the training matrices always were).

@@ -62,7 +62,7 @@ test_that("a fine-tuned model does not depend on the order of the reference's ro
 test_that("the co-accessibility order puts peak islands open together next to each other", {
   a <- granja_atac()
   cfg <- sctrans_config(modality = "atac", n_features = 1000, scales = c(128, 256), gene_order = "coexpression")
-  data <- scLM:::atac_training_data(cfg, list(a$counts), list(scLM:::as_cell_source(a$counts)), NULL, 1L, FALSE)
+  data <- scLM:::fit_vocabulary(cfg, list(scLM:::as_cell_source(a$counts)), list(a$counts), NULL, 1L, FALSE, check = FALSE)
   islands <- scLM:::source_cells(data$sources[[1]], seq_len(ncol(a$counts)))
   expect_identical(rownames(islands), data$config$features)  # mapped in the order chosen
   expect_identical(data$maps[[1]], seq_along(data$config$features) - 1L)
