@@ -8,7 +8,8 @@
 #' your own, `annotate_cells(pretrained_model("human_pbmc_annotator"), x)`. It knows eight types:
 #' `B`, `T_CD4`, `T_CD8`, `NK`, `Mono_CD14`, `Mono_CD16`, `DC` and `MK` (platelets and
 #' megakaryocytes). It was fine-tuned (the package default for genes: three [sctrans_config()]
-#' models of 128/256-gene sub-vectors, balanced class weights) on every labelled human PBMC of the project's shared data: 10x pbmc3k (Seurat
+#' models of 128/256-gene sub-vectors, balanced class weights, training cells down-sampled to
+#' 50-100% of their counts) on every labelled human PBMC of the project's shared data: 10x pbmc3k (Seurat
 #' tutorial labels) and the symphony PBMC set (10x 3' v1, 3' v2 and 5'), 3,835 cells on the genes
 #' both hold; its vocabulary is the 1,342 of them detected in 3 or more cells (gene symbols).
 #' pbmc3k's labels were mapped onto symphony's: naive and memory CD4 T to `T_CD4`, CD8 T to
@@ -18,8 +19,8 @@
 #' `"Unknown"` the cells that lie far from its reference cells (how many cells of other types it
 #' flags has not been measured for this model; on pbmc3k without its B cells, the same recipe
 #' flagged 99.5% of the B cells). How such a model carries to data it has not seen: trained on
-#' pbmc3k alone it labelled the symphony cells with macro-F1 0.846 (accuracy 0.882; 3.8% of them
-#' called `"Unknown"`), trained on the symphony cells alone it labelled pbmc3k with 0.891 (0.891;
+#' pbmc3k alone it labelled the symphony cells with macro-F1 0.843 (accuracy 0.885; 3.8% of them
+#' called `"Unknown"`), trained on the symphony cells alone it labelled pbmc3k with 0.899 (0.900;
 #' 6.3% `"Unknown"`; seed 1).
 #' Recipe: `data-raw/pretrained_pbmc_annotator.R` in the source repository.
 #'

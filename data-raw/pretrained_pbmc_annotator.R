@@ -10,7 +10,8 @@
 #   "FCGR3A+ Mono" -> Mono_CD16; "Platelet" and symphony "MK" -> MK (platelets and megakaryocytes);
 #   B, NK and DC keep their names. Symphony's 3 HSC cells are too few to learn and are left out.
 # Model: the package default for genes (finetune() without a config: three sctrans_config() models
-# of 128/256-gene sub-vectors, balanced class weights), seed 1.
+# of 128/256-gene sub-vectors, balanced class weights,
+# training cells down-sampled to 50-100% of their counts), seed 1.
 suppressPackageStartupMessages(library(scLM))
 source("bench/shared_data.R")
 
