@@ -38,6 +38,13 @@ for (train in names(sets)) {
   cat(sprintf("held-out check: trained on %s, annotating %s: macro-F1 %.3f, accuracy %.3f (%d cells), %.1f%% called Unknown\n",
               train, test, macro_f1(truth[shared], pred[shared]), mean(truth[shared] == pred[shared]), sum(shared),
               100 * mean(pruned[shared] == "Unknown")))
+  # What it says about a type it does not know: the same, with the B cells left out of training.
+  no_b <- sets[[train]][labels[sets[[train]]] != "B"]
+  m <- finetune(x = counts[, no_b], labels = labels[no_b], seed = 1, verbose = FALSE)
+  unknown <- annotate_cells(m, counts[, sets[[test]]], verbose = FALSE)$pruned.labels == "Unknown"
+  b <- truth == "B"
+  cat(sprintf("held-out check without B cells: trained on %s, annotating %s: %.1f%% of its %d B cells called Unknown, %.1f%% of the others\n",
+              train, test, 100 * mean(unknown[b]), sum(b), 100 * mean(unknown[!b & shared])))
 }
 
 t0 <- proc.time()[["elapsed"]]
