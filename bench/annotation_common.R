@@ -82,7 +82,17 @@ lever_tasks <- list(
   "tabula_muris_bladder:10%" = small_task(annotation_tasks[["tabula_muris_bladder"]]),
   "worm_neuron:10%" = small_task(annotation_tasks[["worm_neuron"]]),
   "pbmc:pbmc3k->symphony" = cross_task("pbmc3k_10x_seurat_labels", "pbmc_3x10x_symphony_1767genes", relabel = pbmc3k_to_symphony),
-  "pbmc:symphony->pbmc3k" = cross_task("pbmc_3x10x_symphony_1767genes", "pbmc3k_10x_seurat_labels", relabel = pbmc3k_to_symphony)
+  "pbmc:symphony->pbmc3k" = cross_task("pbmc_3x10x_symphony_1767genes", "pbmc3k_10x_seurat_labels", relabel = pbmc3k_to_symphony),
+  # scATAC across donors: every D6T1 cell the reference, the 108 cells of donor D5T1 in the
+  # 600-cell subset the query (6 of the 16 types), on the subset's 5,000 peaks.
+  "granja:d6t1->d5t1" = function() {
+    a <- read_shared("atac_granja2019_bmmc_d6t1")
+    b <- read_shared("atac_granja2019_bm_subset")
+    peaks <- intersect(rownames(b$counts), rownames(a$counts))
+    query <- b$batch == "BMMC_D5T1"
+    list(train = a$counts[peaks, ], train_labels = a$cell_type, test = b$counts[peaks, query],
+         test_labels = b$cell_type[query], modality = "atac")
+  }
 )
 # --- baselines -------------------------------------------------------------------------------------
 lognorm <- function(m) {  # log1p(CP10k); log-normalised inputs are taken as given
@@ -100,7 +110,6 @@ tfidf <- function(m, idf = NULL) {
   tf@x <- log1p(tf@x * 1e4)
   list(x = tf, idf = idf)
 }
-`%||%` <- function(a, b) if (is.null(a)) b else a
 # TF-IDF + LSI: the first `n` components after the first (which follows depth) of the cells of
 # `train`, and the cells of `test` projected on them (with train's IDF).
 lsi <- function(train, test = NULL, n = 49L) {

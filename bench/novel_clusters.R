@@ -12,7 +12,7 @@
 #   rows appended to bench/results/novel_clusters.tsv)
 source("bench/annotation_common.R")
 args <- commandArgs(TRUE)
-resolution <- as.numeric(args[1] %||% "6")
+resolution <- if (length(args)) as.numeric(args[1]) else 6
 tasks <- selected_tasks(if (length(args) > 1) args[-1] else c("granja_d6t1", "pbmc3k", "symphony:3pv2"))
 out <- "bench/results/novel_clusters.tsv"
 

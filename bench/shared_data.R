@@ -1,4 +1,6 @@
 # Reads a dataset of ../shared/data (see its README) as a dgCMatrix with labels.
+`%||%` <- function(a, b) if (is.null(a)) b else a  # base R has it from 4.4 only
+
 shared_data_dir <- function() {
   dir <- Sys.getenv("SCLM_SHARED_DATA", file.path("..", "shared", "data"))
   if (!dir.exists(dir)) stop("shared data not found at ", dir, "; set SCLM_SHARED_DATA")
@@ -14,7 +16,8 @@ read_shared <- function(name) {
   labels <- utils::read.delim(file.path(dir, "labels.tsv.gz"), stringsAsFactors = FALSE)
   dimnames(m) <- list(make.unique(features), barcodes)
   labels <- labels[match(barcodes, labels$barcode), ]
-  list(counts = m, cell_type = labels$cell_type, batch = labels$batch)
+  # The batch column is `batch`, `sample` or `donor` by set.
+  list(counts = m, cell_type = labels$cell_type, batch = labels$batch %||% labels$sample %||% labels$donor)
 }
 
 # Log-normalised sets back to a count-like scale (scLM normalises by library size itself).
