@@ -2,10 +2,9 @@
 # no classifier, each type left out of the reference in turn). Reference and query cells are
 # clustered together (shared-nearest-neighbour graph of `k` neighbours, Louvain at `resolution`)
 # in one space: `dims` LSI components of both for peaks, `dims` PCs of log1p(CP10k) on 2,000
-# variable genes for genes. A type
-# the reference lacks leaves clusters that hold query cells only; a known type's clusters hold
-# reference and query cells in their overall proportion. Each query cell's score is its
-# cluster's share of query cells. Two cut-offs: (a) a cluster is flagged when its query count
+# variable genes for genes. A type the reference lacks leaves clusters that hold query cells
+# only; a known type's clusters hold reference and query cells in their overall proportion. Each
+# query cell's score is its cluster's share of query cells. Two cut-offs: (a) a cluster is flagged when its query count
 # is above what Binomial(cluster size, overall query share) gives at Benjamini-Hochberg 1%, a
 # rule that needs no labels; (b) the best any cut-off of the share could do, the cut that flags
 # 5% of the known query cells (what a calibration could reach at most).

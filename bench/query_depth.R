@@ -2,6 +2,7 @@
 # the model trained on detect genes it never saw detected together. Thinning each such query cell
 # (binomially, seeded) to the reference's median depth before annotate_cells() puts it back in the
 # range the model knows. Same default models (seeds 1-3) annotate the query as it is and thinned.
+# Rejected (bench/README.md, "Stop 50"): nothing gained.
 #   Rscript bench/query_depth.R [task ...]   (after `make install`; tasks of bench/annotation_common.R;
 #   rows appended to bench/results/query_depth.tsv)
 source("bench/annotation_common.R")
