@@ -21,6 +21,9 @@ token <- function(...) fit(scLMConfig(...), class_weights = "none")
 old_sctrans <- function(config = sctrans_config(scales = c(16L, 32L, 64L), dim = 32L), ...) fit(config, ...)
 variants <- list(
   package_defaults = default_model,  # finetune(x =, labels =) as annotation_tasks.R runs it
+  package_downsample0 = function(task, seed) {  # the defaults before stop 49: no down-sampling
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, downsample = 0)
+  },
   default = token(),  # the token model's defaults before
   smoothing = fit(scLMConfig(), class_weights = "none", label_smoothing = 0.1),  # already the default: as `default`
   balanced = fit(scLMConfig(), class_weights = "balanced"),
