@@ -119,6 +119,12 @@ lsi <- function(train, test = NULL, n = 49L) {
        test = if (!is.null(test)) as.matrix(t(tfidf(test, tr$idf)$x) %*% svd$v[, -1]))
 }
 
+# The rows of log-normalised `l` of the n highest variances over its cells, highest first.
+variable_rows <- function(l, n = 2000L) {
+  mu <- rowMeans(l)
+  order(-(rowMeans(l^2) - mu^2))[seq_len(min(n, nrow(l)))]
+}
+
 # The linear baseline's labels, or with `probabilities = TRUE` its test cells x classes probabilities.
 linear_baseline <- function(task, probabilities = FALSE) {
   set.seed(1)
@@ -129,10 +135,8 @@ linear_baseline <- function(task, probabilities = FALSE) {
   } else {
     tr <- lognorm(task$train)
     te <- lognorm(task$test)
-    mu <- rowMeans(tr)
-    v <- rowMeans(tr^2) - mu^2
-    genes <- order(-v)[seq_len(min(2000L, nrow(tr)))]
-    centre <- mu[genes]
+    genes <- variable_rows(tr)
+    centre <- rowMeans(tr)[genes]
     x <- t(as.matrix(tr[genes, ])) - rep(centre, each = ncol(tr))
     pca <- irlba::prcomp_irlba(x, n = min(50L, ncol(x) - 1L), center = FALSE)
     pc_train <- pca$x
