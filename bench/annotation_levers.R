@@ -172,6 +172,13 @@ variants <- list(
   package_dropout02 = function(task, seed) {
     finetune(sctrans_config(dropout = 0.2), task$train, task$train_labels, seed = seed, verbose = FALSE)
   },
+  # The learning rate of the defaults (1e-3, chosen on seed 1 of an older default) halved or doubled.
+  package_lr5e4 = function(task, seed) {
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, learning_rate = 5e-4)
+  },
+  package_lr2e3 = function(task, seed) {
+    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, learning_rate = 2e-3)
+  },
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {
