@@ -19,6 +19,9 @@ fit <- function(config, ...) {
 # pins the one model of 32/64 before).
 token <- function(...) fit(scLMConfig(...), class_weights = "none")
 old_sctrans <- function(config = sctrans_config(scales = c(16L, 32L, 64L), dim = 32L), ...) fit(config, ...)
+package_lr <- function(task, seed, rate) {
+  finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, learning_rate = rate)
+}
 variants <- list(
   package_defaults = default_model,  # finetune(x =, labels =) as annotation_tasks.R runs it
   package_downsample0 = function(task, seed) {  # the defaults before stop 49: no down-sampling
@@ -172,13 +175,10 @@ variants <- list(
   package_dropout02 = function(task, seed) {
     finetune(sctrans_config(dropout = 0.2), task$train, task$train_labels, seed = seed, verbose = FALSE)
   },
-  # The learning rate of the defaults (1e-3, chosen on seed 1 of an older default) halved or doubled.
-  package_lr5e4 = function(task, seed) {
-    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, learning_rate = 5e-4)
-  },
-  package_lr2e3 = function(task, seed) {
-    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, learning_rate = 2e-3)
-  },
+  # The learning rate of the defaults (1e-3, chosen on seed 1 of an older default) halved, doubled, tripled.
+  package_lr5e4 = function(task, seed) package_lr(task, seed, 5e-4),
+  package_lr2e3 = function(task, seed) package_lr(task, seed, 2e-3),
+  package_lr3e3 = function(task, seed) package_lr(task, seed, 3e-3),
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {
