@@ -7,6 +7,7 @@
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
 
+# config NULL: the package defaults, as finetune(x =, labels =).
 fit <- function(config, ...) {
   function(task, seed) finetune(config, task$train, task$train_labels, seed = seed, verbose = FALSE, ...)
 }
@@ -19,14 +20,9 @@ fit <- function(config, ...) {
 # pins the one model of 32/64 before).
 token <- function(...) fit(scLMConfig(...), class_weights = "none")
 old_sctrans <- function(config = sctrans_config(scales = c(16L, 32L, 64L), dim = 32L), ...) fit(config, ...)
-package_lr <- function(task, seed, rate) {
-  finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, learning_rate = rate)
-}
 variants <- list(
   package_defaults = default_model,  # finetune(x =, labels =) as annotation_tasks.R runs it
-  package_downsample0 = function(task, seed) {  # the defaults before stop 49: no down-sampling
-    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, downsample = 0)
-  },
+  package_downsample0 = fit(NULL, downsample = 0),  # the defaults before stop 49: no down-sampling
   default = token(),  # the token model's defaults before
   smoothing = fit(scLMConfig(), class_weights = "none", label_smoothing = 0.1),  # already the default: as `default`
   balanced = fit(scLMConfig(), class_weights = "balanced"),
@@ -119,9 +115,7 @@ variants <- list(
   atac_peaks_vocabulary = fit(sctrans_config(n_features = 10000L, scales = c(128L, 256L), gene_order = "vocabulary"), token_dropout = 0.3),
   atac_peaks_coexpr = fit(sctrans_config(n_features = 10000L, scales = c(128L, 256L)), token_dropout = 0.3),
   # finetune(n_models = 3): an ensemble of the models of seeds s, s + 1, s + 2 (logits averaged).
-  package_n_models3 = function(task, seed) {
-    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, n_models = 3L)
-  },
+  package_n_models3 = fit(NULL, n_models = 3L),
   # Starting from the shipped encoder pretrained_model("human_rna_small") (a token model: 4,047
   # genes of the four symbol-named human sets of ../shared/data, pbmc3k and symphony among them,
   # labels unused), against the token model's package defaults from scratch (scLMConfig()).
@@ -157,28 +151,18 @@ variants <- list(
   # model saw; rows of 2026-12-04 19:20 from a temporary build, measured through annotation_tasks.R
   # and reverted, see bench/README.md.) Each model holding out its own 20% instead of 10% of each
   # class: the models see more different cells, each fewer.
-  package_validation02 = function(task, seed) {
-    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, validation_fraction = 0.2)
-  },
+  package_validation02 = fit(NULL, validation_fraction = 0.2),
   # The defaults with label smoothing 0 / 0.2 instead of 0.1 (the share of each training label's
   # target spread evenly over all classes).
-  package_smoothing0 = function(task, seed) {
-    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, label_smoothing = 0)
-  },
-  package_smoothing02 = function(task, seed) {
-    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, label_smoothing = 0.2)
-  },
+  package_smoothing0 = fit(NULL, label_smoothing = 0),
+  package_smoothing02 = fit(NULL, label_smoothing = 0.2),
   # Stronger regularisation, against fitting the reference's own batch (stop 49).
-  package_weight_decay02 = function(task, seed) {
-    finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, weight_decay = 0.2)
-  },
-  package_dropout02 = function(task, seed) {
-    finetune(sctrans_config(dropout = 0.2), task$train, task$train_labels, seed = seed, verbose = FALSE)
-  },
+  package_weight_decay02 = fit(NULL, weight_decay = 0.2),
+  package_dropout02 = fit(sctrans_config(dropout = 0.2)),
   # The learning rate of the defaults (1e-3, chosen on seed 1 of an older default) halved, doubled, tripled.
-  package_lr5e4 = function(task, seed) package_lr(task, seed, 5e-4),
-  package_lr2e3 = function(task, seed) package_lr(task, seed, 2e-3),
-  package_lr3e3 = function(task, seed) package_lr(task, seed, 3e-3),
+  package_lr5e4 = fit(NULL, learning_rate = 5e-4),
+  package_lr2e3 = fit(NULL, learning_rate = 2e-3),
+  package_lr3e3 = fit(NULL, learning_rate = 3e-3),
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {

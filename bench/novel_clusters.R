@@ -64,13 +64,12 @@ score_groups <- function(cells, is_query) {
 
 for (name in names(tasks)) {
   task <- tasks[[name]]()
-  is_query <- rep(c(FALSE, TRUE), c(ncol(task$train), ncol(task$test)))
-  labels <- c(task$train_labels, task$test_labels)
   rows <- lapply(sort(unique(task$train_labels)), function(type) {
     novel <- task$test_labels == type
     if (!any(novel)) return(NULL)
-    kept <- is_query | labels != type  # the reference without the type
-    g <- score_groups(space_of(task$train[, task$train_labels != type], task$test, task$modality), is_query[kept])
+    ref <- task$train_labels != type  # the reference without the type
+    is_query <- rep(c(FALSE, TRUE), c(sum(ref), ncol(task$test)))
+    g <- score_groups(space_of(task$train[, ref], task$test, task$modality), is_query)
     cut <- stats::quantile(g$share[!novel], 0.95)
     data.frame(task = name, grouping = grouping, space = space, reference_in_space = FALSE, k = k, dims = dims,
                resolution = if (grouping == "louvain") resolution else NA, clusters = g$groups, left_out = type,
