@@ -6,7 +6,14 @@
 # only; a known type's groups hold reference and query cells in their overall proportion. Two
 # groupings (`SCLM_BENCH_GROUPS`):
 #   louvain    clusters of a shared-nearest-neighbour graph of `k` neighbours, Louvain at `resolution`;
-#   neighbours each query cell's own `k` nearest cells (as Milo's neighbourhoods), no clustering.
+#   neighbours each query cell's own `k` nearest cells (as Milo's neighbourhoods), no clustering;
+#   class      the neighbours within each predicted class: every cell is given the majority label of
+#              its 15 nearest reference cells in the space (a reference cell not counting itself, so
+#              that reference and query cells are misassigned alike), and each class's cells,
+#              reference and query, get a space of their own (joint components of those cells
+#              alone), in which each query cell's `k` nearest cells are counted. A type the
+#              reference lacks hides inside the class it resembles; within that class it is where
+#              the query cells are in excess.
 # and two spaces (`SCLM_BENCH_SPACE`): joint (the components of reference and query together) or
 # reference (the reference's components, the query projected on them, as the "knn" score's space).
 # Each query cell's score is its group's share of query cells. Two cut-offs: (a) a group is flagged
@@ -47,6 +54,7 @@ space_of <- function(ref, query, modality) {
 # Query cells' flags (BH rule) and shares, for the rows of `cells` of which `is_query` are the query.
 score_groups <- function(cells, is_query) {
   p0 <- mean(is_query)
+  if (grouping == "class") return(NULL)
   if (grouping == "louvain") {
     set.seed(1)
     group <- igraph::cluster_louvain(bluster::makeSNNGraph(cells, k = k), resolution = resolution)$membership
@@ -62,6 +70,34 @@ score_groups <- function(cells, is_query) {
   }
 }
 
+# The "class" grouping: flags and shares of the query cells, from the counts and the reference labels.
+score_classes <- function(ref, query, ref_labels, modality) {
+  cells <- space_of(ref, query, modality)
+  is_query <- rep(c(FALSE, TRUE), c(ncol(ref), ncol(query)))
+  vote <- function(index) {
+    l <- matrix(ref_labels[index], nrow(index))
+    apply(l, 1, function(v) names(which.max(table(v))))
+  }
+  class <- c(vote(BiocNeighbors::findKNN(cells[!is_query, ], k = 15)$index),
+             vote(BiocNeighbors::queryKNN(cells[!is_query, ], cells[is_query, ], k = 15)$index))
+  p <- share <- rep(NA_real_, length(class))
+  for (c in unique(class)) {
+    i <- which(class == c)
+    q <- is_query[i]
+    if (sum(q) == 0 || length(i) <= k + dims) next
+    sub <- space_of(ref[, i[!q], drop = FALSE], query[, i[q] - ncol(ref), drop = FALSE], modality)
+    nn <- BiocNeighbors::findKNN(sub, k = k)$index[q, , drop = FALSE]
+    n_q <- rowSums(matrix(q[nn], nrow(nn)))
+    share[i[q]] <- n_q / k
+    p[i[q]] <- stats::pbinom(n_q - 1, k, mean(q), lower.tail = FALSE)
+  }
+  p <- p[is_query]
+  share <- share[is_query]
+  # a class too small for its own space: its query cells keep the overall share, unflagged
+  share[is.na(share)] <- mean(is_query)
+  list(flagged = !is.na(p) & stats::p.adjust(p, "BH") < 0.01, share = share, groups = length(unique(class)))
+}
+
 for (name in names(tasks)) {
   task <- tasks[[name]]()
   rows <- lapply(sort(unique(task$train_labels)), function(type) {
@@ -69,7 +105,8 @@ for (name in names(tasks)) {
     if (!any(novel)) return(NULL)
     ref <- task$train_labels != type  # the reference without the type
     is_query <- rep(c(FALSE, TRUE), c(sum(ref), ncol(task$test)))
-    g <- score_groups(space_of(task$train[, ref], task$test, task$modality), is_query)
+    g <- if (grouping == "class") score_classes(task$train[, ref], task$test, task$train_labels[ref], task$modality) else
+      score_groups(space_of(task$train[, ref], task$test, task$modality), is_query)
     cut <- stats::quantile(g$share[!novel], 0.95)
     data.frame(task = name, grouping = grouping, space = space, reference_in_space = FALSE, k = k, dims = dims,
                resolution = if (grouping == "louvain") resolution else NA, clusters = g$groups, left_out = type,
