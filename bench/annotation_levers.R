@@ -163,6 +163,11 @@ variants <- list(
   package_lr5e4 = fit(NULL, learning_rate = 5e-4),
   package_lr2e3 = fit(NULL, learning_rate = 2e-3),
   package_lr3e3 = fit(NULL, learning_rate = 3e-3),
+  # Model size and batch size of the defaults (dim 64, 2 layers, batches of 32 cells; stop 52).
+  package_dim128 = fit(sctrans_config(dim = 128L)),
+  package_layers3 = fit(sctrans_config(n_layers = 3L)),
+  package_batch16 = fit(NULL, batch_size = 16L),
+  package_batch64 = fit(NULL, batch_size = 64L),
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {
