@@ -79,6 +79,7 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   })
   vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose = FALSE, check = FALSE)
   config <- vocabulary$config
+  check_maskable(config)
   sources <- vocabulary$sources
   maps <- vocabulary$maps
   covered <- vapply(maps, function(i) sum(i >= 0L), integer(1))
@@ -98,4 +99,18 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
                  training = training_summary(fit, train, started, n_cells = n_cells,
                                              objective = family_defaults(config)$pretrain_objective,
                                              masking = masking))
+}
+
+# SCTrans's masked objective hides whole sub-vectors of its largest scale and needs at least two
+# of them: a vocabulary smaller than that (a gene panel; `scales` set for 2,000 genes) is refused
+# here with the scales that fit, not by the core.
+check_maskable <- function(config, call = parent.frame()) {
+  if (config$tokenizer != "subvectors") return(invisible())
+  largest <- max(config$subvectors$scales)
+  n <- length(config$features)
+  if (n >= 2L * largest) return(invisible())
+  fit <- default_scales(config$modality == "atac", n)
+  cli::cli_abort(c("Masked pretraining hides whole sub-vectors of {largest} {feature_word(config)}s and needs at least two; the vocabulary holds {n}.",
+                   "i" = "Give {.arg config} smaller sub-vectors, e.g. {.code sctrans_config(scales = c({fit[1]}, {fit[2]}))}."),
+                 call = call)
 }

@@ -163,6 +163,16 @@ variants <- list(
   package_lr5e4 = fit(NULL, learning_rate = 5e-4),
   package_lr2e3 = fit(NULL, learning_rate = 2e-3),
   package_lr3e3 = fit(NULL, learning_rate = 3e-3),
+  # Transductive pretraining (stop 52): an SCTrans encoder pretrained (masked + contrastive, the
+  # defaults of pretrain()) on the reference and the query cells together, without labels, then
+  # the defaults fine-tuned from it on the reference: the encoder has seen the query's platform.
+  package_pretrain_joint = function(task, seed) {
+    # (a panel of fewer than 512 genes, pancreas's 219, takes the halved scales pretrain() asks for)
+    config <- if (nrow(task$train) >= 512L) sctrans_config() else
+      sctrans_config(scales = scLM:::default_scales(FALSE, nrow(task$train)))
+    encoder <- pretrain(list(task$train, task$test), config, seed = seed, verbose = FALSE)
+    finetune(encoder, task$train, task$train_labels, seed = seed, verbose = FALSE)
+  },
   # Model size and batch size of the defaults (dim 64, 2 layers, batches of 32 cells; stop 52).
   package_dim128 = fit(sctrans_config(dim = 128L)),
   package_layers3 = fit(sctrans_config(n_layers = 3L)),

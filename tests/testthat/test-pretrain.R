@@ -33,6 +33,15 @@ test_that("several datasets pretrain together on the union of their variable gen
   expect_error(pretrain(a, "config", verbose = FALSE), "config")
 })
 
+test_that("SCTrans pretraining on a gene panel too small for its sub-vectors names the scales that fit", {
+  p <- pbmc3k()
+  panel <- p$counts[order(-Matrix::rowSums(p$counts))[1:300], 1:100]  # 300 genes: one 256-gene block
+  expect_error(pretrain(panel, sctrans_config(), epochs = 1, verbose = FALSE),
+               "at\\s+least\\s+two.*holds\\s+300.*scales\\s*=\\s*c\\(64,\\s+128\\)")
+  enc <- pretrain(panel, sctrans_config(scales = c(64, 128)), epochs = 1, verbose = FALSE)
+  expect_equal(enc$config$subvectors$scales, c(64L, 128L))
+})
+
 test_that("a checkpoint is written every epoch, resumed, and refused for other settings", {
   p <- pbmc3k(); cells <- p$counts[, 1:200]
   cfg <- scLMConfig(n_features = 200, max_tokens = 48, dim = 16, ff_dim = 32)
