@@ -7,6 +7,14 @@
 source("bench/annotation_common.R")
 seeds <- bench_seeds()
 
+# An SCTrans encoder pretrained with pretrain()'s defaults on a task's reference and query cells
+# together (no labels); a panel of fewer than 512 genes (pancreas's 219) takes the halved scales
+# pretrain() asks for.
+joint_encoder <- function(task, seed) {
+  config <- if (nrow(task$train) >= 512L) sctrans_config() else
+    sctrans_config(scales = scLM:::default_scales(FALSE, nrow(task$train)))
+  pretrain(list(task$train, task$test), config, seed = seed, verbose = FALSE)
+}
 # config NULL: the package defaults, as finetune(x =, labels =).
 fit <- function(config, ...) {
   function(task, seed) finetune(config, task$train, task$train_labels, seed = seed, verbose = FALSE, ...)
@@ -167,11 +175,11 @@ variants <- list(
   # defaults of pretrain()) on the reference and the query cells together, without labels, then
   # the defaults fine-tuned from it on the reference: the encoder has seen the query's platform.
   package_pretrain_joint = function(task, seed) {
-    # (a panel of fewer than 512 genes, pancreas's 219, takes the halved scales pretrain() asks for)
-    config <- if (nrow(task$train) >= 512L) sctrans_config() else
-      sctrans_config(scales = scLM:::default_scales(FALSE, nrow(task$train)))
-    encoder <- pretrain(list(task$train, task$test), config, seed = seed, verbose = FALSE)
-    finetune(encoder, task$train, task$train_labels, seed = seed, verbose = FALSE)
+    finetune(joint_encoder(task, seed), task$train, task$train_labels, seed = seed, verbose = FALSE)
+  },
+  # The two together: the jointly pretrained encoder, then finetune(query = ) from it.
+  package_pretrain_joint_query = function(task, seed) {
+    finetune(joint_encoder(task, seed), task$train, task$train_labels, query = task$test, seed = seed, verbose = FALSE)
   },
   # Model size and batch size of the defaults (dim 64, 2 layers, batches of 32 cells; stop 52).
   package_dim128 = fit(sctrans_config(dim = 128L)),
