@@ -54,7 +54,6 @@ space_of <- function(ref, query, modality) {
 # Query cells' flags (BH rule) and shares, for the rows of `cells` of which `is_query` are the query.
 score_groups <- function(cells, is_query) {
   p0 <- mean(is_query)
-  if (grouping == "class") return(NULL)
   if (grouping == "louvain") {
     set.seed(1)
     group <- igraph::cluster_louvain(bluster::makeSNNGraph(cells, k = k), resolution = resolution)$membership

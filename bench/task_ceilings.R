@@ -5,7 +5,7 @@
 # right everywhere else and, on those cells, the linear model's out-of-fold label.
 #   Rscript bench/task_ceilings.R <task ...>    (tasks of bench/annotation_common.R)
 #   env SCLM_BENCH_SCLM=0 leaves scLM (the package defaults, seed 1) out of the methods.
-# Results appended to bench/results/task_ceilings.tsv.
+# Results merged into bench/results/task_ceilings.tsv (a task's new row beside its old ones).
 source("bench/annotation_common.R")
 out <- "bench/results/task_ceilings.tsv"
 with_scLM <- Sys.getenv("SCLM_BENCH_SCLM", "1") != "0"
