@@ -40,6 +40,19 @@
 #'   to use the reference's cut-off as it is. The cut-off used
 #'   is kept as `unknown_cutoff` with the call's settings (`metadata()` of the returned DataFrame;
 #'   for objects where the gene mapping report goes, see the return value).
+#' @param match_levels Whether to bring the query's gene levels towards the reference's before
+#'   the cells are labelled. Another lab or platform captures each gene with its own efficiency;
+#'   scLM labels up to 1,000 evenly spaced query cells as they are, compares each gene's mean
+#'   (per 10,000 counts) in the query's cells of a type with the reference's cells of that type,
+#'   and rescales the gene by the median over types (types of at least 10 cells on both sides) of
+#'   the reference's mean over the query's, half-way and within a factor of 8, so that a type's
+#'   own markers and the query's mix of types do not set it. A cell's labels then depend on the
+#'   query it comes with: annotate a query as a whole. `NULL` (the default): `TRUE` for SCTrans
+#'   models of genes ([sctrans_config()], the default for genes) fine-tuned by this version of
+#'   scLM (models of genes keep the reference's gene levels), `FALSE` for token models and
+#'   scATAC-seq models, where it was not measured. On the symphony PBMC tasks (train on two 10x
+#'   chemistries, test on the third) it settled the 10x 5' query's seed spread (see the README's
+#'   results); it costs up to 1,000 more cells' inference.
 #' @param assay,layer Where the counts are (see [finetune()]).
 #' @param batch_size Cells per inference batch. Token models batch cells of similar token
 #'   counts together (within windows of 16 batches), so little of a batch is padding; every cell's
@@ -69,7 +82,7 @@
 #' table(result$labels)
 #' @export
 annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
-                           unknown_method = NULL, unknown_shift = TRUE, assay = NULL, layer = NULL,
+                           unknown_method = NULL, unknown_shift = TRUE, match_levels = NULL, assay = NULL, layer = NULL,
                            batch_size = 256L, min_overlap = 0.25, prefix = "scLM_",
                            num_threads = default_threads(), device = "auto", precision = "fp32", verbose = TRUE) {
   check_classifier(model)
@@ -83,13 +96,14 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
     cli::cli_abort(c("{.arg model} has no calibration for {.code unknown_method = \"{unknown_method}\"}.",
                      "i" = "Fine-tune it (again: models fine-tuned before {.code \"knn\"} existed lack it) with {.code validation_fraction > 0}, the default, or use {.code \"max_prob\"}."))
   }
+  match_levels <- check_match_levels(match_levels, model)
   run <- run_settings(batch_size, num_threads, device, precision)
   source <- cell_source(x, assay, layer, empty_cells = TRUE)
   started <- proc.time()[["elapsed"]]
   with_embeddings <- unknown_method == "mahalanobis"
   n_features <- length(model$features)
   predicted <- run_on_cells(model, x, source, assay, engine_classify_members, classifier_weights(model), run, with_embeddings,
-                            min_overlap = min_overlap, verbose = verbose, combine = rbind_fields,
+                            min_overlap = min_overlap, verbose = verbose, combine = rbind_fields, match_levels = match_levels,
                             per_block = function(result, counts, index) {
                               if (unknown_method == "knn") result$knn <- cbind(knn_score(model$unknown$knn, counts, index, n_features))
                               result
@@ -126,6 +140,19 @@ annotate_cells <- function(model, x, threshold = 0.5, unknown = "Unknown",
   result$probabilities <- probs
   result <- result[, intersect(c("labels", "pruned.labels", "max.prob", "unknown.score", "probabilities"), names(result))]
   info <- list(model_id = model$id, threshold = threshold, unknown = unknown, unknown_method = unknown_method,
-               unknown_cutoff = cutoff, feature_mapping = predicted$mapping)
+               unknown_cutoff = cutoff, match_levels = match_levels, feature_mapping = predicted$mapping)
   host_add_annotation(x, result, info, prefix)
+}
+
+# annotate_cells()'s `match_levels`: the family's default where the model kept its reference's
+# gene levels; TRUE for a model without them is an error.
+check_match_levels <- function(match_levels, model, call = parent.frame()) {
+  if (is.null(match_levels)) return(isTRUE(family_defaults(model$config)$match_levels) && !is.null(model$gene_levels))
+  check_flag(match_levels, "match_levels", call = call)
+  if (match_levels && is.null(model$gene_levels)) {
+    cli::cli_abort(c("{.arg model} has no gene levels of its reference to match.",
+                     "i" = "Fine-tune it again with this version of scLM (models of genes keep them), or use {.code match_levels = FALSE}."),
+                   call = call)
+  }
+  match_levels
 }

@@ -284,6 +284,9 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
     model$id <- model_id(classifier_weights(model))
   }
   model$unknown <- unknown
+  if (!identical(config$modality, "atac")) {  # what annotate_cells(match_levels = ) reads
+    model$gene_levels <- reference_levels(source, map, length(config$features), codes, nlevels(labels))
+  }
   model$reference_features <- learnt_features(config, maps)
   model
 }

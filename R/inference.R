@@ -13,16 +13,19 @@ run_settings <- function(batch_size, num_threads, device, precision, call = pare
 # (map_query()), then each checked block of cells is transformed (peaks -> islands) and handed
 # over. per_block(result, counts, index) post-processes a block's result (of the transformed
 # counts, whose rows `index` maps into the vocabulary) before the blocks are joined
-# with `combine`.
+# with `combine`. With `match_levels`, each block's features are first rescaled towards the
+# reference's levels (gene_levels.R).
 # `readable` says, per cell, whether any of its counts fall in the model's vocabulary: a cell
 # without (no counts at all, or none in the model's features) gives the model nothing to read, and
 # the verbs report NA for it rather than what the model makes of an empty sequence.
 run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_overlap, verbose, combine = rbind,
-                         per_block = function(result, counts, index) result, call = parent.frame()) {
+                         per_block = function(result, counts, index) result, match_levels = FALSE, call = parent.frame()) {
   mapping <- map_query(model$config, x, source, assay, min_overlap, verbose, learnt = model$reference_features, call = call)
+  factors <- if (match_levels) query_level_factors(model, source, mapping, run, call)
   readable <- logical(0)
   result <- source_blocks(source, function(counts) {
     counts <- mapping$transform(counts)
+    if (!is.null(factors)) counts <- rescale_rows(counts, mapping$index, factors)
     readable <<- c(readable, cells_with_features(counts, mapping$index >= 0L))
     per_block(infer(weights, model$config, length(model$labels), counts, mapping$index, run, ..., call = call), counts,
               mapping$index)

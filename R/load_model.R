@@ -39,6 +39,13 @@ load_model <- function(file) {
   if (!is.null(m$reference_features) && (!is.character(m$reference_features) || !all(m$reference_features %in% m$features))) {
     corrupt("its reference's features are not features of the model.")
   }
+  levels <- m$gene_levels
+  if (!is.null(levels) && (!is.list(levels) || !is.matrix(levels$means) || !is.numeric(levels$means) ||
+                           !identical(dim(levels$means), c(length(m$features), length(m$labels))) ||
+                           !all(is.finite(levels$means) & levels$means >= 0) || !is.numeric(levels$n) ||
+                           length(levels$n) != length(m$labels) || !all(is.finite(levels$n) & levels$n >= 0))) {
+    corrupt("its reference's gene levels have the wrong types or sizes.")
+  }
   # Configs saved by older versions have no family class: the settings give it.
   m$config <- new_config(m$config)
   # The settings are checked as scLMConfig() checks a user's, before a model is built from them.

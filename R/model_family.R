@@ -28,8 +28,12 @@ family_defaults.scLM_config <- function(config) {
   # most variable genes (select_features()). Token models read a cell's most expressed genes, and
   # markers by mean difference bring highly expressed ones (ribosomal genes for naive T cells)
   # that crowd out the informative tokens: none for them.
+  # match_levels: annotate_cells() brings the query's gene levels towards the reference's
+  # (gene_levels.R); measured on SCTrans models of genes (bench/README.md, "Stop 53"), not on
+  # token models or peak islands.
   list(token_dropout = 0.5, class_weights = "balanced", mask_fraction = 0.15, contrastive_weight = 1,
-       pretrain_objective = "masked", unknown_method = "knn", n_models = 1L, class_markers = 0L, downsample = 0)
+       pretrain_objective = "masked", unknown_method = "knn", n_models = 1L, class_markers = 0L, downsample = 0,
+       match_levels = FALSE)
 }
 #' @exportS3Method family_defaults scLM_sctrans_config
 family_defaults.scLM_sctrans_config <- function(config) {
@@ -48,7 +52,7 @@ family_defaults.scLM_sctrans_config <- function(config) {
   # Peak islands gained nothing from it ("Levers of stop 34").
   utils::modifyList(NextMethod(), list(token_dropout = if (atac) 0.3 else 0.1, n_models = 3L,
                                        class_markers = if (atac) 0L else 20L, downsample = if (atac) 0 else 0.5,
-                                       class_weights = "balanced", mask_fraction = 0.75,
+                                       class_weights = "balanced", mask_fraction = 0.75, match_levels = !atac,
                                        pretrain_objective = "masked sub-vector"))
 }
 #' @exportS3Method family_defaults scLM_atac_config

@@ -41,6 +41,10 @@ test_that("crafted files with a valid checksum are checked field by field", {
   expect_error(load_model(crafted(function(p) { p$model$weights <- rev(p$model$weights); p })),
                "weights are not readable")
   expect_error(load_model(crafted(function(p) { attr(p$model, "srcref") <- 1; p })), "not part of an scLM model")
+  # A token model of genes keeps its reference's gene levels too (annotate_cells(match_levels = TRUE)).
+  expect_error(load_model(crafted(function(p) { p$model$gene_levels$means <- p$model$gene_levels$means[-1, ]; p })),
+               "gene levels")
+  expect_error(load_model(crafted(function(p) { p$model$gene_levels$n <- -p$model$gene_levels$n; p })), "gene levels")
 })
 
 test_that("models hold only plain data, so functions or environments cannot be saved", {

@@ -34,6 +34,8 @@ test_that("each family says what its models cannot do and what to use instead", 
   expect_identical(scLM:::family_defaults(sctrans_config(n_features = 600))$token_dropout, 0.1)
   expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$token_dropout, 0.3)
   expect_identical(scLM:::family_defaults(sctrans_config(modality = "atac"))$class_weights, "balanced")
+  expect_identical(vapply(list(scLMConfig(), sctrans_config(n_features = 600), sctrans_config(modality = "atac"), annatac_config()),
+                          function(cfg) scLM:::family_defaults(cfg)$match_levels, logical(1)), c(FALSE, TRUE, FALSE, FALSE))
   expect_identical(vapply(list(scLMConfig(), sctrans_config(n_features = 600), annatac_config(), sctrans_config(modality = "atac")),
                           function(cfg) scLM:::family_defaults(cfg)$n_models, 1L), c(1L, 3L, 1L, 3L))
   expect_identical(scLM:::family_defaults(annatac_config())$mask_fraction, 0.15)

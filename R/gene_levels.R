@@ -1,0 +1,69 @@
+# Gene levels matched to the reference's (annotate_cells(match_levels = )). Another lab or platform
+# captures each gene with its own efficiency, so a query's cells of one type hold some genes at
+# other levels than the reference's cells of that type did (10x 5' against 3' most of all). At
+# fine-tuning the model keeps each class's mean level of every vocabulary feature (counts per
+# 10,000 of the cell's vocabulary counts); annotate_cells() labels a sample of the query, compares
+# the two per class, and rescales each query feature by the median over classes of the
+# reference's level over the query's, half-way (the power), within [1/8, 8], before it labels every
+# cell. The median over classes keeps a class's own markers and the query's mix of types out of
+# the factors (bench/README.md, "Stop 53").
+gene_level_settings <- list(min_cells = 10L, pseudo_count = 0.1, max_factor = 8, power = 0.5, sample_cells = 1000L)
+
+# Per class (`classes`: 1-based, length ncol(counts)), the sums over its cells of each vocabulary
+# feature's counts per 10,000: a n_features x n_classes matrix.
+class_level_sums <- function(counts, map, n_features, classes, n_classes) {
+  x <- vocabulary_counts(counts, map, n_features)
+  total <- Matrix::colSums(x)
+  x@x <- x@x / rep(pmax(total, 1e-12), diff(x@p)) * 1e4
+  as.matrix(x %*% Matrix::sparseMatrix(i = seq_along(classes), j = classes, x = 1, dims = c(ncol(x), n_classes)))
+}
+
+# The reference's class means (vocabulary features x classes) and class sizes, one pass over
+# cell source `source` whose rows `map` indexes into n_features; `codes`: 0-based classes of its cells.
+reference_levels <- function(source, map, n_features, codes, n_classes) {
+  sums <- matrix(0, n_features, n_classes)
+  first <- 1L
+  source_walk(source, function(counts) {
+    cells <- first:(first + ncol(counts) - 1L)
+    sums <<- sums + class_level_sums(counts, map, n_features, codes[cells] + 1L, n_classes)
+    first <<- first + ncol(counts)
+  })
+  n <- tabulate(codes[seq_len(source$n_cells)] + 1L, n_classes)
+  list(means = sweep(sums, 2L, pmax(n, 1L), `/`), n = n)
+}
+
+# Per vocabulary feature, the factor that brings the query's levels towards the reference's
+# (1 where no class has min_cells cells on both sides), from `labelled`: the counts of a sample of
+# query cells (rows indexed into the vocabulary by `map`) and their classes (1-based).
+level_factors <- function(levels, counts, map, classes, n_classes) {
+  s <- gene_level_settings
+  n_query <- tabulate(classes, n_classes)
+  shared <- which(n_query >= s$min_cells & levels$n >= s$min_cells)
+  if (!length(shared)) return(rep(1, nrow(levels$means)))
+  query <- sweep(class_level_sums(counts, map, nrow(levels$means), classes, n_classes), 2L, pmax(n_query, 1L), `/`)
+  log_ratio <- log(levels$means[, shared, drop = FALSE] + s$pseudo_count) - log(query[, shared, drop = FALSE] + s$pseudo_count)
+  ratio <- exp(apply(log_ratio, 1L, stats::median))
+  pmin(pmax(ratio, 1 / s$max_factor), s$max_factor)^s$power
+}
+
+# The factors for the cells of cell source `source` (of a query whose rows `mapping` maps into the
+# vocabulary of `model`): up to gene_level_settings$sample_cells evenly spaced cells labelled by
+# the model as they are.
+query_level_factors <- function(model, source, mapping, run, call) {
+  n <- min(source$n_cells, gene_level_settings$sample_cells)
+  cells <- unique(round(seq(1, source$n_cells, length.out = n)))
+  counts <- mapping$transform(source_cells(source, cells))
+  readable <- cells_with_features(counts, mapping$index >= 0L)
+  counts <- counts[, readable, drop = FALSE]
+  if (!ncol(counts)) return(NULL)
+  logits <- engine_classify_members(classifier_weights(model), model$config, length(model$labels), counts, mapping$index,
+                                    run, FALSE, call = call)$logits
+  level_factors(model$gene_levels, counts, mapping$index, max.col(logits, ties.method = "first"), length(model$labels))
+}
+
+# `counts` (rows indexed into the vocabulary by `map`) with each row scaled by its feature's factor.
+rescale_rows <- function(counts, map, factors) {
+  row_factor <- ifelse(map >= 0L, factors[pmax(map, 0L) + 1L], 1)
+  counts@x <- counts@x * row_factor[counts@i + 1L]
+  counts
+}
