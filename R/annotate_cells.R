@@ -42,17 +42,19 @@
 #'   for objects where the gene mapping report goes, see the return value).
 #' @param match_levels Whether to bring the query's gene levels towards the reference's before
 #'   the cells are labelled. Another lab or platform captures each gene with its own efficiency;
-#'   scLM labels up to 1,000 evenly spaced query cells as they are, compares each gene's mean
+#'   scLM labels up to 1,000 evenly spaced query cells as they are (with an ensemble's first
+#'   model), compares each gene's mean
 #'   (per 10,000 counts) in the query's cells of a type with the reference's cells of that type,
 #'   and rescales the gene by the median over types (types of at least 10 cells on both sides) of
 #'   the reference's mean over the query's, half-way and within a factor of 8, so that a type's
 #'   own markers and the query's mix of types do not set it. A cell's labels then depend on the
-#'   query it comes with: annotate a query as a whole. `NULL` (the default): `TRUE` for SCTrans
+#'   query it comes with: annotate a query as a whole. The `"knn"` unknown score reads the
+#'   counts as they are. `NULL` (the default): `TRUE` for SCTrans
 #'   models of genes ([sctrans_config()], the default for genes) fine-tuned by this version of
 #'   scLM (models of genes keep the reference's gene levels), `FALSE` for token models and
 #'   scATAC-seq models, where it was not measured. On the symphony PBMC tasks (train on two 10x
 #'   chemistries, test on the third) it settled the 10x 5' query's seed spread (see the README's
-#'   results); it costs up to 1,000 more cells' inference.
+#'   results); it costs one model's inference of up to 1,000 more cells.
 #' @param assay,layer Where the counts are (see [finetune()]).
 #' @param batch_size Cells per inference batch. Token models batch cells of similar token
 #'   counts together (within windows of 16 batches), so little of a batch is padding; every cell's

@@ -33,8 +33,8 @@ reference_levels <- function(source, map, n_features, codes, n_classes) {
 }
 
 # Per vocabulary feature, the factor that brings the query's levels towards the reference's
-# (1 where no class has min_cells cells on both sides), from `labelled`: the counts of a sample of
-# query cells (rows indexed into the vocabulary by `map`) and their classes (1-based).
+# (1 where no class has min_cells cells on both sides), from the counts of a sample of query cells
+# (rows indexed into the vocabulary by `map`) and their classes (1-based).
 level_factors <- function(levels, counts, map, classes, n_classes) {
   s <- gene_level_settings
   n_query <- tabulate(classes, n_classes)
@@ -47,8 +47,9 @@ level_factors <- function(levels, counts, map, classes, n_classes) {
 }
 
 # The factors for the cells of cell source `source` (of a query whose rows `mapping` maps into the
-# vocabulary of `model`): up to gene_level_settings$sample_cells evenly spaced cells labelled by
-# the model as they are.
+# vocabulary of `model`): up to gene_level_settings$sample_cells evenly spaced cells labelled as
+# they are by the model's first classifier (an ensemble's others would triple the cost of this
+# pass for labels that only set class means).
 query_level_factors <- function(model, source, mapping, run, call) {
   n <- min(source$n_cells, gene_level_settings$sample_cells)
   cells <- unique(round(seq(1, source$n_cells, length.out = n)))
@@ -56,7 +57,7 @@ query_level_factors <- function(model, source, mapping, run, call) {
   readable <- cells_with_features(counts, mapping$index >= 0L)
   counts <- counts[, readable, drop = FALSE]
   if (!ncol(counts)) return(NULL)
-  logits <- engine_classify_members(classifier_weights(model), model$config, length(model$labels), counts, mapping$index,
+  logits <- engine_classify_members(list(model$weights), model$config, length(model$labels), counts, mapping$index,
                                     run, FALSE, call = call)$logits
   level_factors(model$gene_levels, counts, mapping$index, max.col(logits, ties.method = "first"), length(model$labels))
 }

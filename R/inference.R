@@ -13,8 +13,9 @@ run_settings <- function(batch_size, num_threads, device, precision, call = pare
 # (map_query()), then each checked block of cells is transformed (peaks -> islands) and handed
 # over. per_block(result, counts, index) post-processes a block's result (of the transformed
 # counts, whose rows `index` maps into the vocabulary) before the blocks are joined
-# with `combine`. With `match_levels`, each block's features are first rescaled towards the
-# reference's levels (gene_levels.R).
+# with `combine`. With `match_levels`, the model reads each block with its features rescaled
+# towards the reference's levels (gene_levels.R); per_block() gets the counts as they are (the
+# "knn" unknown score compares the query's own levels with the reference's).
 # `readable` says, per cell, whether any of its counts fall in the model's vocabulary: a cell
 # without (no counts at all, or none in the model's features) gives the model nothing to read, and
 # the verbs report NA for it rather than what the model makes of an empty sequence.
@@ -25,9 +26,9 @@ run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_
   readable <- logical(0)
   result <- source_blocks(source, function(counts) {
     counts <- mapping$transform(counts)
-    if (!is.null(factors)) counts <- rescale_rows(counts, mapping$index, factors)
     readable <<- c(readable, cells_with_features(counts, mapping$index >= 0L))
-    per_block(infer(weights, model$config, length(model$labels), counts, mapping$index, run, ..., call = call), counts,
+    read <- if (is.null(factors)) counts else rescale_rows(counts, mapping$index, factors)
+    per_block(infer(weights, model$config, length(model$labels), read, mapping$index, run, ..., call = call), counts,
               mapping$index)
   }, combine = combine)
   if (!all(readable)) {
