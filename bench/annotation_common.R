@@ -182,11 +182,11 @@ scLM_run <- function(task, seed, train = default_model) {
   list(labels = pred, fit_s = fit, cells_per_s = annotation_speed(model, task$test))
 }
 # Cells per second annotating the test cells repeated to at least 5,000 (a small test set would
-# time the fixed cost of a call rather than the per-cell work).
-annotation_speed <- function(model, test) {
+# time the fixed cost of a call rather than the per-cell work). `...`: more annotate_cells() arguments.
+annotation_speed <- function(model, test, ...) {
   big <- test[, rep_len(seq_len(ncol(test)), max(5000L, ncol(test)))]
   t0 <- proc.time()[["elapsed"]]
-  annotate_cells(model, big, verbose = FALSE)
+  suppressMessages(annotate_cells(model, big, verbose = FALSE, ...))
   ncol(big) / (proc.time()[["elapsed"]] - t0)
 }
 # The package defaults: finetune() picks the model of the data's modality (see default_config()).

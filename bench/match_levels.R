@@ -8,13 +8,6 @@ source("bench/annotation_common.R")
 seeds <- bench_seeds()
 out <- "bench/results/match_levels.tsv"
 
-speed <- function(model, test, match_levels) {
-  big <- test[, rep_len(seq_len(ncol(test)), max(5000L, ncol(test)))]
-  t0 <- proc.time()[["elapsed"]]
-  suppressMessages(annotate_cells(model, big, match_levels = match_levels, verbose = FALSE))
-  ncol(big) / (proc.time()[["elapsed"]] - t0)
-}
-
 tasks <- selected_tasks()
 for (name in names(tasks)) {
   task <- tasks[[name]]()
@@ -26,7 +19,7 @@ for (name in names(tasks)) {
                  macro_f1 = round(macro_f1(task$test_labels, pred), 4), accuracy = round(mean(pred == task$test_labels), 4))
     }))
     # Timed in turns, twice each, so that a machine slowing down in between hits both alike.
-    times <- vapply(c(FALSE, TRUE, FALSE, TRUE), function(m) speed(model, task$test, m), numeric(1))
+    times <- vapply(c(FALSE, TRUE, FALSE, TRUE), function(m) annotation_speed(model, task$test, match_levels = m), numeric(1))
     r$cells_per_s <- round(c(mean(times[c(1, 3)]), mean(times[c(2, 4)])))
     print(r, row.names = FALSE)
     utils::write.table(r, out, sep = "\t", row.names = FALSE, quote = FALSE, append = file.exists(out),
