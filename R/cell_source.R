@@ -54,6 +54,19 @@ source_walk <- function(source, fn) {
   invisible(NULL)
 }
 
+# Per class (`classes`: 1-based, one per cell of `source`), the sums over its cells of the rows of
+# value(block), one pass over the blocks: a matrix of n_classes columns.
+source_class_sums <- function(source, classes, n_classes, value) {
+  sums <- 0
+  first <- 1L
+  source_walk(source, function(counts) {
+    cells <- first:(first + ncol(counts) - 1L)
+    first <<- first + ncol(counts)
+    sums <<- sums + class_sum_matrix(value(counts), classes[cells], n_classes)
+  })
+  sums
+}
+
 block_starts <- function(source) {
   if (single_block(source)) 1L else seq.int(1L, source$n_cells, by = source$block_cells)
 }

@@ -9,25 +9,14 @@
 # the factors (bench/README.md, "Stop 53").
 gene_level_settings <- list(min_cells = 10L, pseudo_count = 0.1, max_factor = 8, power = 0.5, sample_cells = 1000L)
 
-# Per class (`classes`: 1-based, length ncol(counts)), the sums over its cells of each vocabulary
-# feature's counts per 10,000: a n_features x n_classes matrix.
-class_level_sums <- function(counts, map, n_features, classes, n_classes) {
-  x <- vocabulary_counts(counts, map, n_features)
-  total <- Matrix::colSums(x)
-  x@x <- x@x / rep(pmax(total, 1e-12), diff(x@p)) * 1e4
-  as.matrix(x %*% Matrix::sparseMatrix(i = seq_along(classes), j = classes, x = 1, dims = c(ncol(x), n_classes)))
-}
+# Each vocabulary feature's counts per 10,000 of the cell's vocabulary counts (rows of `counts`
+# indexed into the vocabulary by `map`).
+vocabulary_levels <- function(counts, map, n_features) per_cell_scaled(vocabulary_counts(counts, map, n_features))
 
 # The reference's class means (vocabulary features x classes) and class sizes, one pass over
 # cell source `source` whose rows `map` indexes into n_features; `codes`: 0-based classes of its cells.
 reference_levels <- function(source, map, n_features, codes, n_classes) {
-  sums <- matrix(0, n_features, n_classes)
-  first <- 1L
-  source_walk(source, function(counts) {
-    cells <- first:(first + ncol(counts) - 1L)
-    sums <<- sums + class_level_sums(counts, map, n_features, codes[cells] + 1L, n_classes)
-    first <<- first + ncol(counts)
-  })
+  sums <- source_class_sums(source, codes + 1L, n_classes, function(counts) vocabulary_levels(counts, map, n_features))
   n <- tabulate(codes[seq_len(source$n_cells)] + 1L, n_classes)
   list(means = sweep(sums, 2L, pmax(n, 1L), `/`), n = n)
 }
@@ -40,7 +29,8 @@ level_factors <- function(levels, counts, map, classes, n_classes) {
   n_query <- tabulate(classes, n_classes)
   shared <- which(n_query >= s$min_cells & levels$n >= s$min_cells)
   if (!length(shared)) return(rep(1, nrow(levels$means)))
-  query <- sweep(class_level_sums(counts, map, nrow(levels$means), classes, n_classes), 2L, pmax(n_query, 1L), `/`)
+  query <- sweep(class_sum_matrix(vocabulary_levels(counts, map, nrow(levels$means)), classes, n_classes), 2L,
+                 pmax(n_query, 1L), `/`)
   log_ratio <- log(levels$means[, shared, drop = FALSE] + s$pseudo_count) - log(query[, shared, drop = FALSE] + s$pseudo_count)
   ratio <- exp(apply(log_ratio, 1L, stats::median))
   pmin(pmax(ratio, 1 / s$max_factor), s$max_factor)^s$power

@@ -51,14 +51,7 @@ class_markers <- function(source, labels, config, per_class, n_features, by_name
   labels <- droplevels(as.factor(labels))
   per_class <- min(per_class, n_features %/% (2L * nlevels(labels)))
   if (nlevels(labels) < 2L || per_class < 1L) return(integer(0))
-  sums <- 0
-  first <- 1L
-  source_walk(source, function(counts) {
-    cells <- first:(first + ncol(counts) - 1L)
-    first <<- first + ncol(counts)
-    onehot <- Matrix::sparseMatrix(seq_along(cells), as.integer(labels[cells]), x = 1, dims = c(length(cells), nlevels(labels)))
-    sums <<- sums + as.matrix(log_normalise(counts, config$scale_factor) %*% onehot)
-  })
+  sums <- source_class_sums(source, as.integer(labels), nlevels(labels), function(counts) log_normalise(counts, config$scale_factor))
   means <- sweep(sums, 2L, tabulate(as.integer(labels), nlevels(labels)), "/")
   others <- (rowSums(means) - means) / (ncol(means) - 1L)
   unique(as.vector(apply((means - others)[by_name, , drop = FALSE], 2L,
