@@ -54,6 +54,10 @@ source_walk <- function(source, fn) {
   invisible(NULL)
 }
 
+# Per column of dgCMatrix `m`: whether it has a non-zero entry in a row where `rows` is TRUE
+# (one pass over the entries, no copy).
+cells_with_features <- function(m, rows) sclm_columns_with_rows(m, rows)
+
 # Per class (`classes`: 1-based, one per cell of `source`), the sums over its cells of the rows of
 # value(block), one pass over the blocks: a matrix of n_classes columns.
 source_class_sums <- function(source, classes, n_classes, value) {

@@ -38,7 +38,3 @@ run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_
   }
   list(result = result, mapping = mapping$report, readable = readable)
 }
-
-# Per column of dgCMatrix `m`: whether it has a non-zero entry in a row where `rows` is TRUE
-# (one pass over the entries, no copy).
-cells_with_features <- function(m, rows) sclm_columns_with_rows(m, rows)
