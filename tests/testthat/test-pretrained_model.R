@@ -40,6 +40,9 @@ test_that("the shipped PBMC annotator labels PBMCs with its harmonised types", {
                   "FCGR3A+ Mono" = "Mono_CD16", "Platelet" = "MK", B = "B", NK = "NK", DC = "DC")
   res <- annotate_cells(model, query_counts(300), verbose = FALSE)
   expect_gt(mean(res$labels == harmonised[query_labels(300)]), 0.8)
+  # It keeps its reference's gene levels, so the default matches a query's to them.
+  expect_identical(dim(model$gene_levels$means), c(length(model$features), length(model$labels)))
+  expect_true(S4Vectors::metadata(res)$match_levels)
 })
 
 test_that("the shipped SCTrans encoder fine-tunes a gene panel and learns real types", {
