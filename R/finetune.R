@@ -148,11 +148,12 @@
 #'   does for scATAC), with the same settings and seed, and that model is returned
 #'   (`model$training$query_cells` says how many query cells it used). It costs a second
 #'   training run. Measured on the defaults (`bench/annotation_levers.R` `sct_query07`, seeds
-#'   1-3, mean macro-F1 with and without it): it helps where reference and query come from
-#'   other labs or platforms and their classes are large (pancreas Wang -> Xin 0.993 vs 0.989;
-#'   cell lines CEL-seq2 -> Drop-seq 0.975 vs 0.963, Drop-seq -> CEL-seq2 0.996 vs 0.994;
-#'   symphony PBMC 3' batches -> 3'v2 0.916 vs 0.904), and it can lose a class of a few query
-#'   cells (symphony -> 3'v1 0.899 vs 0.934, one of three megakaryocytes; -> 5' 0.940 vs 0.951).
+#'   1-3, mean macro-F1 with and without it, both annotated with [annotate_cells()]'s defaults):
+#'   it helps where reference and query come from other labs or platforms and their classes are
+#'   large (pancreas Wang -> Xin 0.994 vs 0.990; cell lines CEL-seq2 -> Drop-seq 0.974 vs 0.963,
+#'   Drop-seq -> CEL-seq2 0.999 vs 0.996; symphony PBMC 3' batches -> 3'v2 0.929 vs 0.901), and
+#'   it can lose a class of a few query cells (symphony -> 3'v1 0.908 vs 0.937, one of three
+#'   megakaryocytes on one seed; -> 5' 0.942 vs 0.981).
 #'   The unknown-type scores stay calibrated on the reference's own cells; `checkpoint` covers
 #'   the first round.
 #' @param query_confidence The least probability with which a query cell must be labelled to

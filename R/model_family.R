@@ -30,7 +30,8 @@ family_defaults.scLM_config <- function(config) {
   # that crowd out the informative tokens: none for them.
   # match_levels: annotate_cells() brings the query's gene levels towards the reference's
   # (gene_levels.R); measured on SCTrans models of genes (bench/README.md, "Stop 53"), not on
-  # token models or peak islands.
+  # token models. Peak islands gained nothing from it (a temporary build, "Stop 54"), so their
+  # models keep no levels.
   list(token_dropout = 0.5, class_weights = "balanced", mask_fraction = 0.15, contrastive_weight = 1,
        pretrain_objective = "masked", unknown_method = "knn", n_models = 1L, class_markers = 0L, downsample = 0,
        match_levels = FALSE)
