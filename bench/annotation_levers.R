@@ -166,6 +166,11 @@ variants <- list(
   # Stronger regularisation, against fitting the reference's own batch (stop 49).
   package_weight_decay02 = fit(NULL, weight_decay = 0.2),
   package_dropout02 = fit(sctrans_config(dropout = 0.2)),
+  # Early stopping after 5 / 6 epochs without a lower validation loss instead of 8 (bench/patience.R
+  # replays the rule on the default fits' losses; a model whose best epoch a patience keeps gets the
+  # same weights, so these rows differ from the defaults only where it does not).
+  package_patience5 = fit(NULL, patience = 5L),
+  package_patience6 = fit(NULL, patience = 6L),
   # The learning rate of the defaults (1e-3, chosen on seed 1 of an older default) halved, doubled, tripled.
   package_lr5e4 = fit(NULL, learning_rate = 5e-4),
   package_lr2e3 = fit(NULL, learning_rate = 2e-3),
