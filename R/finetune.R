@@ -71,7 +71,9 @@
 #'   `bench/README.md`, "Levers of stop 31"); with the co-expression gene order (the default
 #'   since) 0.939 vs 0.936 (5') and 0.898 vs 0.907 (3'v1): little gain left (stop 33); on the
 #'   default of three 128/256 models 0.951 vs 0.949 (5'), 0.939 vs 0.936 (3'v1), 0.890 (3'v2,
-#'   equal; stop 41).
+#'   equal; stop 41). Since [annotate_cells()] matches the query's gene levels (stop 53), it
+#'   loses on all three: 0.979 vs 0.981 (5'), 0.914 vs 0.937 (3'v1), 0.887 vs 0.901 (3'v2;
+#'   seeds 1-3, stop 54).
 #' @param downsample Augmentation that mimics another run's sequencing depth and capture: in every
 #'   training step each cell's counts are binomially down-sampled to a share drawn log-uniformly
 #'   between `1 - downsample` and 1 (with 0.5, a cell keeps between half and all of its counts),
