@@ -8,9 +8,11 @@ check_count <- function(x, min = 0L, max = .Machine$integer.max, arg = rlang_arg
   as.integer(x)
 }
 
-check_number <- function(x, min, max, arg, call = parent.frame()) {
-  if (!is.numeric(x) || length(x) != 1L || !is.finite(x) || x < min || x > max) {
-    cli::cli_abort("{.arg {arg}} must be a number between {min} and {max}, not {.val {format(x)}}.", call = call)
+# `several`: one or more numbers (one per model of an ensemble, recycled).
+check_number <- function(x, min, max, arg, call = parent.frame(), several = FALSE) {
+  if (!is.numeric(x) || length(x) < 1L || (!several && length(x) != 1L) || !all(is.finite(x)) || any(x < min) || any(x > max)) {
+    what <- if (several) "one or more numbers" else "a number"
+    cli::cli_abort("{.arg {arg}} must be {what} between {min} and {max}, not {.val {format(x)}}.", call = call)
   }
   x
 }

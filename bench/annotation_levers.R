@@ -75,6 +75,11 @@ variants <- list(
   sct_gene_scale025 = fit(sctrans_config(), gene_scale_noise = 0.25),
   sct_gene_scale05 = fit(sctrans_config(), gene_scale_noise = 0.5),
   sct_gene_scale1 = fit(sctrans_config(), gene_scale_noise = 1),
+  # Mixup (stop 55): each step blends its cells with the same cells in a random order, by a share
+  # from Beta(a, a) folded to [0.5, 1], and the loss blends their labels alike.
+  sct_mixup02 = fit(sctrans_config(), mixup = 0.2),
+  sct_mixup04 = fit(sctrans_config(), mixup = 0.4),
+  sct_mixup1 = fit(sctrans_config(), mixup = 1),
   # Rare classes oversampled by hand: every class of fewer than 20 reference cells repeated up to 20
   # (a probe for balanced sampling; the repeats can land in the validation split).
   sct_oversample20 = function(task, seed) {
@@ -210,6 +215,11 @@ variants <- list(
   # alone won 3'v2 and steadied 5', and lost on most other tasks).
   package_member_lr2e3 = function(task, seed) {
     with_member_settings(list(list(), list(learning_rate = 2e-3), list()), default_model(task, seed))
+  },
+  # The ensemble of stop 54 (no mixup) with its third model trained with mixup = 1 (stop 55: mixup
+  # in every model won across platforms and lost within pbmc3k).
+  package_member_mixup1 = function(task, seed) {
+    with_member_settings(list(list(mixup = 0), list(mixup = 0), list(mixup = 1)), default_model(task, seed))
   }
 )
 # Evaluates `expr` with member i of finetune()'s ensemble trained with settings[[i]] on top of the call's.

@@ -30,7 +30,8 @@ test_that("length bucketing is deterministic, changes the batches and is validat
   expect_error(fit(NA), "length_bucketing")
 })
 
-for (augmentation in list(list(arg = "gene_scale_noise", on = 0.5, bad = -1), list(arg = "downsample", on = 0.5, bad = 1))) {
+for (augmentation in list(list(arg = "gene_scale_noise", on = 0.5, bad = -1), list(arg = "downsample", on = 0.5, bad = 1),
+                          list(arg = "mixup", on = 0.4, bad = -1))) {
   test_that(sprintf("augmentation %s is deterministic, changes the training and is SCTrans-only", augmentation$arg), {
     p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
     fit <- function(value, config = sctrans_config(n_features = 600, dim = 16)) {
@@ -57,6 +58,20 @@ test_that("down-sampling is on by default for SCTrans models of genes, off for t
   expect_identical(off$training$downsample, 0)
   expect_false(identical(default$history$train_loss, off$history$train_loss))
   expect_identical(fit(tiny_config())$training$downsample, 0)
+})
+
+test_that("mixup is set per model of the ensemble and recorded", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  fit <- function(n_models, ...) {
+    finetune(sctrans_config(n_features = 600, dim = 16), p$counts[, idx], labels = p$cell_type[idx], epochs = 1,
+             n_models = n_models, device = "cpu", verbose = FALSE, ...)
+  }
+  off <- fit(2L); second <- fit(2L, mixup = c(0, 1))
+  expect_identical(off$training$mixup, 0)
+  expect_identical(second$training$mixup, c(0, 1))
+  expect_identical(off$weights, second$weights)  # the first model trains without mixup in both
+  expect_false(identical(off$members[[1]], second$members[[1]]))
+  expect_error(fit(1L, mixup = c(0, NA)), "mixup")
 })
 
 test_that("a trained model can be retrained with its vocabulary, with balanced class weights", {

@@ -228,6 +228,10 @@ struct TrainConfig {
   // Binomial down-sampling of each training cell's counts per step, to a share drawn log-uniformly
   // between 1 - downsample and 1, as shallower sequencing would (SCTrans models; 0: off).
   double downsample = 0.0;
+  // Mixup: each training step blends its cells' values with those of the same cells in a random
+  // order, by a share drawn from Beta(mixup, mixup) (the larger share kept for the cell's own
+  // label), and the loss blends the two labels alike (SCTrans models; 0: off).
+  double mixup = 0.0;
   bool length_bucketing = false; // training batches of cells with similar token counts (less padding)
   std::vector<float> class_weights;  // empty: unweighted cross-entropy
   std::uint64_t seed = 1;
@@ -262,6 +266,7 @@ void visit_fields(TrainConfig& c, V&& v) {
   v(Field("token_dropout").in(0, below(1)), c.token_dropout);
   v(Field("gene_scale_noise").in(0, 10), c.gene_scale_noise);
   v(Field("downsample").in(0, below(1)), c.downsample);
+  v(Field("mixup").in(0, 10), c.mixup);
   v(Field("length_bucketing"), c.length_bucketing);
   v(Field("class_weights").at_least(0), c.class_weights);
   v(Field("seed").in(0, kWholeMax), c.seed);

@@ -1,5 +1,6 @@
 // The SCTrans family's objectives: a classifier with gene selection (fine-tuning) and masked
 // sub-vector completion (pretraining).
+#include <algorithm>
 #include <limits>
 #include <random>
 #include <vector>
@@ -33,6 +34,22 @@ torch::Tensor random_half(const torch::Tensor& levels, std::mt19937_64& rng) {
   return levels.masked_fill(mask.logical_not(), 0.0);
 }
 
+// One step's mixup share, drawn from Beta(alpha, alpha) and folded to [0.5, 1].
+double mixup_share(double alpha, std::mt19937_64& rng) {
+  std::gamma_distribution<double> gamma(alpha, 1.0);
+  const double a = gamma(rng), b = gamma(rng);
+  const double share = a + b > 0 ? a / (a + b) : 1.0;
+  return std::max(share, 1.0 - share);
+}
+
+// A random order of `n` cells, drawn from the step's generator.
+torch::Tensor random_order(int64_t n, std::mt19937_64& rng) {
+  std::vector<int64_t> order(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  return torch::tensor(order, torch::kInt64);
+}
+
 }  // namespace
 
 torch::Tensor supervised_contrastive(const torch::Tensor& z, const torch::Tensor& y, double temperature) {
@@ -60,9 +77,9 @@ Objective sctrans_classifier(const LevelStore& store, torch::Tensor labels, cons
   const SubvectorConfig sv = config.subvectors;
   const int n_features = config.n_features;
   const double token_dropout = train.token_dropout, label_smoothing = train.label_smoothing;
-  const double gene_scale_noise = train.gene_scale_noise, downsample = train.downsample;
+  const double gene_scale_noise = train.gene_scale_noise, downsample = train.downsample, mixup = train.mixup;
   o.run_batch = [&store, model, labels, weights, device, sv, n_features, token_dropout, label_smoothing, gene_scale_noise,
-                 downsample](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool training) mutable {
+                 downsample, mixup](const std::vector<int>& cells, std::mt19937_64& batch_rng, bool training) mutable {
     auto levels = (training && downsample > 0 ? downsampled_levels(store, cells, n_features, downsample, batch_rng)
                                               : dense_levels(store, cells, n_features))
                       .to(device);
@@ -77,8 +94,20 @@ Objective sctrans_classifier(const LevelStore& store, torch::Tensor labels, cons
     if (token_dropout > 0) levels = levels.masked_fill(torch::rand_like(levels) < token_dropout, 0.0);
     if (gene_scale_noise > 0) levels = torch::log1p(torch::expm1(levels) * gene_scale_factors(n_features, gene_scale_noise, batch_rng).to(device));
     options.label_smoothing(label_smoothing);
+    double share = 1.0;
+    torch::Tensor y_mixed;
+    if (mixup > 0 && cells.size() > 1) {
+      share = mixup_share(mixup, batch_rng);
+      const auto order = random_order(static_cast<int64_t>(cells.size()), batch_rng).to(device);
+      levels = share * levels + (1.0 - share) * levels.index_select(0, order);
+      y_mixed = y.index_select(0, order);
+    }
     const auto out = model->forward_all(levels);
-    auto loss = F::cross_entropy(out.logits, y, options) + F::cross_entropy(out.light_logits, y, options);
+    const auto classification = [&](const torch::Tensor& logits) {
+      auto l = F::cross_entropy(logits, y, options);
+      return y_mixed.defined() ? share * l + (1.0 - share) * F::cross_entropy(logits, y_mixed, options) : l;
+    };
+    auto loss = classification(out.logits) + classification(out.light_logits);
     if (sv.contrastive_weight > 0)
       loss = loss + sv.contrastive_weight * supervised_contrastive(model->project(out.pooled), y, sv.temperature);
     if (sv.mutual_weight > 0) {
