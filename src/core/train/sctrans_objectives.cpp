@@ -2,6 +2,7 @@
 // sub-vector completion (pretraining).
 #include <algorithm>
 #include <limits>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -45,7 +46,7 @@ double mixup_share(double alpha, std::mt19937_64& rng) {
 // A random order of `n` cells, drawn from the step's generator.
 torch::Tensor random_order(int64_t n, std::mt19937_64& rng) {
   std::vector<int64_t> order(static_cast<std::size_t>(n));
-  for (int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::iota(order.begin(), order.end(), int64_t{0});
   std::shuffle(order.begin(), order.end(), rng);
   return torch::tensor(order, torch::kInt64);
 }
