@@ -56,5 +56,7 @@ Rcpp::List sclm_backend_info() {
   return Rcpp::List::create(Rcpp::_["torch_version"] = info.torch_version,
                             Rcpp::_["cuda_available"] = info.cuda_available,
                             Rcpp::_["cuda_device_count"] = info.cuda_device_count,
-                            Rcpp::_["num_threads"] = info.num_threads);
+                            Rcpp::_["num_threads"] = info.num_threads,
+                            Rcpp::_["blas_kernel"] = info.blas_kernel,
+                            Rcpp::_["blas_kernel_for_runs"] = info.blas_kernel_for_runs);
 }

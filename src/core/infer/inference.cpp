@@ -11,6 +11,7 @@
 #include "model/classifier.h"
 #include "model/sctrans.h"
 #include "util/backend.h"
+#include "util/blas_kernel.h"
 
 namespace sclm {
 namespace {
@@ -36,6 +37,7 @@ void for_each_batch(Module model, const std::string& weights, const CscView& cou
   const auto precision = parse_precision(run.precision);
   const auto device = resolve_device(run.device);
   configure_runtime(run.num_threads);
+  const BlasKernelScope blas;
   deserialize_module(*model, weights, device);
   model->to(device);
   model->eval();

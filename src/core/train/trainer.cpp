@@ -11,6 +11,7 @@
 #include "train/objectives.h"
 #include "train/split.h"
 #include "util/backend.h"
+#include "util/blas_kernel.h"
 
 namespace sclm {
 namespace {
@@ -40,6 +41,7 @@ void check_cells(const CellStore& cells, const ModelConfig& config, const Tokeni
 TrainResult fit(const CellStore& cells, const std::vector<int>* labels, const ModelConfig& config,
                 const TokenizerConfig& tokenizer, const TrainConfig& train, const PretrainConfig* pretrain,
                 const TrainCallbacks& callbacks) {
+  const BlasKernelScope blas;
   const auto device = start_run(train);
   std::mt19937_64 rng(train.seed);
   const Split split = labels != nullptr

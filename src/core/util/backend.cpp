@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "util/backend_info.h"
+#include "util/blas_kernel.h"
 
 namespace sclm {
 namespace {
@@ -155,6 +156,8 @@ BackendInfo backend_info() {
   info.cuda_available = torch::cuda::is_available();
   info.cuda_device_count = static_cast<int>(torch::cuda::device_count());
   info.num_threads = torch::get_num_threads();
+  info.blas_kernel = blas_kernel();
+  info.blas_kernel_for_runs = blas_kernel_for_runs();
   return info;
 }
 

@@ -12,6 +12,7 @@ struct BackendInfo {
   bool cuda_available = false;
   int cuda_device_count = 0;
   int num_threads = 0;
+  std::string blas_kernel, blas_kernel_for_runs;  // util/blas_kernel.h ("" without OpenBLAS)
 };
 BackendInfo backend_info();
 
