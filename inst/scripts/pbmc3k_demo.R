@@ -36,5 +36,7 @@ t0 <- proc.time()[["elapsed"]]
 all_cells <- annotate_cells(model, pbmc$counts, verbose = FALSE)
 all_seconds <- proc.time()[["elapsed"]] - t0
 cat(sprintf("all 2,638 cells %.2f s (%.0f cells/s)\n", all_seconds, ncol(pbmc$counts) / all_seconds))
-cat(sprintf("threads         %d (LibTorch %s)\n", scLM_backend()$num_threads, scLM_backend()$torch_version))
+backend <- scLM_backend()
+cat(sprintf("threads         %d (LibTorch %s%s)\n", backend$num_threads, backend$torch_version,
+            if (nzchar(backend$blas_kernel_for_runs)) paste0("; OpenBLAS kernels ", backend$blas_kernel_for_runs) else ""))
 cat(sprintf("wall time       %.1f s\n", proc.time()[["elapsed"]] - wall))
