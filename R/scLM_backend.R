@@ -5,8 +5,8 @@
 #' does not know recent Intel CPUs (Sapphire and Emerald Rapids) and runs its SSE3 kernels
 #' (`"Prescott"`) on them; while scLM trains or annotates, it switches OpenBLAS to the kernels of
 #' the CPU's instruction set (`"SkylakeX"` for AVX-512, `"Haswell"` for AVX2) and back afterwards,
-#' so R's own matrix products are left as they were. On such a CPU this made annotation about
-#' 1.5 times faster (`bench/blas_kernel.R`). Setting `OPENBLAS_CORETYPE` before R starts chooses
+#' so R's own matrix products are left as they were. On such a CPU this made annotation 1.6-2
+#' times and training 1.25-1.7 times faster (`bench/blas_kernel.R`). Setting `OPENBLAS_CORETYPE` before R starts chooses
 #' the kernels for the whole session, and scLM then leaves them alone.
 #'
 #' @return A list with `torch_version`, `cuda_available`, `cuda_device_count`, `num_threads`,

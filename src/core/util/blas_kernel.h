@@ -1,10 +1,11 @@
 // OpenBLAS's kernels while scLM runs. OpenBLAS 0.3.21 (Debian 12's) does not know recent Intel
 // CPUs (Sapphire and Emerald Rapids) and falls back to its SSE3 kernels ("Prescott") on them,
-// which made annotation about 1.5 times slower here. LibTorch's CPU matrix products go through
-// OpenBLAS, so while a scope is alive the library's own kernels for the CPU's instruction set
-// (AVX-512: "SkylakeX", AVX2: "Haswell") are used, and the previous ones are restored after it:
-// R's own BLAS calls outside scLM stay as they were. Nothing changes when OPENBLAS_CORETYPE is
-// set, when OpenBLAS chose another kernel, or when the BLAS is not a dynamic OpenBLAS. Torch-free.
+// which made annotation 1.6-2 times slower here (bench/blas_kernel.R). LibTorch's CPU matrix
+// products go through OpenBLAS, so while a scope is alive the library's own kernels for the CPU's
+// instruction set (AVX-512: "SkylakeX", AVX2: "Haswell") are used, and the previous ones are
+// restored after it: R's own BLAS calls outside scLM stay as they were. Nothing changes when
+// OPENBLAS_CORETYPE is set, when OpenBLAS chose another kernel, or when the BLAS is not a dynamic
+// OpenBLAS. Torch-free.
 #pragma once
 
 #include <string>
