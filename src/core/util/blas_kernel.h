@@ -1,5 +1,5 @@
-// OpenBLAS's kernels while scLM runs. OpenBLAS 0.3.21 (Debian 12's) does not know recent Intel
-// CPUs (Sapphire and Emerald Rapids) and falls back to its SSE3 kernels ("Prescott") on them,
+// OpenBLAS's kernels while scLM runs. OpenBLAS 0.3.21 (Debian 12's) does not know some recent
+// Intel CPUs (such as Emerald Rapids) and falls back to its SSE3 kernels ("Prescott") on them,
 // which made annotation 1.6-2 times slower here (bench/blas_kernel.R). LibTorch's CPU matrix
 // products go through OpenBLAS, so while a scope is alive the library's own kernels for the CPU's
 // instruction set (AVX-512: "SkylakeX", AVX2: "Haswell") are used, and the previous ones are
