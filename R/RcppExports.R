@@ -101,3 +101,7 @@ sclm_columns_with_rows <- function(m, rows) {
     .Call(`_scLM_sclm_columns_with_rows`, m, rows)
 }
 
+sclm_kth_largest <- function(m, k) {
+    .Call(`_scLM_sclm_kth_largest`, m, k)
+}
+

@@ -123,6 +123,9 @@ engine_backend_info <- function() sclm_backend_info()
 
 engine_checksum <- function(bytes) sclm_checksum(bytes)
 
+# The k-th largest value of each column of a dense matrix (NaN skipped; NaN where fewer remain).
+engine_kth_largest <- function(m, k) sclm_kth_largest(m, as.integer(k))
+
 # Plain R data (vectors, lists, checked attributes) <-> the bytes of a model file.
 engine_encode_data <- function(x) sclm_encode_data(x)
 engine_decode_data <- function(bytes) sclm_decode_data(bytes)

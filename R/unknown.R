@@ -101,13 +101,11 @@ knn_score <- function(space, counts, map, n_features) {
 # 1 - the cosine similarity of each row of `cells` to its k-th most similar row of `reference`
 # (both on the unit sphere), in chunks of cells (one column of similarities per cell).
 knn_distance <- function(cells, reference, k) {
-  n <- nrow(reference)
-  at <- n - min(k, n) + 1L
+  k <- min(k, nrow(reference))
   score <- numeric(nrow(cells))
   for (first in seq.int(1L, max(1L, nrow(cells)), by = knn_settings$chunk)) {
     rows <- first:min(nrow(cells), first + knn_settings$chunk - 1L)
-    similarity <- tcrossprod(reference, cells[rows, , drop = FALSE])
-    score[rows] <- 1 - vapply(seq_along(rows), function(j) sort.int(similarity[, j], partial = at)[at], numeric(1))
+    score[rows] <- 1 - engine_kth_largest(tcrossprod(reference, cells[rows, , drop = FALSE]), k)
   }
   score
 }

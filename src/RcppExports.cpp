@@ -325,6 +325,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_kth_largest
+Rcpp::NumericVector sclm_kth_largest(Rcpp::NumericMatrix m, int k);
+RcppExport SEXP _scLM_sclm_kth_largest(SEXP mSEXP, SEXP kSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type m(mSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_kth_largest(m, k));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_feature_stats", (DL_FUNC) &_scLM_sclm_feature_stats, 4},
@@ -352,6 +363,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_pretrain", (DL_FUNC) &_scLM_sclm_pretrain, 7},
     {"_scLM_sclm_scan_values", (DL_FUNC) &_scLM_sclm_scan_values, 1},
     {"_scLM_sclm_columns_with_rows", (DL_FUNC) &_scLM_sclm_columns_with_rows, 2},
+    {"_scLM_sclm_kth_largest", (DL_FUNC) &_scLM_sclm_kth_largest, 2},
     {NULL, NULL, 0}
 };
 

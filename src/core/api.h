@@ -20,6 +20,7 @@
 #include "train/train_result.h"
 #include "util/backend_info.h"
 #include "util/checksum.h"
+#include "util/column_order_statistic.h"
 #include "util/data_file.h"
 
 namespace sclm {

@@ -101,6 +101,19 @@ test_that("the knn score is the cosine distance to the 10th nearest reference ce
   expect_true(all(scLM:::knn_score(space, shuffled, ref$map, ref$n_features) > calibration$cutoff$knn))
 })
 
+test_that("knn distances are the k-th largest similarities, chunk after chunk, as a full sort gives them", {
+  set.seed(3)
+  unit <- function(n, d) { m <- matrix(rnorm(n * d), n, d); m / sqrt(rowSums(m^2)) }
+  reference <- unit(300, 10)
+  cells <- unit(2 * scLM:::knn_settings$chunk + 7, 10)  # three chunks
+  by_sort <- 1 - apply(tcrossprod(reference, cells), 2, function(s) sort(s, decreasing = TRUE)[10])
+  expect_identical(scLM:::knn_distance(cells, reference, 10L), by_sort)
+  expect_identical(scLM:::knn_distance(cells[1:3, ], reference[1:4, ], 10L),  # k above the reference's size
+                   1 - apply(tcrossprod(reference[1:4, ], cells[1:3, ]), 2, min))
+  m <- cbind(c(0.2, NaN, 0.9, 0.5), c(NaN, NaN, 1, NaN), c(3, 3, 1, 2))
+  expect_identical(scLM:::engine_kth_largest(m, 2L), c(0.5, NaN, 3))  # ties count; NaN skipped
+})
+
 test_that("a fine-tuned model's calibration is at the quantile it was asked for", {
   model <- small_model()
   expect_identical(model$unknown$quantile, 0.95)
