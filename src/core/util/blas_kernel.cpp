@@ -21,17 +21,18 @@ struct OpenBlas {
   void** table = nullptr;
 };
 
+// The loaded OpenBLAS's exports, looked up once; nullptr when any is missing.
 const OpenBlas* openblas() {
-  static const OpenBlas* api = []() -> const OpenBlas* {
+  static const OpenBlas api = [] {
     void* library = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD);
     void* scope = library != nullptr ? library : RTLD_DEFAULT;
-    static OpenBlas a;
+    OpenBlas a;
     a.corename = reinterpret_cast<char* (*)()>(dlsym(scope, "gotoblas_corename"));
     a.dynamic_init = reinterpret_cast<void (*)()>(dlsym(scope, "gotoblas_dynamic_init"));
     a.table = static_cast<void**>(dlsym(scope, "gotoblas"));
-    return a.corename != nullptr && a.dynamic_init != nullptr && a.table != nullptr ? &a : nullptr;
+    return a;
   }();
-  return api;
+  return api.corename != nullptr && api.dynamic_init != nullptr && api.table != nullptr ? &api : nullptr;
 }
 
 // OpenBLAS's kernels for this CPU's instruction set, or nullptr.
