@@ -85,8 +85,8 @@ sclm_gene_medians <- function(counts_list, feature_maps, n_features, scale_facto
     .Call(`_scLM_sclm_gene_medians`, counts_list, feature_maps, n_features, scale_factor)
 }
 
-sclm_train_classifier <- function(store, labels, model, tokenizer, train, on_step, on_epoch) {
-    .Call(`_scLM_sclm_train_classifier`, store, labels, model, tokenizer, train, on_step, on_epoch)
+sclm_train_classifiers <- function(store, labels, model, tokenizer, members, on_step, on_epoch) {
+    .Call(`_scLM_sclm_train_classifiers`, store, labels, model, tokenizer, members, on_step, on_epoch)
 }
 
 sclm_pretrain <- function(store, model, tokenizer, train, pretrain, on_step, on_epoch) {

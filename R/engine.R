@@ -75,15 +75,16 @@ engine_call <- function(expr, call = parent.frame()) {
 # only the epoch lines elsewhere (as cli's own dynamic-tty detection decides). The bar belongs to
 # the frame `env` and ends with it. The glue runs the callbacks with interrupts held back: a
 # Ctrl-C that lands in one stops training as one between steps does.
-engine_progress <- function(verbose, epochs, env = parent.frame()) {
+engine_progress <- function(verbose, epochs, models = 1L, env = parent.frame()) {
   noop <- function(...) NULL
   if (!verbose) return(list(on_step = noop, on_epoch = noop, done = noop))
   line <- function(s) {
     # accuracy is NaN for reconstruction objectives (SCTrans pretraining)
     accuracy <- function(a) if (is.nan(a)) "" else sprintf(", accuracy %.3f", a)
     val <- if (is.na(s$val_loss)) "" else sprintf(", validation loss %.3f%s", s$val_loss, accuracy(s$val_accuracy))
-    sprintf("epoch %d/%d: loss %.3f%s%s (%.1fs)", s$epoch, epochs, s$train_loss, accuracy(s$train_accuracy), val,
-            s$seconds)
+    model <- if (models > 1L) sprintf("model %d/%d, ", s$model, models) else ""
+    sprintf("%sepoch %d/%d: loss %.3f%s%s (%.1fs)", model, s$epoch, epochs, s$train_loss, accuracy(s$train_accuracy),
+            val, s$seconds)
   }
   if (!cli::is_dynamic_tty()) {
     # Rscript logs, knitr: a bar would print a line per update; one line per epoch instead
@@ -183,32 +184,36 @@ engine_store_cells <- function(store, counts, map, first_cell_id, call = parent.
   engine_call(sclm_store_cells(store, counts, map, first_cell_id), call = call)
 }
 
-# Trains a classifier (`labels`: 0-based class codes) on the cells of `store`, with a progress
-# bar when `verbose`; warns when interrupted.
-engine_train <- function(store, config, labels, n_classes, train, verbose, call = parent.frame()) {
-  engine_training_run(train, verbose, call, note = "; the unknown-cell calibration was skipped", function(progress) {
-    sclm_train_classifier(store, labels, engine_model_settings(config, n_classes), engine_tokenizer_settings(config),
-                          engine_settings("train", train), progress$on_step, progress$on_epoch)
-  })
+# Trains one classifier per element of `members` (train settings; `labels`: 0-based class codes)
+# on the cells of `store`, with a progress bar when `verbose`: a list of fits, one per model
+# trained (the core trains them side by side on the CPU, one after another otherwise). After an
+# interrupt it keeps the models before the first that ended no epoch, and warns; it errors when
+# the first ended none.
+engine_train <- function(store, config, labels, n_classes, members, verbose, call = parent.frame()) {
+  progress <- engine_progress(verbose, members[[1]]$epochs, length(members))
+  fits <- engine_call(sclm_train_classifiers(store, labels, engine_model_settings(config, n_classes),
+                                             engine_tokenizer_settings(config),
+                                             lapply(members, function(m) engine_settings("train", m)),
+                                             progress$on_step, progress$on_epoch), call = call)
+  progress$done()
+  engine_report_interrupt(fits[[1]], "; the unknown-cell calibration was skipped", call = call)
+  trained <- vapply(fits, function(fit) fit$best_epoch >= 1L, logical(1))
+  kept <- if (all(trained)) length(fits) else which(!trained)[1] - 1L
+  if (kept < length(members)) {
+    cli::cli_warn("Training was interrupted before model {kept + 1} of {length(members)} had trained an epoch: the ensemble keeps {kept}.",
+                  call = call)
+  }
+  fits[seq_len(kept)]
 }
 
 # Pretrains an encoder on the cells of `store` with the masking settings `masking`.
 engine_pretrain <- function(store, config, train, masking, verbose, call = parent.frame()) {
-  engine_training_run(train, verbose, call, function(progress) {
-    sclm_pretrain(store, engine_model_settings(config, 0L), engine_tokenizer_settings(config),
-                  engine_settings("train", train), engine_settings("pretrain", masking), progress$on_step,
-                  progress$on_epoch)
-  })
-}
-
-# Runs `fit(progress)` (a training entry point) with a progress bar when `verbose`, errors and
-# warnings mapped to the verb `call`, and a warning when it was interrupted.
-engine_training_run <- function(train, verbose, call, fit, note = NULL) {
   progress <- engine_progress(verbose, train$epochs)
-  result <- engine_call(fit(progress), call = call)
+  fit <- engine_call(sclm_pretrain(store, engine_model_settings(config, 0L), engine_tokenizer_settings(config),
+                                   engine_settings("train", train), engine_settings("pretrain", masking),
+                                   progress$on_step, progress$on_epoch), call = call)
   progress$done()
-  engine_report_interrupt(result, note, call = call)
-  result
+  engine_report_interrupt(fit, call = call)
 }
 
 # ---- inference on a checked block of cells ----------------------------------------------------

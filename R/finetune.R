@@ -125,7 +125,11 @@
 #'   sub-vectors train about three times faster than finer ones (128/256 genes: mean of the 12
 #'   RNA tasks 0.949 vs one 32/64 model's 0.937, 2,111 pbmc3k cells in 83-101 s; 512/1024
 #'   islands, 16 fine types: 0.648 in 202-217 s on 8,269 cells vs one 128/256 model's 0.623 in
-#'   230-261 s), and 1 for the other families or with `checkpoint` or `distributed`.
+#'   230-261 s), and 1 for the other families or with `checkpoint` or `distributed`. On the CPU
+#'   with two or more `num_threads`, the models train side by side, each on `num_threads %/%
+#'   min(n_models, num_threads)` threads (the models are too small to use many cores each), and
+#'   each is the model `finetune(n_models = 1, seed = <its seed>)` trains on that many threads
+#'   (`bench/ensemble_threads.R`).
 #'   [embed_cells()], [attention_scores()] and
 #'   [salient_features()] read the first model; the training history is the first model's. The
 #'   model-based unknown scores (`"energy"`, `"mahalanobis"`) are the first model's, calibrated on
@@ -142,7 +146,9 @@
 #'   called unknown when its score exceeds this quantile of the scores of the held-out
 #'   reference cells (0.95: about 5% of cells of known types are flagged). Needs
 #'   `validation_fraction > 0`.
-#' @param seed Random seed; the same seed gives the same model on CPU.
+#' @param seed Random seed; the same seed and `num_threads` give the same model on the CPU. As an
+#'   ensemble's models train on one thread each while there are fewer threads than twice the
+#'   models, the default three-model ensemble is the same on 1 to 5 threads.
 #' @param num_threads CPU threads for LibTorch (default: all cores).
 #' @param device `"auto"` (CUDA when available), `"cpu"` or `"cuda"`.
 #' @param precision `"fp32"` (default) or `"bf16"`: mixed precision, for GPUs. Forward passes run
@@ -316,24 +322,17 @@ learnt_features <- function(config, maps) {
 }
 
 # The fits of `n_models` models trained on `store` with seeds seed, seed + 1, ...: each the model
-# one finetune() of its seed trains. An interrupt ends the ensemble with the models trained so far.
+# one finetune() of its seed trains on as many threads as each model gets here (the core trains
+# them side by side on the CPU). An interrupt ends the ensemble with the models trained so far.
 train_members <- function(store, config, codes, n_classes, train, n_models, verbose) {
-  fits <- list()
-  for (i in seq_len(n_models)) {
+  members <- lapply(seq_len(n_models), function(i) {
     member <- train
     member$seed <- train$seed + i - 1L
     member$mixup <- train$mixup[(i - 1L) %% length(train$mixup) + 1L]
-    if (verbose && n_models > 1L) cli::cli_inform("Model {i} of {n_models} (seed {member$seed})")
-    fit <- tryCatch(engine_train(store, config, codes, n_classes, member, verbose), scLM_interrupted = function(e) {
-      if (i == 1L) stop(e)  # nothing trained: the error stands
-      cli::cli_warn("Training was interrupted before model {i} of {n_models} had trained an epoch: the ensemble keeps {i - 1}.")
-      NULL
-    })
-    if (is.null(fit)) break
-    fits[[i]] <- fit
-    if (fit$interrupted) break
-  }
-  fits
+    member
+  })
+  if (verbose && n_models > 1L) cli::cli_inform("Training {n_models} models (seeds {train$seed} to {train$seed + n_models - 1L})")
+  engine_train(store, config, codes, n_classes, members, verbose)
 }
 
 # Query-side adaptation (self-training, as Cellcano does for scATAC): `model` labels the query;

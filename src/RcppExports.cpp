@@ -272,19 +272,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// sclm_train_classifier
-Rcpp::List sclm_train_classifier(SEXP store, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch);
-RcppExport SEXP _scLM_sclm_train_classifier(SEXP storeSEXP, SEXP labelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP trainSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
+// sclm_train_classifiers
+Rcpp::List sclm_train_classifiers(SEXP store, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer, Rcpp::List members, Rcpp::Function on_step, Rcpp::Function on_epoch);
+RcppExport SEXP _scLM_sclm_train_classifiers(SEXP storeSEXP, SEXP labelsSEXP, SEXP modelSEXP, SEXP tokenizerSEXP, SEXP membersSEXP, SEXP on_stepSEXP, SEXP on_epochSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< SEXP >::type store(storeSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type labels(labelsSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type model(modelSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type tokenizer(tokenizerSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type train(trainSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type members(membersSEXP);
     Rcpp::traits::input_parameter< Rcpp::Function >::type on_step(on_stepSEXP);
     Rcpp::traits::input_parameter< Rcpp::Function >::type on_epoch(on_epochSEXP);
-    rcpp_result_gen = Rcpp::wrap(sclm_train_classifier(store, labels, model, tokenizer, train, on_step, on_epoch));
+    rcpp_result_gen = Rcpp::wrap(sclm_train_classifiers(store, labels, model, tokenizer, members, on_step, on_epoch));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -359,7 +359,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_cell_store", (DL_FUNC) &_scLM_sclm_cell_store, 2},
     {"_scLM_sclm_store_cells", (DL_FUNC) &_scLM_sclm_store_cells, 4},
     {"_scLM_sclm_gene_medians", (DL_FUNC) &_scLM_sclm_gene_medians, 4},
-    {"_scLM_sclm_train_classifier", (DL_FUNC) &_scLM_sclm_train_classifier, 7},
+    {"_scLM_sclm_train_classifiers", (DL_FUNC) &_scLM_sclm_train_classifiers, 7},
     {"_scLM_sclm_pretrain", (DL_FUNC) &_scLM_sclm_pretrain, 7},
     {"_scLM_sclm_scan_values", (DL_FUNC) &_scLM_sclm_scan_values, 1},
     {"_scLM_sclm_columns_with_rows", (DL_FUNC) &_scLM_sclm_columns_with_rows, 2},

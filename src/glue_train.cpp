@@ -19,7 +19,7 @@ sclm::TrainCallbacks callbacks(const Rcpp::Function& on_step, const Rcpp::Functi
       on_epoch(Rcpp::List::create(Rcpp::_["epoch"] = s.epoch, Rcpp::_["train_loss"] = s.train_loss,
                                   Rcpp::_["train_accuracy"] = s.train_accuracy, Rcpp::_["val_loss"] = s.val_loss,
                                   Rcpp::_["val_accuracy"] = s.val_accuracy, Rcpp::_["learning_rate"] = s.learning_rate,
-                                  Rcpp::_["seconds"] = s.seconds));
+                                  Rcpp::_["seconds"] = s.seconds, Rcpp::_["model"] = s.model + 1));
     });
   };
   c.interrupted = [stop] { return *stop || glue::user_interrupted(); };
@@ -55,17 +55,23 @@ Rcpp::List train_result(const sclm::TrainResult& result) {
 
 }  // namespace
 
-// Fine-tunes a classifier on the cells of a store from sclm_cell_store(); labels: 0-based classes.
+// Fine-tunes one classifier per element of `members` (train settings) on the cells of a store from
+// sclm_cell_store(); labels: 0-based classes. A list of results, one per model trained.
 // [[Rcpp::export(rng = false)]]
-Rcpp::List sclm_train_classifier(SEXP store, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer,
-                                 Rcpp::List train, Rcpp::Function on_step, Rcpp::Function on_epoch) {
+Rcpp::List sclm_train_classifiers(SEXP store, Rcpp::IntegerVector labels, Rcpp::List model, Rcpp::List tokenizer,
+                                  Rcpp::List members, Rcpp::Function on_step, Rcpp::Function on_epoch) {
   const auto& cells = glue::cell_store(store);
   const auto model_config = glue::read_settings<sclm::ModelConfig>(model);
   const auto tokenizer_config = glue::read_settings<sclm::TokenizerConfig>(tokenizer);
-  const auto train_config = glue::read_settings<sclm::TrainConfig>(train);
+  std::vector<sclm::TrainConfig> train_configs;
+  for (R_xlen_t i = 0; i < members.size(); ++i)
+    train_configs.push_back(glue::read_settings<sclm::TrainConfig>(Rcpp::as<Rcpp::List>(members[i])));
   const auto progress = callbacks(on_step, on_epoch);
-  return train_result(sclm::train_classifier(cells, glue::int_vector(labels), model_config, tokenizer_config,
-                                             train_config, progress));
+  const auto results = sclm::train_classifiers(cells, glue::int_vector(labels), model_config, tokenizer_config,
+                                               train_configs, progress);
+  Rcpp::List out(results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) out[i] = train_result(results[i]);
+  return out;
 }
 
 // Pretrains an encoder on the cells of a store from sclm_cell_store().

@@ -43,6 +43,16 @@ TrainResult train_classifier(const CellStore& cells, const std::vector<int>& lab
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const TrainCallbacks& callbacks);
 
+// Fine-tuning of one classifier per entry of `members` (an ensemble: the same cells, each run with
+// its own settings and seed), as train_classifier() would train each alone. On the CPU with more
+// than one thread (members[0].num_threads, or LibTorch's count when 0) the runs train side by side
+// on min(runs, threads) threads of threads / workers LibTorch threads each: the models of an
+// ensemble are too small to use many cores each. After an interrupt the runs not yet started come
+// back with interrupted set and no epoch.
+std::vector<TrainResult> train_classifiers(const CellStore& cells, const std::vector<int>& labels,
+                                           const ModelConfig& model, const TokenizerConfig& tokenizer,
+                                           const std::vector<TrainConfig>& members, const TrainCallbacks& callbacks);
+
 // Pretraining of an encoder on unlabeled cells: masked value prediction for token models (masked
 // gene prediction for the rank tokenizer, with an optional contrastive term), masked sub-vector
 // completion for SCTrans models. The history reports the masked loss (and accuracy) on the

@@ -13,9 +13,9 @@ test_that("a store of training cells is only read by a model of its family", {
     store
   }
   train <- scLM:::train_settings(1L, 4L, 1e-3, 0, 0, 1L, 1L, 1L, "cpu", NULL, FALSE, distributed_config(), FALSE, "fp32")
-  expect_error(scLM:::engine_train(store_of(token_cfg), sctrans_cfg, c(0L, 1L, 0L, 1L, 0L), 2L, train, FALSE),
+  expect_error(scLM:::engine_train(store_of(token_cfg), sctrans_cfg, c(0L, 1L, 0L, 1L, 0L), 2L, list(train), FALSE),
                "stored as tokens")
-  expect_error(scLM:::engine_train(store_of(sctrans_cfg), token_cfg, c(0L, 1L, 0L, 1L, 0L), 2L, train, FALSE),
+  expect_error(scLM:::engine_train(store_of(sctrans_cfg), token_cfg, c(0L, 1L, 0L, 1L, 0L), 2L, list(train), FALSE),
                "stored as expression levels")
   expect_error(scLM:::engine_store_cells(new.env(), q, map, 0), "expected a store of cells")
 })
@@ -86,12 +86,13 @@ test_that("a Ctrl-C while R runs a training callback stops training and keeps th
       for (i in 1:1e6) x <- x + i  # R checks for interrupts in loops: without the glue's hold it would raise here
     }
   }
-  fit <- tryCatch(
-    scLM:::sclm_train_classifier(store, rep(0:1, 10), scLM:::engine_model_settings(cfg, 2L),
-                                 scLM:::engine_tokenizer_settings(cfg), scLM:::engine_settings("train", train),
-                                 on_step, function(s) NULL),
+  fits <- tryCatch(
+    scLM:::sclm_train_classifiers(store, rep(0:1, 10), scLM:::engine_model_settings(cfg, 2L),
+                                  scLM:::engine_tokenizer_settings(cfg), list(scLM:::engine_settings("train", train)),
+                                  on_step, function(s) NULL),
     interrupt = function(e) "the interrupt escaped the callback")
-  expect_type(fit, "list")
+  expect_type(fits, "list")
+  fit <- fits[[1]]
   expect_true(fit$interrupted)
   expect_identical(steps, 7L)  # no later step ran
   expect_identical(fit$best_epoch, 1L)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/layers.h"
+#include "util/run_generator.h"
 
 namespace sclm {
 namespace {
@@ -150,13 +151,13 @@ void SelfAttentionImpl::redraw_features() {
   const auto m = features_.size(0), dh = features_.size(1);
   std::vector<torch::Tensor> blocks;
   for (int64_t done = 0; done < m; done += dh) {
-    const auto qr = torch::linalg_qr(torch::randn({dh, dh}, torch::kFloat64));
+    const auto qr = torch::linalg_qr(normal({dh, dh}, torch::kFloat64));
     // QR's sign convention ties Q's column signs to G (with LAPACK, Q[0][0] is always negative), so Q
     // is not Haar and the kernel estimate is biased; scaling columns by sign(diag R) makes Q Haar.
     const auto q = std::get<0>(qr) * std::get<1>(qr).diagonal().sign().unsqueeze(0);
     blocks.push_back(q.t().narrow(0, 0, std::min(dh, m - done)));
   }
-  const auto norms = torch::randn({m, dh}, torch::kFloat64).pow(2).sum(1, /*keepdim=*/true).sqrt();
+  const auto norms = normal({m, dh}, torch::kFloat64).pow(2).sum(1, /*keepdim=*/true).sqrt();
   features_.copy_(torch::cat(blocks, 0) * norms);
 }
 

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "model/layers.h"
+#include "util/run_generator.h"
 
 namespace sclm {
 
@@ -42,7 +43,7 @@ torch::Tensor CellClassifierImpl::forward(const TokenBatch& batch, torch::Tensor
     features = pooled != nullptr ? *pooled : encoder_->pool(hidden, batch);
   }
   auto h = torch::gelu(linear(hidden_, features));
-  return linear(output_, torch::dropout(h, dropout_, is_training()));
+  return linear(output_, sclm::dropout(h, dropout_, is_training()));
 }
 
 MaskedModelImpl::MaskedModelImpl(const ModelConfig& c, int n_targets) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "model/layers.h"
+#include "util/run_generator.h"
 #include "util/tensor_bundle.h"
 
 namespace sclm {
@@ -46,9 +47,9 @@ EncoderBlockImpl::EncoderBlockImpl(const ModelConfig& c, bool own_projection) : 
 torch::Tensor EncoderBlockImpl::forward(torch::Tensor x, const torch::Tensor& padding, torch::Tensor* cls_weights,
                                         const torch::Tensor& projection) {
   const bool train = is_training();
-  x = x + torch::dropout(attention_(stream_norm(norm_attention_, x), padding, cls_weights, projection), dropout_, train);
-  auto h = linear(ff_out_, torch::dropout(torch::gelu(linear(ff_in_, stream_norm(norm_ff_, x))), dropout_, train));
-  return x + torch::dropout(h, dropout_, train);
+  x = x + sclm::dropout(attention_(stream_norm(norm_attention_, x), padding, cls_weights, projection), dropout_, train);
+  auto h = linear(ff_out_, sclm::dropout(torch::gelu(linear(ff_in_, stream_norm(norm_ff_, x))), dropout_, train));
+  return x + sclm::dropout(h, dropout_, train);
 }
 
 TokenEncoderImpl::TokenEncoderImpl(const ModelConfig& c) : pool_expressed_(c.pool_expressed) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "model/layers.h"
+#include "util/run_generator.h"
 
 namespace sclm {
 
@@ -84,7 +85,7 @@ SctransClassifierImpl::SctransClassifierImpl(const ModelConfig& c)
 }
 
 torch::Tensor SctransClassifierImpl::logits_of(const torch::Tensor& pooled) {
-  return linear(head_output_, torch::dropout(torch::gelu(linear(head_hidden_, pooled)), dropout_, is_training()));
+  return linear(head_output_, sclm::dropout(torch::gelu(linear(head_hidden_, pooled)), dropout_, is_training()));
 }
 
 torch::Tensor SctransClassifierImpl::forward(const torch::Tensor& levels, torch::Tensor* pooled) {

@@ -154,3 +154,53 @@ TEST(Training, TokensStoredBlockByBlockTrainAsTheMatrixDoes) {
                                 f.train, {}),
                std::invalid_argument);
 }
+
+// An ensemble's runs side by side (one LibTorch thread each) train the models each run trains
+// alone on one thread, and report every epoch (saying whose) and their steps summed.
+TEST(Training, EnsembleSideBySideTrainsWhatEachRunTrainsAlone) {
+  Fixture f;
+  f.train.epochs = 2;
+  f.train.num_threads = 1;
+  std::vector<TrainConfig> members(3, f.train);
+  for (int i = 0; i < 3; ++i) members[i].seed = 42 + i;
+  std::vector<TrainResult> alone;
+  for (const auto& m : members) {
+    f.train = m;
+    alone.push_back(f.fit());
+  }
+  members[0].num_threads = 2;  // two threads to share: the runs go side by side
+  std::vector<int> epochs_of(3, 0);
+  int last_step = 0, last_total = 0;
+  const auto cells = sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.data.identity_map());
+  const auto results = train_classifiers(
+      cells, f.data.labels, f.model, f.tokenizer, members,
+      {[&](int step, int total) { last_step = step, last_total = total; },
+       [&](const EpochStats& s) { ++epochs_of.at(s.model); }, nullptr});
+  ASSERT_EQ(results.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(results[i].weights, alone[i].weights) << "model " << i;
+    EXPECT_EQ(epochs_of[i], static_cast<int>(alone[i].history.size()));
+  }
+  EXPECT_NE(results[0].weights, results[1].weights);
+  EXPECT_GT(last_total, 0);
+  EXPECT_EQ(last_step, last_total);
+}
+
+TEST(Training, EnsembleInterruptStopsEveryRun) {
+  Fixture f;
+  f.train.epochs = 50;
+  f.train.num_threads = 2;
+  std::vector<TrainConfig> members(3, f.train);
+  for (int i = 0; i < 3; ++i) members[i].seed = 42 + i;
+  int epochs = 0;
+  const auto cells = sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.data.identity_map());
+  const auto results = train_classifiers(cells, f.data.labels, f.model, f.tokenizer, members,
+                                         {nullptr, [&](const EpochStats&) { ++epochs; }, [&] { return epochs >= 2; }});
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    EXPECT_TRUE(r.interrupted);
+    EXPECT_LT(r.history.size(), 50u);
+  }
+  members[1].epochs = 0;
+  EXPECT_THROW(train_classifiers(cells, f.data.labels, f.model, f.tokenizer, members, {}), std::invalid_argument);
+}

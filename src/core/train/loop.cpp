@@ -15,8 +15,9 @@
 #include "train/adamw.h"
 #include "train/data_parallel.h"
 #include "train/fingerprint.h"
-#include "util/backend.h"
 #include "train/schedule.h"
+#include "util/backend.h"
+#include "util/run_generator.h"
 
 namespace sclm {
 namespace {
@@ -277,11 +278,12 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
   parallel.broadcast(task.module->parameters());
 
   TrainResult result;
+  RunGenerator generator(device);
   double step_seconds = 0;
   long timed_steps = 0;
   for (int epoch = state.epochs_done + 1; epoch <= train.epochs && !state.finished; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
-    torch::manual_seed(epoch_seed(train.seed, epoch));
+    generator.seed(epoch_seed(train.seed, epoch));
     std::mt19937_64 rng(epoch_seed(train.seed, epoch));
     std::vector<int> order = task.train_cells;
     std::shuffle(order.begin(), order.end(), rng);

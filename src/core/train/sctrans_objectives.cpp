@@ -10,6 +10,7 @@
 #include "model/sctrans.h"
 #include "train/objectives.h"
 #include "util/backend.h"
+#include "util/run_generator.h"
 
 namespace sclm {
 namespace {
@@ -92,7 +93,7 @@ Objective sctrans_classifier(const LevelStore& store, torch::Tensor labels, cons
       return BatchOutcome{F::cross_entropy(logits, y, options), static_cast<double>(cells.size()),
                           correct_predictions(logits, y)};
     }
-    if (token_dropout > 0) levels = levels.masked_fill(torch::rand_like(levels) < token_dropout, 0.0);
+    if (token_dropout > 0) levels = levels.masked_fill(uniform_like(levels) < token_dropout, 0.0);
     if (gene_scale_noise > 0) levels = torch::log1p(torch::expm1(levels) * gene_scale_factors(n_features, gene_scale_noise, batch_rng).to(device));
     options.label_smoothing(label_smoothing);
     double share = 1.0;

@@ -13,6 +13,7 @@ struct EpochStats {
   double val_loss = 0, val_accuracy = 0;  // NaN without a validation split
   double learning_rate = 0;
   double seconds = 0;
+  int model = 0;  // which of train_classifiers()'s runs (0-based)
 };
 
 struct TrainCallbacks {

@@ -1,7 +1,14 @@
 // The two training entry points (api.h): fine-tuning a classifier and pretraining an encoder, on a
 // store of cells. The store's family (tokens or SCTrans levels) picks the objective
 // (train/objectives.h); the loop (train/loop.h) is the same for all.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "api.h"
 #include "model/encoder.h"
@@ -42,19 +49,26 @@ TrainResult fit(const CellStore& cells, const std::vector<int>* labels, const Mo
                 const TokenizerConfig& tokenizer, const TrainConfig& train, const PretrainConfig* pretrain,
                 const TrainCallbacks& callbacks) {
   const BlasKernelScope blas;
-  const auto device = start_run(train);
   std::mt19937_64 rng(train.seed);
   const Split split = labels != nullptr
                           ? stratified_split(*labels, config.n_classes, train.validation_fraction, rng)
                           : stratified_split(std::vector<int>(cells.n_cells(), 0), 1, train.validation_fraction, rng);
+  torch::Device device(torch::kCPU);
   Objective objective;
-  if (labels != nullptr) {
-    auto y = torch::tensor(std::vector<int64_t>(labels->begin(), labels->end()), torch::kInt64);
-    objective = cells.holds_levels ? sctrans_classifier(cells.levels, y, config, train, device)
-                                   : token_classifier(cells.tokens, y, config, tokenizer, train, device);
-  } else {
-    objective = cells.holds_levels ? sctrans_pretraining(cells.levels, config, *pretrain, device)
-                                   : token_pretraining(cells.tokens, config, tokenizer, train, *pretrain, device);
+  {
+    // A model's initial weights come from LibTorch's global generator, seeded here: one run at a
+    // time draws them, so runs on several threads (train_classifiers()) start as they would alone.
+    static std::mutex initialising;
+    const std::lock_guard<std::mutex> lock(initialising);
+    device = start_run(train);
+    if (labels != nullptr) {
+      auto y = torch::tensor(std::vector<int64_t>(labels->begin(), labels->end()), torch::kInt64);
+      objective = cells.holds_levels ? sctrans_classifier(cells.levels, y, config, train, device)
+                                     : token_classifier(cells.tokens, y, config, tokenizer, train, device);
+    } else {
+      objective = cells.holds_levels ? sctrans_pretraining(cells.levels, config, *pretrain, device)
+                                     : token_pretraining(cells.tokens, config, tokenizer, train, *pretrain, device);
+    }
   }
   TrainingTask task;
   task.module = objective.module.get();
@@ -75,24 +89,159 @@ TrainResult fit(const CellStore& cells, const std::vector<int>* labels, const Mo
   return result;
 }
 
+// The model settings of fine-tuning on `cells` with `labels`, checked with `train`.
+ModelConfig classifier_config(const CellStore& cells, const std::vector<int>& labels, const ModelConfig& model_config,
+                              const TokenizerConfig& tokenizer, const TrainConfig& train) {
+  if (static_cast<int>(labels.size()) != cells.n_cells())
+    throw std::invalid_argument("labels must have one entry per cell");
+  if (labels.size() < 2) throw std::invalid_argument("training needs at least two cells");
+  check_train_config(train);
+  const ModelConfig config = complete_config(model_config, tokenizer);
+  check_model_config(config);
+  if (!train.class_weights.empty() && static_cast<int>(train.class_weights.size()) != config.n_classes)
+    throw std::invalid_argument("class_weights must have one entry per class");
+  if (train.trainable_blocks > config.n_layers)
+    throw std::invalid_argument("trainable_blocks exceeds the number of blocks (" + std::to_string(config.n_layers) + ")");
+  check_cells(cells, config, tokenizer);
+  return config;
+}
+
+// Whether the runs of `members` may train side by side, one thread each or more: on the CPU, in
+// one process, without checkpoints, with more than one thread to share.
+bool side_by_side(const std::vector<TrainConfig>& members, int threads) {
+  if (members.size() < 2 || threads < 2) return false;
+  return std::all_of(members.begin(), members.end(), [](const TrainConfig& t) {
+    return resolve_device(t.device).is_cpu() && t.distributed.world_size <= 1 && t.checkpoint.empty();
+  });
+}
+
+// The runs of `members` on `workers` threads of `threads_each` LibTorch threads, each taking the
+// next run when it finishes one. The calling thread alone talks to the host: it reports the runs'
+// steps (summed) and epochs (in the order they end, EpochStats::model saying whose), and polls for
+// an interrupt, which stops every run after its current step. A run's error stops the others and
+// is rethrown here.
+std::vector<TrainResult> fit_side_by_side(const CellStore& cells, const std::vector<int>& labels,
+                                          const ModelConfig& config, const TokenizerConfig& tokenizer,
+                                          const std::vector<TrainConfig>& members, int workers, int threads_each,
+                                          const TrainCallbacks& callbacks) {
+  const std::size_t n = members.size();
+  std::vector<TrainResult> results(n);
+  std::vector<std::exception_ptr> errors(n);
+  std::vector<int> steps(n, 0), started(n, 0);
+  std::vector<EpochStats> epochs;
+  int total_steps = 0;
+  std::size_t next = 0, running = static_cast<std::size_t>(workers);
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable changed;
+
+  const auto work = [&] {
+    for (;;) {
+      std::size_t i;
+      {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (next == n || stop) break;
+        i = next++;
+        started[i] = 1;
+      }
+      TrainCallbacks own;
+      own.on_step = [&, i](int step, int total) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        steps[i] = step;
+        total_steps = total;
+      };
+      own.on_epoch = [&, i](const EpochStats& stats) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        epochs.push_back(stats);
+        epochs.back().model = static_cast<int>(i);
+        changed.notify_one();
+      };
+      own.interrupted = [&] { return stop.load(); };
+      TrainConfig train = members[i];
+      train.num_threads = threads_each;
+      try {
+        results[i] = with_torch_errors([&] { return fit(cells, &labels, config, tokenizer, train, nullptr, own); });
+      } catch (...) {
+        errors[i] = std::current_exception();
+        stop = true;
+      }
+    }
+    const std::lock_guard<std::mutex> lock(mutex);
+    --running;
+    changed.notify_one();
+  };
+
+  const BlasKernelScope blas;  // held here, so the runs' own scopes leave the kernels alone
+  std::vector<std::thread> pool;
+  for (int w = 0; w < workers; ++w) pool.emplace_back(work);
+  std::unique_lock<std::mutex> lock(mutex);
+  for (bool done = false; !done;) {
+    changed.wait_for(lock, std::chrono::milliseconds(100));
+    done = running == 0;
+    std::vector<EpochStats> ended;
+    ended.swap(epochs);
+    int step = 0;
+    for (const int s : steps) step += s;
+    const int total = total_steps * static_cast<int>(n);
+    lock.unlock();  // the host's callbacks run while the runs go on
+    for (const auto& stats : ended)
+      if (callbacks.on_epoch) callbacks.on_epoch(stats);
+    if (total > 0 && callbacks.on_step) callbacks.on_step(step, total);
+    if (!stop && callbacks.interrupted && callbacks.interrupted()) stop = true;
+    lock.lock();
+  }
+  lock.unlock();
+  for (auto& t : pool) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!started[i]) results[i].interrupted = true;  // stopped before it began: nothing trained
+  return results;
+}
+
 }  // namespace
 
 TrainResult train_classifier(const CellStore& cells, const std::vector<int>& labels, const ModelConfig& model_config,
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
-    if (static_cast<int>(labels.size()) != cells.n_cells())
-      throw std::invalid_argument("labels must have one entry per cell");
-    if (labels.size() < 2) throw std::invalid_argument("training needs at least two cells");
-    check_train_config(train);
-    const ModelConfig config = complete_config(model_config, tokenizer);
-    check_model_config(config);
-    if (!train.class_weights.empty() && static_cast<int>(train.class_weights.size()) != config.n_classes)
-      throw std::invalid_argument("class_weights must have one entry per class");
-    if (train.trainable_blocks > config.n_layers)
-      throw std::invalid_argument("trainable_blocks exceeds the number of blocks (" + std::to_string(config.n_layers) + ")");
-    check_cells(cells, config, tokenizer);
+    const ModelConfig config = classifier_config(cells, labels, model_config, tokenizer, train);
     return fit(cells, &labels, config, tokenizer, train, nullptr, callbacks);
+  });
+}
+
+std::vector<TrainResult> train_classifiers(const CellStore& cells, const std::vector<int>& labels,
+                                           const ModelConfig& model_config, const TokenizerConfig& tokenizer,
+                                           const std::vector<TrainConfig>& members, const TrainCallbacks& callbacks) {
+  return with_torch_errors([&] {
+    if (members.empty()) throw std::invalid_argument("no models to train");
+    ModelConfig config;
+    for (const auto& train : members) config = classifier_config(cells, labels, model_config, tokenizer, train);
+    const int asked = members.front().num_threads;
+    const int threads = asked > 0 ? asked : torch::get_num_threads();
+    std::vector<TrainResult> results;
+    if (side_by_side(members, threads)) {
+      const int workers = std::min(static_cast<int>(members.size()), threads);
+      results = fit_side_by_side(cells, labels, config, tokenizer, members, workers, threads / workers, callbacks);
+      torch::set_num_threads(threads);  // the runs set LibTorch's count for new threads to theirs
+    } else {
+      // One after another, reported as one run: steps counted over all, epochs saying whose.
+      const int n = static_cast<int>(members.size());
+      for (int i = 0; i < n; ++i) {
+        TrainCallbacks own = callbacks;
+        if (callbacks.on_step)
+          own.on_step = [&, i](int step, int total) { callbacks.on_step(i * total + step, n * total); };
+        if (callbacks.on_epoch)
+          own.on_epoch = [&, i](const EpochStats& stats) {
+            EpochStats numbered = stats;
+            numbered.model = i;
+            callbacks.on_epoch(numbered);
+          };
+        results.push_back(fit(cells, &labels, config, tokenizer, members[i], nullptr, own));
+        if (results.back().interrupted) break;
+      }
+    }
+    return results;
   });
 }
 
