@@ -99,6 +99,33 @@ test_that("a Ctrl-C while R runs a training callback stops training and keeps th
   expect_identical(nrow(fit$history), 1L)
 })
 
+test_that("a Ctrl-C stops an ensemble's models training side by side, and each keeps its best weights", {
+  skip_on_os("windows")
+  q <- query_counts(20)
+  cfg <- scLMConfig(dim = 16, n_layers = 1)
+  cfg$features <- rownames(q)
+  store <- scLM:::engine_cell_store(cfg)
+  scLM:::engine_store_cells(store, q, seq_len(nrow(q)) - 1L, 0)
+  train <- scLM:::train_settings(200L, 4L, 1e-3, 0, 0, 200L, 1L, 2L, "cpu", NULL, FALSE, distributed_config(), FALSE, "fp32")
+  members <- lapply(1:2, function(i) scLM:::engine_settings("train", utils::modifyList(train, list(seed = i))))
+  epochs <- list()
+  on_epoch <- function(s) {
+    epochs[[length(epochs) + 1L]] <<- s
+    if (length(epochs) == 4L) tools::pskill(Sys.getpid(), tools::SIGINT)
+  }
+  fits <- tryCatch(
+    scLM:::sclm_train_classifiers(store, rep(0:1, 10), scLM:::engine_model_settings(cfg, 2L),
+                                  scLM:::engine_tokenizer_settings(cfg), members, function(step, total) NULL, on_epoch),
+    interrupt = function(e) "the interrupt escaped the callback")
+  expect_type(fits, "list")
+  expect_length(fits, 2L)
+  for (fit in fits) {
+    expect_true(fit$interrupted)
+    expect_lt(nrow(fit$history), 200L)
+  }
+  expect_setequal(vapply(epochs, `[[`, numeric(1), "model"), c(1, 2))  # both ran, each epoch says whose
+})
+
 test_that("an interrupted training warns that calibration was skipped, or errors without a model", {
   fit <- list(interrupted = TRUE, best_epoch = 2L, history = data.frame(epoch = 1:3))
   expect_warning(scLM:::engine_report_interrupt(fit, "; the unknown-cell calibration was skipped"),

@@ -10,15 +10,16 @@ fit_ensemble <- function(d, ...) {
 
 test_that("each model of an ensemble is the model finetune() trains with its seed", {
   d <- ensemble_data()
-  ensemble <- fit_ensemble(d, n_models = 2, seed = 4)
+  ensemble <- fit_ensemble(d, n_models = 2, seed = 4, num_threads = 2)  # side by side, one thread each
   expect_length(ensemble$members, 1L)
-  expect_identical(ensemble$weights, fit_ensemble(d, seed = 4)$weights)
-  expect_identical(ensemble$members[[1]], fit_ensemble(d, seed = 5)$weights)
+  expect_identical(ensemble$weights, fit_ensemble(d, seed = 4, num_threads = 1)$weights)
+  expect_identical(ensemble$members[[1]], fit_ensemble(d, seed = 5, num_threads = 1)$weights)
+  expect_identical(fit_ensemble(d, n_models = 2, seed = 4, num_threads = 1)$members, ensemble$members)  # one after another
   expect_identical(ensemble$training$n_models, 2L)
   expect_false(identical(ensemble$id, fit_ensemble(d, seed = 4)$id))
   expect_output(print(summary(ensemble)), "ensemble: +2 models \\(seeds 4 to 5")
   expect_output(print(ensemble), "an ensemble of 2 models, epochs of the first")
-  expect_identical(fit_ensemble(d, n_models = 2, seed = 4)$members, ensemble$members)  # deterministic
+  expect_identical(fit_ensemble(d, n_models = 2, seed = 4, num_threads = 2)$members, ensemble$members)  # deterministic
 })
 
 test_that("annotate_cells() averages the ensemble's logits (checked against its models one by one)", {
