@@ -172,6 +172,8 @@ std::vector<TrainResult> fit_side_by_side(const CellStore& cells, const std::vec
   };
 
   const BlasKernelScope blas;  // held here, so the runs' own scopes leave the kernels alone
+  const int host_threads = torch::get_num_threads();
+  std::exception_ptr host_error;
   std::vector<std::thread> pool;
   for (int w = 0; w < workers; ++w) pool.emplace_back(work);
   std::unique_lock<std::mutex> lock(mutex);
@@ -184,14 +186,21 @@ std::vector<TrainResult> fit_side_by_side(const CellStore& cells, const std::vec
     for (const int s : steps) step += s;
     const int total = total_steps * static_cast<int>(n);
     lock.unlock();  // the host's callbacks run while the runs go on
-    for (const auto& stats : ended)
-      if (callbacks.on_epoch) callbacks.on_epoch(stats);
-    if (total > 0 && callbacks.on_step) callbacks.on_step(step, total);
-    if (!stop && callbacks.interrupted && callbacks.interrupted()) stop = true;
+    try {
+      for (const auto& stats : ended)
+        if (callbacks.on_epoch) callbacks.on_epoch(stats);
+      if (total > 0 && callbacks.on_step) callbacks.on_step(step, total);
+      if (!stop && callbacks.interrupted && callbacks.interrupted()) stop = true;
+    } catch (...) {  // the runs stop, and the error is the host's again once they have
+      if (!host_error) host_error = std::current_exception();
+      stop = true;
+    }
     lock.lock();
   }
   lock.unlock();
   for (auto& t : pool) t.join();
+  torch::set_num_threads(host_threads);  // the runs set LibTorch's count for new threads to theirs
+  if (host_error) std::rethrow_exception(host_error);
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
   for (std::size_t i = 0; i < n; ++i)
@@ -223,7 +232,6 @@ std::vector<TrainResult> train_classifiers(const CellStore& cells, const std::ve
     if (side_by_side(members, threads)) {
       const int workers = std::min(static_cast<int>(members.size()), threads);
       results = fit_side_by_side(cells, labels, config, tokenizer, members, workers, threads / workers, callbacks);
-      torch::set_num_threads(threads);  // the runs set LibTorch's count for new threads to theirs
     } else {
       // One after another, reported as one run: steps counted over all, epochs saying whose.
       const int n = static_cast<int>(members.size());
