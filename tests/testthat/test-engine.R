@@ -69,13 +69,23 @@ test_that("core errors become R errors of the verb; R errors pass through unchan
   expect_warning(scLM:::engine_call(warning("LibTorch: slow path")), "LibTorch: slow path")
 })
 
-test_that("a Ctrl-C while R runs a training callback stops training and keeps the best weights", {
-  skip_on_os("windows")
-  q <- query_counts(20)
+# A one-block token model over the genes of 20 query cells, and a store of those cells for it.
+tiny_token_config <- function() {
   cfg <- scLMConfig(dim = 16, n_layers = 1)
-  cfg$features <- rownames(q)
+  cfg$features <- rownames(query_counts(20))
+  cfg
+}
+tiny_token_store <- function(cfg) {
+  q <- query_counts(20)
   store <- scLM:::engine_cell_store(cfg)
   scLM:::engine_store_cells(store, q, seq_len(nrow(q)) - 1L, 0)
+  store
+}
+
+test_that("a Ctrl-C while R runs a training callback stops training and keeps the best weights", {
+  skip_on_os("windows")
+  cfg <- tiny_token_config()
+  store <- tiny_token_store(cfg)
   train <- scLM:::train_settings(5L, 4L, 1e-3, 0, 0, 5L, 1L, 1L, "cpu", NULL, FALSE, distributed_config(), FALSE, "fp32")
   steps <- 0L
   on_step <- function(step, total) {
@@ -101,11 +111,8 @@ test_that("a Ctrl-C while R runs a training callback stops training and keeps th
 
 test_that("a Ctrl-C stops an ensemble's models training side by side, and each keeps its best weights", {
   skip_on_os("windows")
-  q <- query_counts(20)
-  cfg <- scLMConfig(dim = 16, n_layers = 1)
-  cfg$features <- rownames(q)
-  store <- scLM:::engine_cell_store(cfg)
-  scLM:::engine_store_cells(store, q, seq_len(nrow(q)) - 1L, 0)
+  cfg <- tiny_token_config()
+  store <- tiny_token_store(cfg)
   train <- scLM:::train_settings(200L, 4L, 1e-3, 0, 0, 200L, 1L, 2L, "cpu", NULL, FALSE, distributed_config(), FALSE, "fp32")
   members <- lapply(1:2, function(i) scLM:::engine_settings("train", utils::modifyList(train, list(seed = i))))
   epochs <- list()

@@ -30,6 +30,15 @@ struct Fixture {
   TrainResult fit(const TrainCallbacks& callbacks = {}) {
     return train_classifier(sclm_test::cells_of(model, tokenizer, data.view(), data.identity_map()), data.labels, model, tokenizer, train, callbacks);
   }
+  // An ensemble of `n` runs of `train`, seeds 42, 43, ..., trained by train_classifiers().
+  std::vector<TrainConfig> members(int n) const {
+    std::vector<TrainConfig> out(n, train);
+    for (int i = 0; i < n; ++i) out[i].seed = 42 + i;
+    return out;
+  }
+  std::vector<TrainResult> fit_members(const std::vector<TrainConfig>& runs, const TrainCallbacks& callbacks = {}) {
+    return train_classifiers(sclm_test::cells_of(model, tokenizer, data.view(), data.identity_map()), data.labels, model, tokenizer, runs, callbacks);
+  }
 };
 }  // namespace
 
@@ -161,8 +170,7 @@ TEST(Training, EnsembleSideBySideTrainsWhatEachRunTrainsAlone) {
   Fixture f;
   f.train.epochs = 2;
   f.train.num_threads = 1;
-  std::vector<TrainConfig> members(3, f.train);
-  for (int i = 0; i < 3; ++i) members[i].seed = 42 + i;
+  auto members = f.members(3);
   std::vector<TrainResult> alone;
   for (const auto& m : members) {
     f.train = m;
@@ -171,11 +179,8 @@ TEST(Training, EnsembleSideBySideTrainsWhatEachRunTrainsAlone) {
   members[0].num_threads = 2;  // two threads to share: the runs go side by side
   std::vector<int> epochs_of(3, 0);
   int last_step = 0, last_total = 0;
-  const auto cells = sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.data.identity_map());
-  const auto results = train_classifiers(
-      cells, f.data.labels, f.model, f.tokenizer, members,
-      {[&](int step, int total) { last_step = step, last_total = total; },
-       [&](const EpochStats& s) { ++epochs_of.at(s.model); }, nullptr});
+  const auto results = f.fit_members(members, {[&](int step, int total) { last_step = step, last_total = total; },
+                                               [&](const EpochStats& s) { ++epochs_of.at(s.model); }, nullptr});
   ASSERT_EQ(results.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(results[i].weights, alone[i].weights) << "model " << i;
@@ -190,17 +195,15 @@ TEST(Training, EnsembleInterruptStopsEveryRun) {
   Fixture f;
   f.train.epochs = 50;
   f.train.num_threads = 2;
-  std::vector<TrainConfig> members(3, f.train);
-  for (int i = 0; i < 3; ++i) members[i].seed = 42 + i;
+  auto members = f.members(3);
   int epochs = 0;
-  const auto cells = sclm_test::cells_of(f.model, f.tokenizer, f.data.view(), f.data.identity_map());
-  const auto results = train_classifiers(cells, f.data.labels, f.model, f.tokenizer, members,
-                                         {nullptr, [&](const EpochStats&) { ++epochs; }, [&] { return epochs >= 2; }});
+  const auto results =
+      f.fit_members(members, {nullptr, [&](const EpochStats&) { ++epochs; }, [&] { return epochs >= 2; }});
   ASSERT_EQ(results.size(), 3u);
   for (const auto& r : results) {
     EXPECT_TRUE(r.interrupted);
     EXPECT_LT(r.history.size(), 50u);
   }
   members[1].epochs = 0;
-  EXPECT_THROW(train_classifiers(cells, f.data.labels, f.model, f.tokenizer, members, {}), std::invalid_argument);
+  EXPECT_THROW(f.fit_members(members), std::invalid_argument);
 }
