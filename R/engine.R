@@ -186,9 +186,8 @@ engine_store_cells <- function(store, counts, map, first_cell_id, call = parent.
 
 # Trains one classifier per element of `members` (train settings; `labels`: 0-based class codes)
 # on the cells of `store`, with a progress bar when `verbose`: a list of fits, one per model
-# trained (the core trains them side by side on the CPU, one after another otherwise). After an
-# interrupt it keeps the models before the first that ended no epoch, and warns; it errors when
-# the first ended none.
+# trained (the core trains them side by side on the CPU, one after another otherwise; after an
+# interrupt, engine_kept_fits()).
 engine_train <- function(store, config, labels, n_classes, members, verbose, call = parent.frame()) {
   progress <- engine_progress(verbose, members[[1]]$epochs, length(members))
   fits <- engine_call(sclm_train_classifiers(store, labels, engine_model_settings(config, n_classes),
@@ -196,11 +195,20 @@ engine_train <- function(store, config, labels, n_classes, members, verbose, cal
                                              lapply(members, function(m) engine_settings("train", m)),
                                              progress$on_step, progress$on_epoch), call = call)
   progress$done()
-  engine_report_interrupt(fits[[1]], "; the unknown-cell calibration was skipped", call = call)
+  engine_kept_fits(fits, length(members), call = call)
+}
+
+# The fits of an ensemble of `n_models` that training kept: those before the first model that
+# ended no epoch (an interrupt), with a warning for the first model stopped early and one for the
+# models lost; an error when the first model ended none.
+engine_kept_fits <- function(fits, n_models, call = parent.frame()) {
   trained <- vapply(fits, function(fit) fit$best_epoch >= 1L, logical(1))
   kept <- if (all(trained)) length(fits) else which(!trained)[1] - 1L
-  if (kept < length(members)) {
-    cli::cli_warn("Training was interrupted before model {kept + 1} of {length(members)} had trained an epoch: the ensemble keeps {kept}.",
+  if (kept == 0L) engine_report_interrupt(fits[[1]], call = call)  # errors: nothing was trained
+  stopped <- Find(function(fit) fit$interrupted, fits[seq_len(kept)])
+  if (!is.null(stopped)) engine_report_interrupt(stopped, "; the unknown-cell calibration was skipped", call = call)
+  if (kept < n_models) {
+    cli::cli_warn("Training was interrupted before model {kept + 1} of {n_models} had trained an epoch: the ensemble keeps {kept}.",
                   call = call)
   }
   fits[seq_len(kept)]

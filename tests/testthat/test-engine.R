@@ -133,6 +133,21 @@ test_that("a Ctrl-C stops an ensemble's models training side by side, and each k
   expect_setequal(vapply(epochs, `[[`, numeric(1), "model"), c(1, 2))  # both ran, each epoch says whose
 })
 
+test_that("an interrupted ensemble keeps the models before the first without an epoch, and says so", {
+  fit <- function(best, interrupted = TRUE) list(interrupted = interrupted, best_epoch = best, history = data.frame(epoch = seq_len(3)))
+  done <- list(fit(3L, FALSE), fit(2L, FALSE), fit(3L, FALSE))
+  expect_silent(kept <- scLM:::engine_kept_fits(done, 3L))
+  expect_length(kept, 3L)
+  expect_warning(expect_warning(kept <- scLM:::engine_kept_fits(list(fit(2L), fit(0L), fit(1L)), 3L), "epoch 2"),
+                 "keeps 1")
+  expect_length(kept, 1L)
+  expect_warning(expect_warning(kept <- scLM:::engine_kept_fits(list(fit(3L, FALSE), fit(2L)), 3L),
+                                "after 3 epochs.*epoch 2"), "before model 3 of 3.*keeps 2")
+  expect_length(kept, 2L)
+  expect_warning(scLM:::engine_kept_fits(list(fit(3L, FALSE), fit(3L, FALSE), fit(1L)), 3L), "calibration was skipped")
+  expect_error(scLM:::engine_kept_fits(list(fit(0L), fit(2L)), 2L), "nothing was trained", class = "scLM_interrupted")
+})
+
 test_that("an interrupted training warns that calibration was skipped, or errors without a model", {
   fit <- list(interrupted = TRUE, best_epoch = 2L, history = data.frame(epoch = 1:3))
   expect_warning(scLM:::engine_report_interrupt(fit, "; the unknown-cell calibration was skipped"),
