@@ -23,6 +23,5 @@ Rcpp::LogicalVector sclm_columns_with_rows(Rcpp::S4 m, Rcpp::LogicalVector rows)
 // The k-th largest value of each column of `m` (NaN skipped; NaN where fewer than k remain).
 // [[Rcpp::export(rng = false)]]
 Rcpp::NumericVector sclm_kth_largest(Rcpp::NumericMatrix m, int k) {
-  if (k < 1) Rcpp::stop("internal: k must be at least 1");
   return Rcpp::wrap(sclm::kth_largest_per_column(REAL(m), m.nrow(), m.ncol(), k));
 }

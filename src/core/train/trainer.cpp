@@ -89,19 +89,23 @@ TrainResult fit(const CellStore& cells, const std::vector<int>* labels, const Mo
   return result;
 }
 
-// The model settings of fine-tuning on `cells` with `labels`, checked with `train`.
+// The model settings of fine-tuning on `cells` with `labels` in the runs `members`, checked (the
+// cells once, whatever the number of runs).
 ModelConfig classifier_config(const CellStore& cells, const std::vector<int>& labels, const ModelConfig& model_config,
-                              const TokenizerConfig& tokenizer, const TrainConfig& train) {
+                              const TokenizerConfig& tokenizer, const std::vector<TrainConfig>& members) {
+  if (members.empty()) throw std::invalid_argument("no models to train");
   if (static_cast<int>(labels.size()) != cells.n_cells())
     throw std::invalid_argument("labels must have one entry per cell");
   if (labels.size() < 2) throw std::invalid_argument("training needs at least two cells");
-  check_train_config(train);
+  for (const auto& train : members) check_train_config(train);
   const ModelConfig config = complete_config(model_config, tokenizer);
   check_model_config(config);
-  if (!train.class_weights.empty() && static_cast<int>(train.class_weights.size()) != config.n_classes)
-    throw std::invalid_argument("class_weights must have one entry per class");
-  if (train.trainable_blocks > config.n_layers)
-    throw std::invalid_argument("trainable_blocks exceeds the number of blocks (" + std::to_string(config.n_layers) + ")");
+  for (const auto& train : members) {
+    if (!train.class_weights.empty() && static_cast<int>(train.class_weights.size()) != config.n_classes)
+      throw std::invalid_argument("class_weights must have one entry per class");
+    if (train.trainable_blocks > config.n_layers)
+      throw std::invalid_argument("trainable_blocks exceeds the number of blocks (" + std::to_string(config.n_layers) + ")");
+  }
   check_cells(cells, config, tokenizer);
   return config;
 }
@@ -214,7 +218,7 @@ TrainResult train_classifier(const CellStore& cells, const std::vector<int>& lab
                              const TokenizerConfig& tokenizer, const TrainConfig& train,
                              const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
-    const ModelConfig config = classifier_config(cells, labels, model_config, tokenizer, train);
+    const ModelConfig config = classifier_config(cells, labels, model_config, tokenizer, {train});
     return fit(cells, &labels, config, tokenizer, train, nullptr, callbacks);
   });
 }
@@ -223,9 +227,7 @@ std::vector<TrainResult> train_classifiers(const CellStore& cells, const std::ve
                                            const ModelConfig& model_config, const TokenizerConfig& tokenizer,
                                            const std::vector<TrainConfig>& members, const TrainCallbacks& callbacks) {
   return with_torch_errors([&] {
-    if (members.empty()) throw std::invalid_argument("no models to train");
-    ModelConfig config;
-    for (const auto& train : members) config = classifier_config(cells, labels, model_config, tokenizer, train);
+    const ModelConfig config = classifier_config(cells, labels, model_config, tokenizer, members);
     const int asked = members.front().num_threads;
     const int threads = asked > 0 ? asked : torch::get_num_threads();
     std::vector<TrainResult> results;

@@ -22,9 +22,10 @@ inline c10::optional<at::Generator>& thread_generator() {
 // While alive, a run on `device` draws from its own generator (CPU) or the global ones (GPU).
 class RunGenerator {
  public:
-  explicit RunGenerator(const torch::Device& device) : previous_(detail::thread_generator()) {
-    detail::thread_generator() =
-        device.is_cpu() ? c10::optional<at::Generator>(at::detail::createCPUGenerator()) : c10::nullopt;
+  explicit RunGenerator(const torch::Device& device)
+      : own_(device.is_cpu() ? c10::optional<at::Generator>(at::detail::createCPUGenerator()) : c10::nullopt),
+        previous_(detail::thread_generator()) {
+    detail::thread_generator() = own_;
   }
   ~RunGenerator() { detail::thread_generator() = previous_; }
   RunGenerator(const RunGenerator&) = delete;
@@ -32,17 +33,16 @@ class RunGenerator {
 
   // Restarts the run's draws from `seed` (an epoch's seed, so a resumed run repeats them).
   void seed(std::uint64_t seed) {
-    auto& generator = detail::thread_generator();
-    if (!generator) {
+    if (!own_) {
       torch::manual_seed(seed);
       return;
     }
-    std::lock_guard<std::mutex> lock(generator->mutex());
-    generator->set_current_seed(seed);
+    std::lock_guard<std::mutex> lock(own_->mutex());
+    own_->set_current_seed(seed);
   }
 
  private:
-  c10::optional<at::Generator> previous_;
+  c10::optional<at::Generator> own_, previous_;
 };
 
 // torch::dropout, drawing from the run's generator (the same draws and values as torch::dropout
