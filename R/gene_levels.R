@@ -43,13 +43,12 @@ level_factors <- function(levels, counts, map, classes, n_classes) {
 query_level_factors <- function(model, source, mapping, run, call) {
   n <- min(source$n_cells, gene_level_settings$sample_cells)
   cells <- unique(round(seq(1, source$n_cells, length.out = n)))
-  counts <- mapping$transform(source_cells(source, cells))
-  readable <- cells_with_features(counts, mapping$index >= 0L)
-  counts <- counts[, readable, drop = FALSE]
+  block <- read_rows(mapping, source_cells(source, cells))
+  counts <- block$counts[, cells_with_features(block$counts, block$index >= 0L), drop = FALSE]
   if (!ncol(counts)) return(NULL)
-  logits <- engine_classify_members(list(model$weights), model$config, length(model$labels), counts, mapping$index,
+  logits <- engine_classify_members(list(model$weights), model$config, length(model$labels), counts, block$index,
                                     run, FALSE, call = call)$logits
-  level_factors(model$gene_levels, counts, mapping$index, max.col(logits, ties.method = "first"), length(model$labels))
+  level_factors(model$gene_levels, counts, block$index, max.col(logits, ties.method = "first"), length(model$labels))
 }
 
 # `counts` (rows indexed into the vocabulary by `map`) with each row scaled by its feature's factor.
