@@ -1,9 +1,10 @@
 # Annotation speed on queries with many genes outside the model (since stop 58 the engine reads a
 # block's vocabulary rows and one row of each cell's other counts, `read_rows()` in
-# R/inference.R), against an earlier build of scLM in a private library. One default fit per task
-# (seed 1, this build) is saved; then each build, in a fresh R process, in turns (twice each),
-# annotates the task's test cells repeated to 5,000 (as annotation_tasks.R times them) and the
-# labels and probabilities of the two builds are compared.
+# R/inference.R), against an earlier build of scLM in a private library (its name is kept in the
+# rows). One default fit per task (seed 1, this build) is saved; then each build, in a fresh R
+# process, in turns (env SCLM_BENCH_ROUNDS times each, default 2), annotates the task's test cells
+# repeated to 5,000 (as annotation_tasks.R times them) and the labels and probabilities of the two
+# builds are compared.
 #   Rscript bench/query_width.R <earlier build's library> [task ...]   (default: the cell lines
 #   Drop-seq -> CEL-seq2, 15,073 genes, and pbmc3k, 13,714; rows appended to
 #   bench/results/query_width.tsv)
@@ -31,7 +32,7 @@ for (name in tasks) {
   model_file <- file.path(dir, "model.rds")
   saveRDS(default_model(task, 1L), model_file)
   probabilities <- list()
-  for (round in 1:2) {
+  for (round in seq_len(as.integer(Sys.getenv("SCLM_BENCH_ROUNDS", "2")))) {
     for (build in names(libraries)) {
       file <- file.path(dir, paste0(build, ".rds"))
       lines <- system2("env", c(paste0("R_LIBS=", libraries[[build]]), "Rscript", "bench/query_width.R", "--child",
@@ -39,6 +40,7 @@ for (name in tasks) {
       f <- strsplit(grep("^RESULT\t", lines, value = TRUE), "\t")[[1]]
       probabilities[[build]] <- readRDS(file)
       r <- data.frame(date = format(Sys.time(), "%Y-%m-%d %H:%M"), task = name, genes = nrow(task$test),
+                      earlier_build = basename(libraries[["earlier"]]),
                       entries_per_5000_cells = as.numeric(f[3]), build = build, round = round,
                       cells_per_s = as.numeric(f[2]))
       print(r, row.names = FALSE)

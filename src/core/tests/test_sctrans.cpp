@@ -56,6 +56,37 @@ TEST(Subvectors, LevelsAreLog1pCp10kWithDuplicateRowsSummed) {
   EXPECT_THROW(append_levels(m, {1, -1}, 2, 1e4, 0, 1, store), std::invalid_argument);
 }
 
+TEST(Subvectors, LevelsOfAGeneMapInAnyRowOrderAreAscendingAndExact) {
+  // real cells whose rows map to the vocabulary in reverse order, every fifth row outside it: what
+  // a query's genes give (read_rows() in R keeps them in the query's order)
+  SctransFixture f;
+  const int n = 100, g = f.data.n_rows;
+  std::vector<int> map(g);
+  for (int r = 0; r < g; ++r) map[r] = r % 5 == 0 ? -1 : g - 1 - r;
+  LevelStore store;
+  append_levels(f.data.view(), map, g, 1e4, 0, n, store);
+  // reference: each cell's (feature, value) pairs sorted, log1p(CP10k) of its total over all rows
+  const auto m = f.data.view();
+  std::vector<int32_t> features;
+  std::vector<float> levels;
+  for (int j = 0; j < n; ++j) {
+    double total = 0;
+    std::vector<std::pair<int, double>> cell;
+    for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
+      total += m.x[k];
+      if (map[m.i[k]] >= 0 && m.x[k] > 0) cell.emplace_back(map[m.i[k]], m.x[k]);
+    }
+    std::sort(cell.begin(), cell.end());
+    for (const auto& e : cell) {
+      features.push_back(e.first);
+      levels.push_back(static_cast<float>(std::log1p(e.second / total * 1e4)));
+    }
+  }
+  EXPECT_EQ(store.features, features);
+  EXPECT_EQ(store.levels, levels);
+  EXPECT_NO_THROW(check_levels(store, g));
+}
+
 TEST(Subvectors, DownsamplingThinsRealCountsAndLeavesNormalisedValues) {
   SctransFixture f;
   const int n = 200, g = f.data.n_rows;
