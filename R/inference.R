@@ -10,12 +10,13 @@ run_settings <- function(batch_size, num_threads, device, precision, call = pare
 # Runs the engine's inference entry point `infer` (engine_classify, engine_embed, ...) with
 # `weights` of `model`, the run settings `run` and any further arguments `...` on the cells of
 # cell source `source` (of host `x`): features are mapped to the model's vocabulary once
-# (map_query()), then each checked block of cells is transformed (peaks -> islands) and handed
-# over. per_block(result, counts, index) post-processes a block's result (of the transformed
-# counts, whose rows `index` maps into the vocabulary) before the blocks are joined
-# with `combine`. With `match_levels`, the model reads each block with its features rescaled
-# towards the reference's levels (gene_levels.R); per_block() gets the counts as they are (the
-# "knn" unknown score compares the query's own levels with the reference's).
+# (map_query()), then each checked block of cells is transformed (peaks -> islands), cut to the
+# rows the model reads (read_rows()) and handed over. per_block(result, counts, index)
+# post-processes a block's result (of those counts, whose rows `index` maps into the vocabulary)
+# before the blocks are joined with `combine`. With `match_levels`, the model reads each block
+# with its features rescaled towards the reference's levels (gene_levels.R); per_block() gets the
+# counts as they are (the "knn" unknown score compares the query's own levels with the
+# reference's).
 # `readable` says, per cell, whether any of its counts fall in the model's vocabulary: a cell
 # without (no counts at all, or none in the model's features) gives the model nothing to read, and
 # the verbs report NA for it rather than what the model makes of an empty sequence.

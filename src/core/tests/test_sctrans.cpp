@@ -57,8 +57,8 @@ TEST(Subvectors, LevelsAreLog1pCp10kWithDuplicateRowsSummed) {
 }
 
 TEST(Subvectors, LevelsOfAGeneMapInAnyRowOrderAreAscendingAndExact) {
-  // real cells whose rows map to the vocabulary in reverse order, every fifth row outside it: what
-  // a query's genes give (read_rows() in R keeps them in the query's order)
+  // real cells whose rows map to the vocabulary in reverse order, every fifth row outside it: a
+  // query's genes come in the query's order, not the vocabulary's
   SctransFixture f;
   const int n = 100, g = f.data.n_rows;
   std::vector<int> map(g);
