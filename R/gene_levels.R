@@ -44,7 +44,7 @@ query_level_factors <- function(model, source, mapping, run, call) {
   n <- min(source$n_cells, gene_level_settings$sample_cells)
   cells <- unique(round(seq(1, source$n_cells, length.out = n)))
   block <- read_rows(mapping, source_cells(source, cells))
-  counts <- block$counts[, cells_with_features(block$counts, block$index >= 0L), drop = FALSE]
+  counts <- block$counts[, block$readable, drop = FALSE]
   if (!ncol(counts)) return(NULL)
   logits <- engine_classify_members(list(model$weights), model$config, length(model$labels), counts, block$index,
                                     run, FALSE, call = call)$logits

@@ -27,7 +27,7 @@ run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_
   readable <- logical(0)
   result <- source_blocks(source, function(counts) {
     block <- read_rows(mapping, counts)
-    readable <<- c(readable, cells_with_features(block$counts, block$index >= 0L))
+    readable <<- c(readable, block$readable)
     read <- if (is.null(factors)) block$counts else rescale_rows(block$counts, block$index, factors)
     per_block(infer(weights, model$config, length(model$labels), read, block$index, run, ..., call = call), block$counts,
               block$index)
@@ -38,20 +38,4 @@ run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_
                     "i" = "Such cells are empty or of a different assay; remove them or check the input."), call = call)
   }
   list(result = result, mapping = mapping$report, readable = readable)
-}
-
-# A block of a query's cells as the engine reads it: transformed by `mapping` (peaks -> islands),
-# the rows in the model's vocabulary kept in their order and the others summed into one last row
-# per cell (`index` maps the rows into the vocabulary, -1 for that row). The engine normalises a
-# cell by its total over all rows, which that row keeps, and reads nothing else of the other rows:
-# a query of 15,000-30,000 genes holds several times the entries a 2,000-gene model reads, and
-# every model of an ensemble would scan them all.
-read_rows <- function(mapping, counts) {
-  counts <- mapping$transform(counts)
-  read <- mapping$index >= 0L
-  if (all(read)) return(list(counts = counts, index = mapping$index))
-  row <- cumsum(read)
-  row[!read] <- sum(read) + 1L
-  keep <- Matrix::sparseMatrix(i = row, j = seq_along(row), x = 1, dims = c(sum(read) + 1L, length(row)))
-  list(counts = keep %*% counts, index = c(mapping$index[read], -1L))
 }

@@ -118,6 +118,27 @@ map_query.scLM_atac_config <- function(config, x, source, assay = NULL, min_over
             min_overlap, verbose, call)
 }
 
+# A block of a query's cells as the engine reads it: transformed by `mapping` (peaks -> islands),
+# the rows in the model's vocabulary kept in their order and the others summed into one last row
+# per cell (`index` maps the rows into the vocabulary, -1 for that row); `readable` says which
+# cells hold counts in the vocabulary (cells_with_features()). The engine normalises a
+# cell by its total over all rows, which that row keeps, and reads nothing else of the other rows:
+# a query of 15,000-30,000 genes holds several times the entries a 2,000-gene model reads, and
+# every model of an ensemble would scan them all.
+read_rows <- function(mapping, counts) {
+  counts <- mapping$transform(counts)
+  read <- mapping$index >= 0L
+  index <- mapping$index
+  if (!all(read)) {
+    row <- cumsum(read)
+    row[!read] <- sum(read) + 1L
+    keep <- Matrix::sparseMatrix(i = row, j = seq_along(row), x = 1, dims = c(sum(read) + 1L, length(row)))
+    counts <- keep %*% counts
+    index <- c(index[read], -1L)
+  }
+  list(counts = counts, index = index, readable = cells_with_features(counts, index >= 0L))
+}
+
 # Errors when a model of `config`'s family cannot do `what` ("attention", "salience", "pooling"),
 # naming what to use instead.
 check_supports <- function(config, what, call = parent.frame()) UseMethod("check_supports")

@@ -44,7 +44,7 @@ Rcpp::List sclm_tokenize(Rcpp::S4 counts, Rcpp::IntegerVector feature_map, int n
 
 // Training cells of a model: the R side reads the cells in blocks (on-disk data) and appends each
 // block to one store with sclm_store_cells(), so only what the model reads of each cell is held
-// (tokens, or SCTrans's expression levels: the model's family decides); sclm_train_classifier()
+// (tokens, or SCTrans's expression levels: the model's family decides); sclm_train_classifiers()
 // and sclm_pretrain() train on it.
 // [[Rcpp::export(rng = false)]]
 SEXP sclm_cell_store(Rcpp::List model, Rcpp::List tokenizer) {

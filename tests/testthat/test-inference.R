@@ -29,22 +29,3 @@ test_that("cells_with_features() agrees with a pure-R reference on real counts",
   expect_identical(cells_with_features(m, rows), unname(reference))
   expect_false(cells_with_features(m, rows)[5])
 })
-
-test_that("read_rows() keeps the vocabulary rows and each cell's total, and the engine reads the same", {
-  q <- query_counts(60)
-  run <- scLM:::run_settings(256L, 1L, "cpu", "fp32")
-  for (model in list(small_model(), sctrans_model())) {
-    mapping <- scLM:::map_query(model$config, q, scLM:::cell_source(q), NULL, 0.25, FALSE,
-                                learnt = model$reference_features)
-    read <- mapping$index >= 0L
-    expect_lt(sum(read), nrow(q) / 2)
-    block <- scLM:::read_rows(mapping, q)
-    expect_identical(block$index, c(mapping$index[read], -1L))
-    expect_equal(as.matrix(block$counts[seq_len(sum(read)), ]), as.matrix(q[read, ]), ignore_attr = TRUE)
-    expect_identical(Matrix::colSums(block$counts), Matrix::colSums(q))  # whole counts sum exactly
-    classify <- function(counts, index) {
-      scLM:::engine_classify(model$weights, model$config, length(model$labels), counts, index, run, FALSE)$logits
-    }
-    expect_identical(classify(block$counts, block$index), classify(q, mapping$index))
-  }
-})

@@ -1,5 +1,6 @@
 # Model families (R/model_family.R): told apart by the config's class, which models saved by
-# older versions (config of class "scLM_config" only) get on load.
+# older versions (config of class "scLM_config" only) get on load; a query block as the engine
+# reads it (read_rows()).
 
 test_that("a config's class names its model family", {
   expect_identical(class(scLMConfig()), "scLM_config")
@@ -51,4 +52,24 @@ test_that("families describe their vocabulary and tokens", {
   expect_output(print(sctrans_config(n_features = 600, gene_order = "vocabulary")), "in vocabulary order")
   expect_identical(scLM:::vocabulary_unit(annatac_config()), "5 kb peak islands")
   expect_identical(scLM:::vocabulary_unit(scLMConfig()), "genes")
+})
+
+test_that("read_rows() keeps the vocabulary rows, each cell's total and which cells it reads, and the engine reads the same", {
+  q <- query_counts(60)
+  run <- scLM:::run_settings(256L, 1L, "cpu", "fp32")
+  for (model in list(small_model(), sctrans_model())) {
+    mapping <- scLM:::map_query(model$config, q, scLM:::cell_source(q), NULL, 0.25, FALSE,
+                                learnt = model$reference_features)
+    read <- mapping$index >= 0L
+    expect_lt(sum(read), nrow(q) / 2)
+    block <- scLM:::read_rows(mapping, q)
+    expect_identical(block$index, c(mapping$index[read], -1L))
+    expect_equal(as.matrix(block$counts[seq_len(sum(read)), ]), as.matrix(q[read, ]), ignore_attr = TRUE)
+    expect_identical(Matrix::colSums(block$counts), Matrix::colSums(q))  # whole counts sum exactly
+    expect_identical(block$readable, cells_with_features(q, read))
+    classify <- function(counts, index) {
+      scLM:::engine_classify(model$weights, model$config, length(model$labels), counts, index, run, FALSE)$logits
+    }
+    expect_identical(classify(block$counts, block$index), classify(q, mapping$index))
+  }
 })
