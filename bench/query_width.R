@@ -1,6 +1,6 @@
 # Annotation speed on queries with many genes outside the model (since stop 58 the engine reads a
 # block's vocabulary rows and one row of each cell's other counts, `read_rows()` in
-# R/inference.R), against an earlier build of scLM in a private library (its name is kept in the
+# R/model_family.R), against an earlier build of scLM in a private library (its name is kept in the
 # rows). One default fit per task (seed 1, this build) is saved; then each build, in a fresh R
 # process, in turns (env SCLM_BENCH_ROUNDS times each, default 2), annotates the task's test cells
 # repeated to 5,000 (as annotation_tasks.R times them) and the labels and probabilities of the two
