@@ -57,6 +57,18 @@ small_task <- function(task, fraction = 0.1) {
     t
   }
 }
+# A gene panel: the reference and the query hold only the reference's `n` most variable genes
+# (variance of log1p(CP10k) over the reference's cells), as a targeted panel or a heavily filtered
+# set would; the baselines read the same genes.
+panel_task <- function(task, n) function() on_panel(task(), n)
+on_panel <- function(t, n) {
+  l <- lognorm(t$train)
+  v <- Matrix::rowMeans(l^2) - Matrix::rowMeans(l)^2
+  genes <- names(sort(v, decreasing = TRUE))[seq_len(min(length(v), n))]
+  t$train <- t$train[genes, ]
+  t$test <- t$test[genes, ]
+  t
+}
 pancreas <- c("alpha", "beta", "delta", "gamma")
 annotation_tasks <- list(
   "pbmc3k" = split_task("pbmc3k_10x_seurat_labels"),
@@ -81,6 +93,10 @@ annotation_tasks <- list(
 lever_tasks <- list(
   "tabula_muris_bladder:10%" = small_task(annotation_tasks[["tabula_muris_bladder"]]),
   "worm_neuron:10%" = small_task(annotation_tasks[["worm_neuron"]]),
+  # small references on a panel of 760 genes, the held-out small reference's size
+  "pbmc3k:10%:panel760" = panel_task(annotation_tasks[["pbmc3k:10%"]], 760),
+  "tabula_muris_bladder:10%:panel760" = panel_task(small_task(annotation_tasks[["tabula_muris_bladder"]]), 760),
+  "worm_neuron:10%:panel760" = panel_task(small_task(annotation_tasks[["worm_neuron"]]), 760),
   "pbmc:pbmc3k->symphony" = cross_task("pbmc3k_10x_seurat_labels", "pbmc_3x10x_symphony_1767genes", relabel = pbmc3k_to_symphony),
   "pbmc:symphony->pbmc3k" = cross_task("pbmc_3x10x_symphony_1767genes", "pbmc3k_10x_seurat_labels", relabel = pbmc3k_to_symphony),
   # scATAC across donors: every D6T1 cell the reference, the 108 cells of donor D5T1 in the

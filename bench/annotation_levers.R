@@ -27,6 +27,11 @@ fit <- function(config, ...) {
 # pins the one model of 32/64 before).
 token <- function(...) fit(scLMConfig(...), class_weights = "none")
 old_sctrans <- function(config = sctrans_config(scales = c(16L, 32L, 64L), dim = 32L), ...) fit(config, ...)
+passes_floor <- function(task, seed, passes) {
+  n <- ncol(task$train)
+  epochs <- as.integer(min(60, max(scLM:::default_epochs(n), ceiling(passes / n))))
+  finetune(x = task$train, labels = task$train_labels, seed = seed, verbose = FALSE, epochs = epochs)
+}
 variants <- list(
   package_defaults = default_model,  # finetune(x =, labels =) as annotation_tasks.R runs it
   package_downsample0 = fit(NULL, downsample = 0),  # the defaults before stop 49: no down-sampling
@@ -199,6 +204,13 @@ variants <- list(
   package_layers3 = fit(sctrans_config(n_layers = 3L)),
   package_batch16 = fit(NULL, batch_size = 16L),
   package_batch64 = fit(NULL, batch_size = 64L),
+  # More epochs than the default's 20 at most: a reference of a few hundred cells gets about 120
+  # optimiser steps from the default budget (stop 59).
+  package_epochs40 = fit(NULL, epochs = 40L),
+  package_epochs60 = fit(NULL, epochs = 60L),
+  # A floor of 10,000 / 20,000 cell passes under the default budget (at most 60 epochs).
+  package_passes10k = function(task, seed) passes_floor(task, seed, 1e4),
+  package_passes20k = function(task, seed) passes_floor(task, seed, 2e4),
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {
@@ -330,11 +342,7 @@ run_variant <- function(name, task, seed) {
   # genes (variance of log1p(CP10k) over the reference's cells), as a targeted gene panel would.
   panel <- regmatches(name, regexec("_panel([0-9]+)$", name))[[1]]
   if (length(panel)) {
-    l <- lognorm(task$train)
-    v <- Matrix::rowMeans(l^2) - Matrix::rowMeans(l)^2
-    genes <- names(sort(v, decreasing = TRUE))[seq_len(min(length(v), as.integer(panel[2])))]
-    task$train <- task$train[genes, ]
-    task$test <- task$test[genes, ]
+    task <- on_panel(task, as.integer(panel[2]))
     name <- sub("_panel[0-9]+$", "", name)
   }
   # "<variant>_as_genes": peaks renamed peak1, peak2, ... (row order kept), so that a model for

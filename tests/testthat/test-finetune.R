@@ -149,14 +149,16 @@ test_that("without a config, finetune() trains the modality's default model and 
   expect_error(finetune(p$counts[, idx], p$cell_type[idx]), "finetune\\(x = x, labels = labels\\)")
 })
 
-test_that("by default, references of more than 3,500 cells train for fewer epochs", {
-  expect_identical(scLM:::default_epochs(150), 20L)
+test_that("by default, references of more than 3,500 cells train for fewer epochs, under 500 for more", {
+  expect_identical(scLM:::default_epochs(100), 60L)
+  expect_identical(scLM:::default_epochs(213), 47L)  # 10,000 cell passes at least
+  expect_identical(scLM:::default_epochs(500), 20L)
   expect_identical(scLM:::default_epochs(3500), 20L)
   expect_identical(scLM:::default_epochs(10335), 7L)
   expect_identical(scLM:::default_epochs(1e6), 5L)
   p <- pbmc3k(); idx <- small_split()$train[1:100]
   model <- finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], verbose = FALSE)
-  expect_identical(model$training$epochs, 20L)
+  expect_identical(model$training$epochs, 60L)
 })
 
 test_that("the best epoch is chosen from the first quarter of the epochs on", {
