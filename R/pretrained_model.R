@@ -40,7 +40,8 @@
 #' sub-vectors masked + contrastive term, 30 epochs, seed 1; 4,047 genes). Start from it when the
 #' reference is small: pretrained the same way on the other three sets only and fine-tuned with the
 #' defaults (three models), it labelled pbmc3k's test cells from a 213-cell reference with
-#' macro-F1 0.893 against 0.869 from scratch, and the symphony batches (about 900 reference
+#' macro-F1 0.907 against 0.890 from scratch (spread over seeds 0.003 against 0.050), and the
+#' symphony batches (about 900 reference
 #' cells) with 0.922 / 0.902 / 0.968 against 0.936 / 0.890 / 0.949 (3' v1 / 3' v2 / 5'; seeds
 #' 1-3, `bench/encoder_transfer.R`): more even over seeds, but not better everywhere; from the
 #' 2,111-cell pbmc3k reference it lost (0.926 vs 0.944). A fine-tuned
