@@ -97,6 +97,10 @@ lever_tasks <- list(
   "pbmc3k:10%:panel760" = panel_task(annotation_tasks[["pbmc3k:10%"]], 760),
   "tabula_muris_bladder:10%:panel760" = panel_task(small_task(annotation_tasks[["tabula_muris_bladder"]]), 760),
   "worm_neuron:10%:panel760" = panel_task(small_task(annotation_tasks[["worm_neuron"]]), 760),
+  # about the held-out reference's cell count too (530 / 500 / 570 cells)
+  "pbmc3k:25%:panel760" = panel_task(small_task(annotation_tasks[["pbmc3k"]], 0.25), 760),
+  "tabula_muris_bladder:30%:panel760" = panel_task(small_task(annotation_tasks[["tabula_muris_bladder"]], 0.3), 760),
+  "worm_neuron:17%:panel760" = panel_task(small_task(annotation_tasks[["worm_neuron"]], 0.17), 760),
   "pbmc:pbmc3k->symphony" = cross_task("pbmc3k_10x_seurat_labels", "pbmc_3x10x_symphony_1767genes", relabel = pbmc3k_to_symphony),
   "pbmc:symphony->pbmc3k" = cross_task("pbmc_3x10x_symphony_1767genes", "pbmc3k_10x_seurat_labels", relabel = pbmc3k_to_symphony),
   # scATAC across donors: every D6T1 cell the reference, the 108 cells of donor D5T1 in the
