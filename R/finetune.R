@@ -383,9 +383,9 @@ class_weight_values <- function(class_weights, n) {
 }
 
 # finetune()'s epochs when none are given: a budget of about 70,000 cell passes, 5 to 20 epochs,
-# and at least 10,000 cell passes (up to 60 epochs) on a small reference.
-default_epochs <- function(n_cells) {
-  as.integer(min(60, max(min(20, max(5, round(7e4 / n_cells))), ceiling(1e4 / n_cells))))
+# and at least `min_passes` cell passes (up to 60 epochs) on a small reference.
+default_epochs <- function(n_cells, min_passes = 1e4) {
+  as.integer(min(60, max(min(20, max(5, round(7e4 / n_cells))), ceiling(min_passes / n_cells))))
 }
 
 # "all" -> -1, "head" -> 0, n -> n (the top n blocks and the head).
