@@ -211,6 +211,9 @@ variants <- list(
   # package_passes10k is the default since stop 59.
   package_passes10k = function(task, seed) passes_floor(task, seed, 1e4),
   package_passes20k = function(task, seed) passes_floor(task, seed, 2e4),
+  # No early stopping (patience as long as the longest default schedule): the validation loss
+  # still picks the best epoch.
+  package_patience60 = fit(NULL, patience = 60L),
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {
