@@ -31,15 +31,19 @@ marker_rows <- function(cp, labels, n = 30L) {
   })))
 }
 
+# Each marker gene's weight that puts the genes on comparable scales (`x`: genes x cells, per 10,000).
+marker_scale <- function(x) 1 / sqrt(1 + apply(x, 1, max))
+# The genes x classes matrix of each class's mean cell.
+class_centroids <- function(x, labels, classes) sapply(classes, function(k) rowMeans(x[, labels == k, drop = FALSE]))
+
 # The weight of each cell's labelled class in its best two-class mixture of the classes' centroids.
 label_share <- function(cp, labels) {
   rows <- marker_rows(cp, labels)
   x <- as.matrix(cp[rows, ])
-  scale <- 1 / sqrt(1 + apply(x, 1, max))  # marker genes on comparable scales
-  x <- x * scale
+  x <- x * marker_scale(x)
   classes <- sort(unique(labels))
   n <- table(labels)[classes]
-  centroid <- sapply(classes, function(k) rowMeans(x[, labels == k, drop = FALSE]))
+  centroid <- class_centroids(x, labels, classes)
   vapply(seq_len(ncol(x)), function(j) {
     own <- labels[j]
     a <- (n[[own]] * centroid[, own] - x[, j]) / (n[[own]] - 1)  # leave the cell out
@@ -58,11 +62,12 @@ label_share <- function(cp, labels) {
 centroid_labels <- function(task) {
   ref <- per_10k(task$train)
   rows <- marker_rows(ref, task$train_labels)
-  scale <- 1 / sqrt(1 + apply(as.matrix(ref[rows, ]), 1, max))
-  r <- as.matrix(ref[rows, ]) * scale
+  r <- as.matrix(ref[rows, ])
+  scale <- marker_scale(r)
+  r <- r * scale
   q <- as.matrix(per_10k(task$test)[rows, ]) * scale
   classes <- sort(unique(task$train_labels))
-  centroid <- sapply(classes, function(k) rowMeans(r[, task$train_labels == k, drop = FALSE]))
+  centroid <- class_centroids(r, task$train_labels, classes)
   norm2 <- colSums(centroid^2)
   proj <- crossprod(q, centroid)
   w <- pmax(sweep(proj, 2, norm2, "/"), 0)
