@@ -32,7 +32,7 @@ family_defaults.scLM_config <- function(config) {
   # (gene_levels.R); measured on SCTrans models of genes (bench/README.md, "Stop 53"), not on
   # token models. Peak islands gained nothing from it (a temporary build, "Stop 54"), so their
   # models keep no levels.
-  list(token_dropout = 0.5, class_weights = "balanced", mask_fraction = 0.15, contrastive_weight = 1,
+  list(token_dropout = 0.5, class_weights = "balanced", class_sampling = 0, mask_fraction = 0.15, contrastive_weight = 1,
        pretrain_objective = "masked", unknown_method = "knn", n_models = 1L, class_markers = 0L, downsample = 0,
        match_levels = FALSE)
 }
@@ -50,10 +50,14 @@ family_defaults.scLM_sctrans_config <- function(config) {
   # down-sampled to 50-100% of their counts, so that the model does not lean on a depth that
   # another run would not share (symphony's three 10x chemistries +0.024 / +0.077 / +0.019, the
   # tasks within one run -0.003 to 0; "Stop 49"; 0.8 cost within-run tasks up to 0.033).
-  # Peak islands gained nothing from it ("Levers of stop 34").
+  # Peak islands gained nothing from it ("Levers of stop 34"). Genes: classes drawn in proportion
+  # to the square root of their size, on top of the balanced loss, so each class weighs alike in
+  # an epoch (84 task-seed pairs +0.008, symphony's three 10x chemistries +0.016 / +0.037 / 0.000
+  # over six seeds; "Stop 60"). Not measured on peak islands.
   utils::modifyList(NextMethod(), list(token_dropout = if (atac) 0.3 else 0.1, n_models = 3L,
                                        class_markers = if (atac) 0L else 20L, downsample = if (atac) 0 else 0.5,
-                                       class_weights = "balanced", mask_fraction = 0.75, match_levels = !atac,
+                                       class_weights = "balanced", class_sampling = if (atac) 0 else 0.5,
+                                       mask_fraction = 0.75, match_levels = !atac,
                                        pretrain_objective = "masked sub-vector"))
 }
 #' @exportS3Method family_defaults scLM_atac_config

@@ -214,6 +214,15 @@ variants <- list(
   # No early stopping (patience as long as the longest default schedule): the validation loss
   # still picks the best epoch.
   package_patience60 = fit(NULL, patience = 60L),
+  # Class-balanced sampling (stop 60; finetune(class_sampling = )): each epoch draws a class of n
+  # cells n^(1 - s) of the time. s = 0.5 without class weights puts the "balanced" loss's weight
+  # in the draws instead; 1 without weights draws every class alike; 0.5 with the balanced
+  # weights gives every class the same weight in an epoch.
+  # package_sampling05 is the default since stop 60; package_sampling0 the default before.
+  package_sampling0 = fit(NULL, class_sampling = 0),
+  package_sampling05_noweights = fit(NULL, class_sampling = 0.5, class_weights = "none"),
+  package_sampling1_noweights = fit(NULL, class_sampling = 1, class_weights = "none"),
+  package_sampling05 = fit(NULL, class_sampling = 0.5),
   # The defaults for a third of their epochs: "package_third_epochsx3" is an ensemble of three
   # at about the training time of one default model.
   package_third_epochs = function(task, seed) {

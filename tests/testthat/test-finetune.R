@@ -30,6 +30,31 @@ test_that("length bucketing is deterministic, changes the batches and is validat
   expect_error(fit(NA), "length_bucketing")
 })
 
+test_that("class-balanced sampling is deterministic, changes the batches, is recorded and validated", {
+  p <- pbmc3k(); s <- small_split(); idx <- s$train[1:200]
+  fit <- function(sampling, config = tiny_config()) {
+    finetune(config, p$counts[, idx], labels = p$cell_type[idx], epochs = 2, class_sampling = sampling,
+             device = "cpu", verbose = FALSE)
+  }
+  a <- fit(0.5); b <- fit(0.5); c <- fit(0)
+  expect_identical(a$weights, b$weights)
+  expect_false(identical(a$history$train_loss, c$history$train_loss))
+  expect_identical(a$training$class_sampling, 0.5)
+  expect_identical(c$training$class_sampling, 0)
+  expect_false(identical(fit(1, sctrans_config(n_features = 600, dim = 16))$weights,
+                         fit(0, sctrans_config(n_features = 600, dim = 16))$weights))
+  expect_error(fit(1.5), "class_sampling")
+  expect_error(fit(NA), "class_sampling")
+  # the family's default: SCTrans models of genes draw classes by the square root of their size
+  genes <- sctrans_config(n_features = 600, dim = 16)
+  default <- finetune(genes, p$counts[, idx], labels = p$cell_type[idx], epochs = 1, n_models = 1, device = "cpu",
+                      verbose = FALSE)
+  expect_identical(default$training$class_sampling, 0.5)
+  expect_identical(default$weights, finetune(genes, p$counts[, idx], labels = p$cell_type[idx], epochs = 1, n_models = 1,
+                                             class_sampling = 0.5, device = "cpu", verbose = FALSE)$weights)
+  expect_identical(fit(NULL)$training$class_sampling, 0)  # token models: each cell once
+})
+
 for (augmentation in list(list(arg = "gene_scale_noise", on = 0.5, bad = -1), list(arg = "downsample", on = 0.5, bad = 1),
                           list(arg = "mixup", on = 0.4, bad = -1))) {
   test_that(sprintf("augmentation %s is deterministic, changes the training and is SCTrans-only", augmentation$arg), {
@@ -136,12 +161,17 @@ test_that("without a config, finetune() trains the modality's default model and 
   rna <- finetune(x = p$counts[, idx], labels = p$cell_type[idx], epochs = 1, verbose = FALSE)
   expect_s3_class(rna$config, "scLM_sctrans_config")
   expect_identical(rna$training$class_weights, "balanced")
+  expect_identical(rna$training$class_sampling, 0.5)
   token <- finetune(tiny_config(), p$counts[, idx], labels = p$cell_type[idx], epochs = 1, verbose = FALSE)
   expect_identical(token$training$class_weights, "balanced")
   a <- granja_atac(); cells <- seq(1, ncol(a$counts), by = 4)
   atac <- finetune(x = a$counts[, cells], labels = a$cell_type[cells], epochs = 1, verbose = FALSE)
   expect_identical(class(atac$config), c("scLM_atac_config", "scLM_config"))  # fewer than 2,000 cells
   expect_identical(atac$training$class_weights, "none")
+  expect_identical(atac$training$class_sampling, 0)
+  islands <- finetune(sctrans_config(modality = "atac", dim = 16), a$counts[, cells], labels = a$cell_type[cells],
+                      epochs = 1, n_models = 1, verbose = FALSE)
+  expect_identical(islands$training$class_sampling, 0)
   expect_identical(class(scLM:::default_config(rownames(a$counts), 2000)),
                    c("scLM_sctrans_config", "scLM_atac_config", "scLM_config"))
   expect_identical(class(scLM:::default_config(rownames(p$counts), 1e5)), c("scLM_sctrans_config", "scLM_config"))

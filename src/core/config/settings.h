@@ -234,6 +234,9 @@ struct TrainConfig {
   double mixup = 0.0;
   bool length_bucketing = false; // training batches of cells with similar token counts (less padding)
   std::vector<float> class_weights;  // empty: unweighted cross-entropy
+  // Class-balanced sampling: each epoch draws as many training cells as there are, a class of n
+  // cells n^(1 - class_sampling) / sum of the same over classes of the time (0: each cell once).
+  double class_sampling = 0.0;
   std::uint64_t seed = 1;
   int num_threads = 0;           // 0: leave LibTorch's setting alone
   std::string device = "cpu";
@@ -269,6 +272,7 @@ void visit_fields(TrainConfig& c, V&& v) {
   v(Field("mixup").in(0, 10), c.mixup);
   v(Field("length_bucketing"), c.length_bucketing);
   v(Field("class_weights").at_least(0), c.class_weights);
+  v(Field("class_sampling").in(0, 1), c.class_sampling);
   v(Field("seed").in(0, kWholeMax), c.seed);
   v(Field("num_threads").in(0, kIntMax).run_only(), c.num_threads);
   v(Field("device").run_only(), c.device);

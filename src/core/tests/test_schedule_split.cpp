@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 
@@ -52,6 +53,43 @@ TEST(Split, SmallClassesKeepEveryCellForTraining) {
   EXPECT_EQ(held[1], 10);
   EXPECT_EQ(held[2], 5);
   EXPECT_EQ(s.train.size() + s.validation.size(), labels.size());
+}
+
+TEST(Split, ClassBalancedOrderOnRealLabelsMeetsEachClassQuotaAndCoversCellsEvenly) {
+  const auto d = sclm_test::load_pbmc_subset();
+  std::vector<int> cells;  // every other cell, as a training part would be
+  for (int c = 0; c < static_cast<int>(d.labels.size()); c += 2) cells.push_back(c);
+  std::map<int, int> n;
+  for (int c : cells) n[d.labels[c]]++;
+  ASSERT_GE(n.size(), 3u);
+  for (const double power : {0.0, 0.5, 1.0}) {
+    std::mt19937_64 rng1(5), rng2(5);
+    const auto order = class_balanced_order(cells, d.labels, power, rng1);
+    EXPECT_EQ(order, class_balanced_order(cells, d.labels, power, rng2));  // deterministic
+    ASSERT_EQ(order.size(), cells.size());
+    double total = 0;
+    for (auto [label, k] : n) total += std::pow(k, 1 - power);
+    std::map<int, int> drawn_class, drawn_cell;
+    for (int c : order) {
+      drawn_class[d.labels[c]]++;
+      drawn_cell[c]++;
+    }
+    for (auto [label, k] : n) {  // the quota, to the cell; each cell of the class drawn q / k times, or one more
+      const double quota = cells.size() * std::pow(k, 1 - power) / total;
+      EXPECT_LE(std::abs(drawn_class[label] - quota), 1.0) << "power " << power << ", class " << label;
+      int fewest = drawn_class[label], most = 0;
+      for (int c : cells)
+        if (d.labels[c] == label) fewest = std::min(fewest, drawn_cell[c]), most = std::max(most, drawn_cell[c]);
+      EXPECT_LE(most - fewest, 1) << "power " << power << ", class " << label;
+    }
+    if (power == 0) {  // each cell once
+      auto sorted = order;
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_EQ(sorted, cells);
+    }
+  }
+  std::mt19937_64 rng(1);
+  EXPECT_THROW(class_balanced_order(cells, d.labels, 1.5, rng), std::invalid_argument);
 }
 
 // Padding of batches cut from `order`: each batch is padded to its longest cell.

@@ -16,6 +16,7 @@
 #include "train/data_parallel.h"
 #include "train/fingerprint.h"
 #include "train/schedule.h"
+#include "train/split.h"
 #include "util/backend.h"
 #include "util/run_generator.h"
 
@@ -252,6 +253,7 @@ void check_train_config(const TrainConfig& t) {
   if (t.patience < 1) fail("patience must be at least 1");
   if (t.label_smoothing < 0 || t.label_smoothing >= 1) fail("label_smoothing must be in [0, 1)");
   if (t.token_dropout < 0 || t.token_dropout >= 1) fail("token_dropout must be in [0, 1)");
+  if (t.class_sampling < 0 || t.class_sampling > 1) fail("class_sampling must be in [0, 1]");
   if (t.resume && t.checkpoint.empty()) fail("resume needs a checkpoint file");
   parse_precision(t.precision);
 }
@@ -286,7 +288,10 @@ TrainResult run_training(TrainingTask& task, const TrainConfig& train, const Tra
     generator.seed(epoch_seed(train.seed, epoch));
     std::mt19937_64 rng(epoch_seed(train.seed, epoch));
     std::vector<int> order = task.train_cells;
-    std::shuffle(order.begin(), order.end(), rng);
+    if (train.class_sampling > 0 && !task.labels.empty())
+      order = class_balanced_order(task.train_cells, task.labels, train.class_sampling, rng);
+    else
+      std::shuffle(order.begin(), order.end(), rng);
     if (train.length_bucketing && !task.lengths.empty()) order = bucket_by_length(order, task.lengths, train.batch_size, rng);
     DeviceTotals totals;
     const auto steps_start = std::chrono::steady_clock::now();

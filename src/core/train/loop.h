@@ -31,6 +31,7 @@ struct TrainingTask {
   std::vector<torch::Tensor> parameters;  // the ones optimised
   std::vector<int> train_cells, validation_cells;
   std::vector<int> lengths;  // tokens per cell, for TrainConfig::length_bucketing
+  std::vector<int> labels;   // class per cell (classifiers), for TrainConfig::class_sampling
   // Loss of a batch of cells; training = false runs under no_grad in eval mode.
   std::function<BatchOutcome(const std::vector<int>& cells, std::mt19937_64& rng, bool training)> run_batch;
   std::function<void(long step)> before_step;  // optional, e.g. Performer feature redraws

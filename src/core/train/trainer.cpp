@@ -76,6 +76,7 @@ TrainResult fit(const CellStore& cells, const std::vector<int>* labels, const Mo
   task.train_cells = split.train;
   task.validation_cells = split.validation;
   task.lengths = objective.lengths;
+  if (labels != nullptr) task.labels = *labels;
   task.run_batch = objective.run_batch;
   task.before_step = objective.before_step;
   const std::string data = cells.holds_levels ? data_hash(cells.levels) : data_hash(cells.tokens);
