@@ -127,8 +127,10 @@
 #'   `bench/annotation_levers.R` (seeds 1-6 on 12 of them; `bench/README.md`, "Stop 60"): +0.008
 #'   macro-F1 over 84 task-seed pairs (45 higher, 28 lower), symphony PBMC's 3' v2 chemistry
 #'   0.934 vs 0.897 (higher on each of six seeds), 3' v1 0.925 vs 0.910, a 10% bladder
-#'   reference on 760 genes 0.652 vs 0.589; it lost within pbmc3k (0.925 vs 0.934, seeds 1-3) and
-#'   on the 10% bladder reference (0.669 vs 0.680). 0.5 without the weights (the balanced loss's
+#'   reference on 760 genes 0.652 vs 0.589; it lost within pbmc3k (0.925 vs 0.934, seeds 1-3), on
+#'   the 10% bladder reference (0.669 vs 0.680) and from all of symphony PBMC to all of pbmc3k
+#'   (0.878 vs 0.896; the reverse 0.867 vs 0.861). Pass 0 when a reference's rare classes are
+#'   better left rare. 0.5 without the weights (the balanced loss's
 #'   weight moved into the draws) lost (-0.014 on 12 tasks, seeds 1-3).
 #' @param n_models Train an ensemble of this many models (seeds `seed`, `seed + 1`, ...; each is
 #'   the model `finetune()` trains with its seed, on the same vocabulary), whose logits
