@@ -101,6 +101,10 @@ sclm_columns_with_rows <- function(m, rows) {
     .Call(`_scLM_sclm_columns_with_rows`, m, rows)
 }
 
+sclm_mapped_rows <- function(m, row_map, n_rows) {
+    .Call(`_scLM_sclm_mapped_rows`, m, row_map, n_rows)
+}
+
 sclm_kth_largest <- function(m, k) {
     .Call(`_scLM_sclm_kth_largest`, m, k)
 }

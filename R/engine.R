@@ -168,7 +168,23 @@ engine_map_peaks <- function(chrom, start, end, island_chrom, island_bin, size) 
   sclm_map_peaks(chrom, start, end, island_chrom, island_bin, size)
 }
 
-engine_island_counts <- function(counts, map) sclm_island_counts(counts, map)
+# The islands x cells dgCMatrix (row names `names`) of the peaks x cells dgCMatrix `counts`, for a
+# peak -> island map from engine_map_peaks().
+engine_island_counts <- function(counts, map, names) dgc_from_parts(sclm_island_counts(counts, map), names, colnames(counts))
+
+# ---- sparse matrices --------------------------------------------------------------------------
+
+# dgCMatrix `counts` with its rows mapped by `row_map` (0-based; -1: dropped) onto `n_rows` rows,
+# the entries that meet in a row of a cell summed (no row names): one pass over the entries.
+engine_mapped_rows <- function(counts, row_map, n_rows) {
+  dgc_from_parts(sclm_mapped_rows(counts, as.integer(row_map), as.integer(n_rows)), NULL, colnames(counts))
+}
+
+# A dgCMatrix of the slots the core returns: list(p, i, x, n_rows).
+dgc_from_parts <- function(parts, rownames, colnames) {
+  methods::new("dgCMatrix", i = parts$i, p = parts$p, x = parts$x, Dim = c(parts$n_rows, length(parts$p) - 1L),
+               Dimnames = list(rownames, colnames))
+}
 
 # ---- training ---------------------------------------------------------------------------------
 

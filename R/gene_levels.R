@@ -11,7 +11,7 @@ gene_level_settings <- list(min_cells = 10L, pseudo_count = 0.1, max_factor = 8,
 
 # Each vocabulary feature's counts per 10,000 of the cell's vocabulary counts (rows of `counts`
 # indexed into the vocabulary by `map`).
-vocabulary_levels <- function(counts, map, n_features) per_cell_scaled(vocabulary_counts(counts, map, n_features))
+vocabulary_levels <- function(counts, map, n_features) per_cell_scaled(engine_mapped_rows(counts, map, n_features))
 
 # The reference's class means (vocabulary features x classes) and class sizes, one pass over
 # cell source `source` whose rows `map` indexes into n_features; `codes`: 0-based classes of its cells.

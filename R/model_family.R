@@ -134,10 +134,7 @@ read_rows <- function(mapping, counts) {
   read <- mapping$index >= 0L
   index <- mapping$index
   if (!all(read)) {
-    row <- cumsum(read)
-    row[!read] <- sum(read) + 1L
-    keep <- Matrix::sparseMatrix(i = row, j = seq_along(row), x = 1, dims = c(sum(read) + 1L, length(row)))
-    counts <- keep %*% counts
+    counts <- engine_mapped_rows(counts, ifelse(read, cumsum(read) - 1L, sum(read)), sum(read) + 1L)
     index <- c(index[read], -1L)
   }
   list(counts = counts, index = index, readable = cells_with_features(counts, index >= 0L))

@@ -77,7 +77,7 @@ knn_settings <- list(k = 10L, n_pcs = 10L, n_variable = 2000L, max_reference = 5
 knn_space <- function(source, map, n_features, fit, seed) {
   s <- knn_settings
   if (length(fit) > s$max_reference) fit <- sort(with_seed(seed, sample(fit, s$max_reference)))
-  x <- log_normalise(vocabulary_counts(source_cells(source, fit), map, n_features))
+  x <- log_normalise(engine_mapped_rows(source_cells(source, fit), map, n_features))
   centre <- Matrix::rowMeans(x)
   variance <- Matrix::rowMeans(x^2) - centre^2
   features <- sort(utils::head(order(-variance), min(s$n_variable, sum(variance > 0))))
@@ -90,7 +90,7 @@ knn_space <- function(source, map, n_features, fit, seed) {
 
 # The "knn" score of each cell of `counts` (rows indexed into the vocabulary by `map`).
 knn_score <- function(space, counts, map, n_features) {
-  x <- log_normalise(vocabulary_counts(counts, map, n_features))[space$features, , drop = FALSE]
+  x <- log_normalise(engine_mapped_rows(counts, map, n_features))[space$features, , drop = FALSE]
   cells <- unit_rows(as.matrix(Matrix::crossprod(x, space$rotation)) -
                        matrix(drop(space$centre %*% space$rotation), ncol(x), ncol(space$rotation), byrow = TRUE))
   score <- knn_distance(cells, space$reference, knn_settings$k)

@@ -8,13 +8,6 @@ rbind_fields <- function(...) {
   lapply(stats::setNames(nm = names(parts[[1]])), function(f) do.call(rbind, lapply(parts, `[[`, f)))
 }
 
-# The rows of `counts` (cells in columns) summed into a vocabulary of n features: row r goes to
-# feature index[r] + 1 (0-based index; -1 for rows outside the vocabulary).
-vocabulary_counts <- function(counts, index, n) {
-  ok <- index >= 0L
-  Matrix::sparseMatrix(i = index[ok] + 1L, j = which(ok), x = 1, dims = c(n, nrow(counts))) %*% counts
-}
-
 # Counts per `scale_factor` of each cell's total (a features x cells dgCMatrix; a cell without
 # counts has no entries to scale).
 per_cell_scaled <- function(m, scale_factor = 1e4) {

@@ -41,14 +41,6 @@ parse_islands <- function(names, size) {
   data.frame(chrom = parsed$chrom, bin = parsed$start %/% size)
 }
 
-# The islands x cells matrix of the peaks x cells `counts`, for a peak -> island map from
-# engine_map_peaks().
-island_matrix <- function(counts, map, names) {
-  parts <- engine_island_counts(counts, map)
-  methods::new("dgCMatrix", i = parts$i, p = parts$p, x = parts$x, Dim = c(parts$n_rows, ncol(counts)),
-               Dimnames = list(names, colnames(counts)))
-}
-
 # The island vocabulary of a model: the islands the peaks of the cell sources `sources` overlap
 # (only those holding a TSS when config$tss is set), the config$n_features open in the most cells,
 # in genomic order. The cells are read block by block.
@@ -60,7 +52,7 @@ select_islands <- function(sources, peaks, config, call = parent.frame()) {
   for (k in seq_along(sources)) {
     map <- engine_map_peaks(peaks[[k]]$chrom, peaks[[k]]$start, peaks[[k]]$end, islands$chrom, islands$bin, size)
     source_walk(sources[[k]], function(counts) {
-      detected <<- detected + tabulate(island_matrix(counts, map, NULL)@i + 1L, nrow(islands))
+      detected <<- detected + tabulate(engine_island_counts(counts, map, NULL)@i + 1L, nrow(islands))
     })
   }
   keep <- detected > 0
@@ -91,7 +83,7 @@ map_peaks <- function(peaks, model_features, size, min_overlap = 0.25, verbose =
                                model_ids = "peak islands", query_ids = "peaks")
   check_overlap(report, min_overlap, verbose, call)
   list(index = seq_along(model_features) - 1L, report = report,
-       transform = function(counts) island_matrix(counts, map, model_features))
+       transform = function(counts) engine_island_counts(counts, map, model_features))
 }
 
 # The truncated SVD of the TF-IDF island x cell matrix (LSI, as Signac's RunTFIDF + RunSVD):
@@ -191,6 +183,6 @@ with_positions <- function(train, config, sources, maps, from_scratch = TRUE) {
 
 position_vectors <- function(config, counts, maps, seed) {
   n <- length(config$features)
-  matrices <- lapply(seq_along(counts), function(k) vocabulary_counts(counts[[k]], maps[[k]], n))
+  matrices <- lapply(seq_along(counts), function(k) engine_mapped_rows(counts[[k]], maps[[k]], n))
   as.numeric(t(svd_positions(matrices, config$dim, seed)))
 }

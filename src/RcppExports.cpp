@@ -325,6 +325,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_mapped_rows
+Rcpp::List sclm_mapped_rows(Rcpp::S4 m, Rcpp::IntegerVector row_map, int n_rows);
+RcppExport SEXP _scLM_sclm_mapped_rows(SEXP mSEXP, SEXP row_mapSEXP, SEXP n_rowsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type m(mSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type row_map(row_mapSEXP);
+    Rcpp::traits::input_parameter< int >::type n_rows(n_rowsSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_mapped_rows(m, row_map, n_rows));
+    return rcpp_result_gen;
+END_RCPP
+}
 // sclm_kth_largest
 Rcpp::NumericVector sclm_kth_largest(Rcpp::NumericMatrix m, int k);
 RcppExport SEXP _scLM_sclm_kth_largest(SEXP mSEXP, SEXP kSEXP) {
@@ -363,6 +375,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_pretrain", (DL_FUNC) &_scLM_sclm_pretrain, 7},
     {"_scLM_sclm_scan_values", (DL_FUNC) &_scLM_sclm_scan_values, 1},
     {"_scLM_sclm_columns_with_rows", (DL_FUNC) &_scLM_sclm_columns_with_rows, 2},
+    {"_scLM_sclm_mapped_rows", (DL_FUNC) &_scLM_sclm_mapped_rows, 3},
     {"_scLM_sclm_kth_largest", (DL_FUNC) &_scLM_sclm_kth_largest, 2},
     {NULL, NULL, 0}
 };

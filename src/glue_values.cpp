@@ -1,5 +1,5 @@
-// Rcpp entry points for checking a block of counts: one pass over its values or entries.
-// Torch-free.
+// Rcpp entry points for checking and reading a block of counts: one pass over its values or
+// entries. Torch-free.
 #include "glue.h"
 
 // Counts of NA, infinite, negative and non-whole values among `x`.
@@ -18,6 +18,15 @@ Rcpp::LogicalVector sclm_columns_with_rows(Rcpp::S4 m, Rcpp::LogicalVector rows)
   std::vector<int> mapped(rows.begin(), rows.end());
   const auto out = sclm::columns_with_rows(view, mapped);
   return Rcpp::LogicalVector(out.begin(), out.end());
+}
+
+// dgCMatrix `m` with its rows mapped by `row_map` (0-based, -1 dropped) onto `n_rows` rows, the
+// entries that meet summed, as the slots of a dgCMatrix: list(p, i, x, n_rows).
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_mapped_rows(Rcpp::S4 m, Rcpp::IntegerVector row_map, int n_rows) {
+  const auto out = sclm::mapped_rows(glue::csc_view(m), glue::int_vector(row_map), n_rows);
+  return Rcpp::List::create(Rcpp::_["p"] = Rcpp::wrap(out.p), Rcpp::_["i"] = Rcpp::wrap(out.i),
+                            Rcpp::_["x"] = Rcpp::wrap(out.x), Rcpp::_["n_rows"] = out.n_rows);
 }
 
 // The k-th largest value of each column of `m` (NaN skipped; NaN where fewer than k remain).

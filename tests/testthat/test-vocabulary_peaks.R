@@ -45,7 +45,7 @@ test_that("island values match the pure-R reference on real peaks (edges, unsort
   islands <- as.data.frame(scLM:::sclm_peak_islands(ranges$chrom, ranges$start, ranges$end, 5000))
   names <- scLM:::island_names(islands, 5000)
   map <- scLM:::sclm_map_peaks(ranges$chrom, ranges$start, ranges$end, islands$chrom, islands$bin, 5000)
-  got <- scLM:::island_matrix(m, map, names)
+  got <- scLM:::engine_island_counts(m, map, names)
   ref <- reference_islands(m)
   expect_setequal(rownames(got), rownames(ref))
   expect_equal(as.matrix(got)[rownames(ref), ], ref)

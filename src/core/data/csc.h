@@ -2,6 +2,7 @@
 // laid out as R's dgCMatrix: column j holds entries p[j] .. p[j+1]-1.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,56 @@ inline void check_feature_map(const std::vector<int>& map, int n_features, int n
     if (f < -1 || f >= n_features)
       throw std::invalid_argument("feature map entry " + std::to_string(f) + " is outside the vocabulary of " +
                                   std::to_string(n_features) + " genes");
+}
+
+// A column-compressed matrix that owns its storage (rows sorted within each column).
+struct CscMatrix {
+  std::vector<int> p{0}, i;
+  std::vector<double> x;
+  int n_rows = 0, n_cols = 0;
+};
+
+// `m` with its rows mapped by `row_map` (one entry per row: the output row, or -1 to drop it) onto
+// `n_rows` rows, the entries that meet in a row of a column summed in the order of their rows (as
+// the product of a 0/1 matrix with `m` sums them), sums of 0 not stored. One pass over the entries.
+// Throws std::invalid_argument unless `row_map` has one entry per row, each -1 or below n_rows.
+inline CscMatrix mapped_rows(const CscView& m, const std::vector<int>& row_map, int n_rows) {
+  check_feature_map(row_map, n_rows, m.n_rows);
+  bool ascending = true;  // then a column's rows come out in order, and need no sort
+  int previous = -1;
+  for (const int r : row_map) {
+    if (r < 0) continue;
+    ascending = ascending && r >= previous;
+    previous = r;
+  }
+  CscMatrix out;
+  out.n_rows = n_rows;
+  out.n_cols = m.n_cols;
+  out.p.reserve(static_cast<std::size_t>(m.n_cols) + 1);
+  std::vector<double> sum(static_cast<std::size_t>(n_rows), 0.0);
+  std::vector<char> seen(static_cast<std::size_t>(n_rows), 0);
+  std::vector<int> touched;
+  for (int j = 0; j < m.n_cols; ++j) {
+    touched.clear();
+    for (int k = m.col_begin(j); k < m.col_end(j); ++k) {
+      const int r = row_map[m.i[k]];
+      if (r < 0) continue;
+      if (!seen[r]) touched.push_back(r);
+      seen[r] = 1;
+      sum[r] += m.x[k];
+    }
+    if (!ascending) std::sort(touched.begin(), touched.end());
+    for (const int r : touched) {
+      if (sum[r] != 0) {
+        out.i.push_back(r);
+        out.x.push_back(sum[r]);
+      }
+      sum[r] = 0;
+      seen[r] = 0;
+    }
+    out.p.push_back(static_cast<int>(out.i.size()));
+  }
+  return out;
 }
 
 // Checks the cell offsets of a flattened store of `what` (cell c owns entries offsets[c] ..

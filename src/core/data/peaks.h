@@ -48,13 +48,6 @@ std::vector<Island> peak_islands(const std::vector<GenomicRange>& peaks, std::in
 PeakIslandMap map_peaks_to_islands(const std::vector<GenomicRange>& peaks, const std::vector<Island>& islands,
                                    std::int64_t bin_size);
 
-// A column-compressed matrix that owns its storage (rows sorted within each column).
-struct CscMatrix {
-  std::vector<int> p{0}, i;
-  std::vector<double> x;
-  int n_rows = 0, n_cols = 0;
-};
-
 // Islands x cells: entry (k, c) = ceil(sum of the counts of the peaks mapped to island k in cell c
 // / number of peaks mapped to island k). Zeros are not stored. Throws std::invalid_argument when
 // the map does not have one entry per row of `counts`.

@@ -22,6 +22,39 @@ TEST(CscView, ValidatesStructure) {
   EXPECT_THROW(decreasing.validate(), std::invalid_argument);
 }
 
+// Rows mapped in order (every third row kept, the others summed into a last row) and out of order
+// (rows reversed, pairs of rows meeting in one, a row dropped): against a plain dense sum.
+TEST(CscView, MappedRowsMatchAPlainSumOnRealCells) {
+  const auto d = sclm_test::load_pbmc_subset();
+  const auto view = d.view();
+  const int n_kept = (d.n_rows + 2) / 3;
+  std::vector<int> kept(d.n_rows), paired(d.n_rows);
+  for (int r = 0; r < d.n_rows; ++r) {
+    kept[r] = r % 3 == 0 ? r / 3 : n_kept;
+    paired[r] = r == 5 ? -1 : (d.n_rows - 1 - r) / 2;
+  }
+  for (const auto& [map, n_rows] : {std::pair{kept, n_kept + 1}, std::pair{paired, (d.n_rows + 1) / 2}}) {
+    const auto out = sclm::mapped_rows(view, map, n_rows);
+    ASSERT_EQ(out.n_rows, n_rows);
+    ASSERT_EQ(out.n_cols, d.n_cols);
+    const CscView got{out.p.data(), out.i.data(), out.x.data(), out.n_rows, out.n_cols};
+    ASSERT_NO_THROW(got.validate());
+    for (int j = 0; j < d.n_cols; ++j) {
+      std::vector<double> expected(n_rows, 0.0), seen(n_rows, 0.0);
+      for (int k = d.p[j]; k < d.p[j + 1]; ++k)
+        if (map[d.i[k]] >= 0) expected[map[d.i[k]]] += d.x[k];
+      for (int k = got.col_begin(j); k < got.col_end(j); ++k) {
+        if (k > got.col_begin(j)) ASSERT_LT(got.i[k - 1], got.i[k]);  // rows sorted
+        ASSERT_NE(got.x[k], 0.0);
+        seen[got.i[k]] = got.x[k];
+      }
+      ASSERT_EQ(seen, expected) << j;  // whole counts: sums exact
+    }
+  }
+  EXPECT_THROW(sclm::mapped_rows(view, std::vector<int>(d.n_rows - 1, 0), 1), std::invalid_argument);
+  EXPECT_THROW(sclm::mapped_rows(view, std::vector<int>(d.n_rows, 1), 1), std::invalid_argument);
+}
+
 TEST(Normalize, Log2CpMatchesDefinition) {
   EXPECT_DOUBLE_EQ(sclm::log2_cp(5, 1000, 1e4), std::log2(1.0 + 50.0));
   EXPECT_DOUBLE_EQ(sclm::log2_cp(5, 0, 1e4), 0.0);
