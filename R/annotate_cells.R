@@ -60,6 +60,11 @@
 #' @param batch_size Cells per inference batch. Token models batch cells of similar token
 #'   counts together (within windows of 16 batches), so little of a batch is padding; every cell's
 #'   result is the one it gets alone, in the input's order.
+#' @param num_threads CPU threads (default: all cores). For SCTrans models on the CPU, the cells
+#'   are cut into up to `num_threads` ranges of whole batches that run side by side, one thread
+#'   each (a model's work on one batch is too small to keep two threads busy): each cell's results
+#'   are those of a one-thread run, whatever the number of threads. Token models run one range on
+#'   all threads.
 #' @param min_overlap Smallest share of the model genes that must be present in `x` (of the genes
 #'   its reference held, for a model fine-tuned from a pretrained one on a gene panel).
 #' @param prefix Prefix of the columns added to Seurat or SingleCellExperiment objects.

@@ -27,6 +27,16 @@ test_that("annotation is batched: batch size does not change results", {
   expect_equal(a$probabilities, b$probabilities, tolerance = 1e-5)
 })
 
+test_that("an SCTrans model's cells run side by side: each gets its one-thread result, bit for bit", {
+  q <- query_counts(60)
+  one <- annotate_cells(sctrans_model(), q, batch_size = 25, num_threads = 1, verbose = FALSE)
+  side <- annotate_cells(sctrans_model(), q, batch_size = 25, num_threads = 2, verbose = FALSE)  # 25 + 35 cells
+  expect_identical(side$probabilities, one$probabilities)
+  expect_identical(side$unknown.score, one$unknown.score)
+  expect_identical(embed_cells(sctrans_model(), q, batch_size = 25, num_threads = 2, verbose = FALSE),
+                   embed_cells(sctrans_model(), q, batch_size = 25, num_threads = 1, verbose = FALSE))
+})
+
 test_that("SingleCellExperiment input gets colData columns", {
   skip_if_no_sce()
   sce <- SingleCellExperiment::SingleCellExperiment(list(counts = query_counts(60)))

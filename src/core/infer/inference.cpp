@@ -1,13 +1,12 @@
 // Batched inference: tokenize cells, run the model one batch at a time, copy results out.
 // Cells are tokenized a window of batches at a time; one batch at a time is on the device. On the
-// CPU with two or more threads, ranges of cells run side by side, one thread each.
+// CPU with two or more threads, ranges of cells of SCTrans models run side by side, one thread each.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <exception>
-#include <limits>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -51,18 +50,19 @@ CscView column_range(const CscView& counts, int first, int last, std::vector<int
 // Runs pass(cells, offset, run, interrupted) over the columns of `counts`, where `offset` is the
 // index of the view's first cell in `counts`. A model's work on one batch is too small to keep
 // two LibTorch threads busy (two threads annotated 1.2 times as fast as one), so on the CPU with
-// two or more threads the cells are cut, at multiples of `align` cells (so that every batch holds
-// the cells it holds in one pass), into up to run.num_threads ranges that run side by side, each
-// on its own thread with num_threads / ranges LibTorch threads. A cell's results are those of a
-// pass with that many threads. The calling thread alone polls `interrupted`, which stops every
-// range after its current batch; a range's error stops the others and is rethrown here.
+// two or more threads the cells are cut, at multiples of the batch size (so that every batch
+// holds the cells it holds in one pass), into up to run.num_threads ranges that run side by side,
+// each on its own thread with num_threads / ranges LibTorch threads. A cell's results are those
+// of a pass with that many threads. The calling thread alone polls `interrupted`, which stops
+// every range after its current batch; a range's error stops the others and is rethrown here.
 template <typename Pass>
-void side_by_side(const CscView& counts, const RunConfig& run, int align, const std::function<bool()>& interrupted,
+void side_by_side(const CscView& counts, const RunConfig& run, const std::function<bool()>& interrupted,
                   const Pass& pass) {
   counts.validate();
   if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
   const int threads = run.num_threads > 0 ? run.num_threads : torch::get_num_threads();
-  const int chunks = static_cast<int>((static_cast<int64_t>(counts.n_cols) + align - 1) / align);
+  const int64_t align = run.batch_size;
+  const int chunks = static_cast<int>((counts.n_cols + align - 1) / align);
   const int workers = std::min(threads, chunks);
   if (workers < 2 || !resolve_device(run.device).is_cpu()) {
     pass(counts, 0, run, interrupted);
@@ -80,8 +80,8 @@ void side_by_side(const CscView& counts, const RunConfig& run, int align, const 
   const int host_threads = torch::get_num_threads();
   std::vector<std::thread> pool;
   for (int w = 0; w < workers; ++w) {
-    const int first = static_cast<int>(std::min<int64_t>(counts.n_cols, static_cast<int64_t>(chunks) * w / workers * align));
-    const int last = static_cast<int>(std::min<int64_t>(counts.n_cols, static_cast<int64_t>(chunks) * (w + 1) / workers * align));
+    const int first = static_cast<int>(std::min<int64_t>(counts.n_cols, int64_t{chunks} * w / workers * align));
+    const int last = static_cast<int>(std::min<int64_t>(counts.n_cols, int64_t{chunks} * (w + 1) / workers * align));
     const CscView view = column_range(counts, first, last, pointers[w]);
     pool.emplace_back([&, view, first] {
       std::exception_ptr own;
@@ -141,49 +141,36 @@ void for_each_batch(Module model, const std::string& weights, const RunConfig& r
   });
 }
 
-// The cells of a token model's pass are tokenized a window of batches at a time.
-int token_window(const RunConfig& run) {
-  return static_cast<int>(std::min<int64_t>(std::numeric_limits<int>::max(),
-                                            static_cast<int64_t>(run.batch_size) * (run.length_bucketing ? kBucketWindowBatches : 1)));
-}
-
 // Token models (CellClassifier or TokenEncoder): consume(module, batch, store, cells), where
-// cells.local are the batch's cells in `store`. `side`: whether ranges of cells may run side by
-// side (consume() is then called from several threads, for different cells).
+// cells.local are the batch's cells in `store`. One range of cells: their long sequences need
+// buffers of tens of MB, which threads other than the first get from the system anew each time
+// (likely: glibc's arenas other than the first do not keep blocks that large); ranges side by side
+// annotated peak islands 3 times slower (bench/query_width.R, granja 600).
 template <typename Module, typename Consumer>
 void run_batches(const std::string& weights, const ModelConfig& model_config, const TokenizerConfig& tokenizer_config,
                  const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
-                 const std::function<bool()>& interrupted, const Consumer& consume, bool side = false) {
+                 const std::function<bool()>& interrupted, const Consumer& consume) {
+  counts.validate();
+  if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
   const ModelConfig config = complete_config(model_config, tokenizer_config);
   const Tokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
-  const auto pass = [&](const CscView& cells_view, int offset, const RunConfig& range_run,
-                        const std::function<bool()>& stop) {
-    TokenStore store;
-    const int64_t window = token_window(range_run);
-    for_each_batch(
-        Module(config), weights, range_run, stop,
-        [&](const torch::Device& device, const auto& send) {
-          // A window of one batch keeps the input order (sorting within a batch changes no padding).
-          for (int64_t first = 0; first < cells_view.n_cols; first += window) {
-            store = TokenStore();
-            tokenizer.tokenize_columns(cells_view, static_cast<int>(first),
-                                       static_cast<int>(std::min<int64_t>(cells_view.n_cols, first + window)), store,
-                                       offset + first);
-            for (auto& local : length_sorted_batches(store, range_run.batch_size)) {
-              const auto batch = make_batch(store, local).to(device);
-              send(batch, BatchCells{offset + static_cast<int>(first), std::move(local)});
-            }
+  TokenStore store;
+  for_each_batch(
+      Module(config), weights, run, interrupted,
+      [&](const torch::Device& device, const auto& send) {
+        // A window of one batch keeps the input order (sorting within a batch changes no padding).
+        const int64_t window = static_cast<int64_t>(run.batch_size) * (run.length_bucketing ? kBucketWindowBatches : 1);
+        for (int64_t first = 0; first < counts.n_cols; first += window) {
+          store = TokenStore();
+          tokenizer.tokenize_columns(counts, static_cast<int>(first),
+                                     static_cast<int>(std::min<int64_t>(counts.n_cols, first + window)), store, first);
+          for (auto& local : length_sorted_batches(store, run.batch_size)) {
+            const auto batch = make_batch(store, local).to(device);
+            send(batch, BatchCells{static_cast<int>(first), std::move(local)});
           }
-        },
-        [&](Module& m, const TokenBatch& batch, const BatchCells& cells) { consume(m, batch, store, cells); });
-  };
-  if (side) {
-    side_by_side(counts, run, token_window(run), interrupted, pass);
-  } else {
-    counts.validate();
-    if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
-    pass(counts, 0, run, interrupted);
-  }
+        }
+      },
+      [&](Module& m, const TokenBatch& batch, const BatchCells& cells) { consume(m, batch, store, cells); });
 }
 
 // SCTrans models (`make()` builds the module): dense expression levels [B, G];
@@ -193,7 +180,7 @@ template <typename MakeModule, typename Consumer>
 void run_level_batches(const MakeModule& make, const std::string& weights, const ModelConfig& config,
                        const TokenizerConfig& tokenizer, const CscView& counts, const std::vector<int>& feature_map,
                        const RunConfig& run, const std::function<bool()>& interrupted, const Consumer& consume) {
-  side_by_side(counts, run, run.batch_size, interrupted,
+  side_by_side(counts, run, interrupted,
                [&](const CscView& cells_view, int offset, const RunConfig& range_run, const std::function<bool()>& stop) {
                  for_each_batch(
                      make(), weights, range_run, stop,
@@ -254,8 +241,7 @@ Classification classify_cells(const std::string& weights, const ModelConfig& mod
                                   const auto logits = m->forward(batch, with_embeddings ? &pooled : nullptr);
                                   copy_rows(logits, out.logits, cells);
                                   if (with_embeddings) copy_rows(pooled, out.embeddings, cells);
-                                },
-                                true);
+                                });
     return out;
   });
 }
@@ -277,8 +263,7 @@ std::vector<float> embed_cells(const std::string& encoder_weights, const ModelCo
     run_batches<TokenEncoder>(encoder_weights, model, tokenizer, counts, feature_map, run, interrupted,
                               [&](TokenEncoder& m, const TokenBatch& batch, const TokenStore&, const BatchCells& cells) {
                                 copy_rows(m->pool(m->forward(batch), batch), out, cells);
-                              },
-                              true);
+                              });
     return out;
   });
 }
