@@ -108,7 +108,10 @@ source_block <- function(source, k) {
 source_cells <- function(source, cols) {
   if (!is.null(source$parent)) return(undo_log(source$transform(source_cells(source$parent, cols)), source$state$scale))
   m <- source$matrix
-  if (single_block(source)) return(undo_log(as_dgc(m[, cols, drop = FALSE]), source$state$scale))
+  if (single_block(source)) {
+    part <- if (methods::is(m, "dgCMatrix")) dgc_columns(m, cols) else as_dgc(m[, cols, drop = FALSE])
+    return(undo_log(part, source$state$scale))
+  }
   parts <- lapply(block_starts(source), function(s) {
     last <- min(source$n_cells, s + source$block_cells - 1L)
     wanted <- cols[cols >= s & cols <= last]
@@ -148,6 +151,16 @@ check_matrix_shape <- function(m, arg, call) {
 }
 
 # Dense input is converted to sparse (smaller, not denser).
+# Columns `cols` of dgCMatrix `m`, read off its slots (Matrix's `[` took 0.3 s for 1,000 of 5,000
+# cells of 15,000 genes).
+dgc_columns <- function(m, cols) {
+  start <- m@p[cols]
+  n <- m@p[cols + 1L] - start
+  entries <- sequence(n, from = start + 1L)
+  methods::new("dgCMatrix", i = m@i[entries], p = c(0L, cumsum(n)), x = m@x[entries], Dim = c(nrow(m), length(cols)),
+               Dimnames = list(rownames(m), colnames(m)[cols]))
+}
+
 as_dgc <- function(m) {
   if (is(m, "dgCMatrix")) m else methods::as(methods::as(methods::as(m, "CsparseMatrix"), "generalMatrix"), "dMatrix")
 }
