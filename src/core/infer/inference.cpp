@@ -60,7 +60,8 @@ void side_by_side(const CscView& counts, const RunConfig& run, const std::functi
                   const Pass& pass) {
   counts.validate();
   if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
-  const int threads = run.num_threads > 0 ? run.num_threads : torch::get_num_threads();
+  configure_runtime(run.num_threads);  // the calling thread's count, as a pass of one range leaves it
+  const int threads = torch::get_num_threads();
   const int64_t align = run.batch_size;
   const int chunks = static_cast<int>((counts.n_cols + align - 1) / align);
   const int workers = std::min(threads, chunks);
@@ -77,7 +78,6 @@ void side_by_side(const CscView& counts, const RunConfig& run, const std::functi
   std::mutex mutex;
   std::condition_variable changed;
   const BlasKernelScope blas;  // held here, so the ranges' own scopes leave the kernels alone
-  const int host_threads = torch::get_num_threads();
   std::vector<std::thread> pool;
   for (int w = 0; w < workers; ++w) {
     const int first = static_cast<int>(std::min<int64_t>(counts.n_cols, int64_t{chunks} * w / workers * align));
@@ -115,7 +115,7 @@ void side_by_side(const CscView& counts, const RunConfig& run, const std::functi
     }
   }
   for (auto& t : pool) t.join();
-  torch::set_num_threads(host_threads);  // the ranges set LibTorch's count for new threads to theirs
+  torch::set_num_threads(threads);  // the ranges set LibTorch's count for new threads to theirs
   if (host_error) std::rethrow_exception(host_error);
   if (error) std::rethrow_exception(error);
 }
