@@ -29,3 +29,31 @@ test_that("cells_with_features() agrees with a pure-R reference on real counts",
   expect_identical(cells_with_features(m, rows), unname(reference))
   expect_false(cells_with_features(m, rows)[5])
 })
+
+test_that("a Ctrl-C stops an annotation whose cells run side by side, and the session goes on", {
+  skip_on_os("windows")
+  skip_if(parallel::detectCores() < 2, "one core: the cells run in one range")
+  dir <- tempfile("sclm-annotate-sigint-"); dir.create(dir)
+  file <- function(name) file.path(dir, name)
+  pid_file <- start_rscript(dir, c(
+    "pbmc <- readRDS(system.file('extdata', 'pbmc3k.rds', package = 'scLM'))",
+    "model <- finetune(sctrans_config(n_features = 300, scales = c(32L, 64L)), pbmc$counts[, 1:300], pbmc$cell_type[1:300],",
+    "                  epochs = 1, n_models = 1, verbose = FALSE)",
+    "big <- pbmc$counts[, rep_len(seq_len(ncol(pbmc$counts)), 40000)]",
+    sprintf("writeLines('go', '%s')", file("started")),
+    "r <- tryCatch(annotate_cells(model, big, num_threads = 2, verbose = FALSE), interrupt = function(e) 'interrupted')",
+    sprintf("writeLines(format(Sys.time(), '%%OS3'), '%s')", file("stopped")),
+    "after <- annotate_cells(model, pbmc$counts[, 1:50], num_threads = 2, verbose = FALSE)",
+    sprintf("writeLines(c(if (identical(r, 'interrupted')) 'interrupted' else 'finished', nrow(after)), '%s')", file("done"))))
+  expect_true(wait_for(pid_file, 60))
+  pid <- as.integer(readLines(pid_file))
+  on.exit(tools::pskill(pid, tools::SIGKILL), add = TRUE)
+  expect_true(wait_for(file("started"), 120))
+  Sys.sleep(stats::runif(1, 1, 3))
+  sent <- Sys.time()
+  tools::pskill(pid, tools::SIGINT)
+  expect_true(wait_for(file("done"), 60))
+  skip_if(readLines(file("done"))[1] == "finished", "the annotation finished before the interrupt")
+  expect_identical(readLines(file("done")), c("interrupted", "50"))
+  expect_lt(as.numeric(difftime(file.info(file("stopped"))$mtime, sent, units = "secs")), 3)
+})

@@ -54,7 +54,8 @@ CscView column_range(const CscView& counts, int first, int last, std::vector<int
 // holds the cells it holds in one pass), into up to run.num_threads ranges that run side by side,
 // each on its own thread with num_threads / ranges LibTorch threads. A cell's results are those
 // of a pass with that many threads. The calling thread alone polls `interrupted`, which stops
-// every range after its current batch; a range's error stops the others and is rethrown here.
+// every range after its current batch; a range's error stops the others and is rethrown here;
+// the ranges' torch warnings are collected as the calling thread's are.
 template <typename Pass>
 void side_by_side(const CscView& counts, const RunConfig& run, const std::function<bool()>& interrupted,
                   const Pass& pass) {
@@ -84,6 +85,7 @@ void side_by_side(const CscView& counts, const RunConfig& run, const std::functi
     const int last = static_cast<int>(std::min<int64_t>(counts.n_cols, int64_t{chunks} * (w + 1) / workers * align));
     const CscView view = column_range(counts, first, last, pointers[w]);
     pool.emplace_back([&, view, first] {
+      const WarningCapture capture;  // torch warnings reach the host, as on the calling thread
       std::exception_ptr own;
       try {
         pass(view, first, each, std::function<bool()>([&] { return stop.load(); }));
