@@ -15,6 +15,20 @@
 
 using namespace sclm;
 
+namespace {
+
+// A small untrained model of the cells' genes and classes.
+ModelConfig small_model(const sclm_test::RealCells& data) {
+  ModelConfig model;
+  model.n_features = data.n_rows;
+  model.n_classes = data.n_classes;
+  model.dim = 16;
+  model.ff_dim = 32;
+  return model;
+}
+
+}  // namespace
+
 TEST(Inference, LengthSortedBatchesCoverEveryCellOnceLongestFirst) {
   const auto data = sclm_test::load_pbmc_subset();
   const Tokenizer tokenizer(TokenizerConfig{data.n_rows, 10, 1e4}, data.identity_map(), data.n_rows);
@@ -40,11 +54,7 @@ TEST(Inference, LengthSortedBatchesCoverEveryCellOnceLongestFirst) {
 
 TEST(Inference, EachCellGetsItsOwnResultWhateverTheBatch) {
   const auto data = sclm_test::load_pbmc_subset();
-  ModelConfig model;
-  model.n_features = data.n_rows;
-  model.n_classes = data.n_classes;
-  model.dim = 16;
-  model.ff_dim = 32;
+  ModelConfig model = small_model(data);
   const TokenizerConfig tokenizer{data.n_rows, 10, 1e4};  // every detected gene: lengths vary by cell
   torch::manual_seed(5);
   CellClassifier classifier(complete_config(model, tokenizer));
@@ -83,11 +93,7 @@ TEST(Inference, EachCellGetsItsOwnResultWhateverTheBatch) {
 // ranges or three of uneven size; an interrupt stops the ranges.
 TEST(Inference, RangesOfCellsSideBySideGiveEachCellItsOneThreadResult) {
   const auto data = sclm_test::load_pbmc_subset();
-  ModelConfig model;
-  model.n_features = data.n_rows;
-  model.n_classes = data.n_classes;
-  model.dim = 16;
-  model.ff_dim = 32;
+  ModelConfig model = small_model(data);
   model.subvectors.scales = {16, 32};
   TokenizerConfig tokenizer;
   tokenizer.kind = TokenizerKind::kSubvectors;
