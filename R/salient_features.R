@@ -22,7 +22,7 @@
 #' train <- seq(1, ncol(pbmc$counts), by = 6)
 #' model <- finetune(sctrans_config(n_features = 256, scales = c(8, 16)),
 #'                   pbmc$counts[, train], labels = pbmc$cell_type[train],
-#'                   epochs = 2, verbose = FALSE)
+#'                   epochs = 2, n_models = 1, verbose = FALSE)
 #' salient <- salient_features(model, pbmc$counts[, 2:201], top_n = 3, verbose = FALSE)
 #' head(salient)
 #' @export
