@@ -180,7 +180,7 @@ engine_mapped_rows <- function(counts, row_map, n_rows) {
   dgc_from_parts(sclm_mapped_rows(counts, as.integer(row_map), as.integer(n_rows)), NULL, colnames(counts))
 }
 
-# A dgCMatrix of the slots the core returns: list(p, i, x, n_rows).
+# A dgCMatrix of its slots: list(p, i, x, n_rows), as the core returns them.
 dgc_from_parts <- function(parts, rownames, colnames) {
   methods::new("dgCMatrix", i = parts$i, p = parts$p, x = parts$x, Dim = c(parts$n_rows, length(parts$p) - 1L),
                Dimnames = list(rownames, colnames))

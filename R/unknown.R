@@ -88,23 +88,11 @@ knn_space <- function(source, map, n_features, fit, seed) {
        reference = unit_rows(pca$u %*% diag(pca$d, n_pcs)))
 }
 
-# The "knn" score of each cell of `counts` (rows indexed into the vocabulary by `map`): its
-# log-normalised vocabulary counts projected on the reference's axes, read off the rows as they are
-# (a vocabulary feature of several rows is summed first, as knn_space() reads the reference).
+# The "knn" score of each cell of `counts` (rows indexed into the vocabulary by `map`).
 knn_score <- function(space, counts, map, n_features) {
-  if (anyDuplicated(map[map >= 0L])) {
-    counts <- engine_mapped_rows(counts, map, n_features)
-    map <- seq_len(n_features) - 1L
-  }
-  counts@x[map[counts@i + 1L] < 0L] <- 0  # each cell's total is over the vocabulary
-  total <- Matrix::colSums(counts)
-  total[total == 0] <- 1  # no counts in the vocabulary: nothing to scale
-  counts@x <- log1p(counts@x / rep(total, diff(counts@p)) * 1e4)
-  on_axes <- match(map + 1L, space$features)
-  axes <- matrix(0, nrow(counts), ncol(space$rotation))
-  axes[!is.na(on_axes), ] <- space$rotation[on_axes[!is.na(on_axes)], ]
-  cells <- unit_rows(as.matrix(Matrix::crossprod(counts, axes)) -
-                       matrix(drop(space$centre %*% space$rotation), ncol(counts), ncol(space$rotation), byrow = TRUE))
+  x <- log_normalise(engine_mapped_rows(counts, map, n_features))[space$features, , drop = FALSE]
+  cells <- unit_rows(as.matrix(Matrix::crossprod(x, space$rotation)) -
+                       matrix(drop(space$centre %*% space$rotation), ncol(x), ncol(space$rotation), byrow = TRUE))
   score <- knn_distance(cells, space$reference, knn_settings$k)
   score[!is.finite(score)] <- NA  # cells without counts in the features
   score

@@ -34,6 +34,12 @@ struct BatchCells {
   int cell(std::size_t i) const { return first + local[i]; }
 };
 
+// Checks the cells and the run settings of a pass before it starts.
+void check_pass(const CscView& counts, const RunConfig& run) {
+  counts.validate();
+  if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
+}
+
 // The cells of columns [first, last) of `counts`, as a view of their own (column pointers from 0,
 // kept in `pointers`).
 CscView column_range(const CscView& counts, int first, int last, std::vector<int>& pointers) {
@@ -59,8 +65,7 @@ CscView column_range(const CscView& counts, int first, int last, std::vector<int
 template <typename Pass>
 void side_by_side(const CscView& counts, const RunConfig& run, const std::function<bool()>& interrupted,
                   const Pass& pass) {
-  counts.validate();
-  if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
+  check_pass(counts, run);
   configure_runtime(run.num_threads);  // the calling thread's count, as a pass of one range leaves it
   const int threads = torch::get_num_threads();
   const int64_t align = run.batch_size;
@@ -152,8 +157,7 @@ template <typename Module, typename Consumer>
 void run_batches(const std::string& weights, const ModelConfig& model_config, const TokenizerConfig& tokenizer_config,
                  const CscView& counts, const std::vector<int>& feature_map, const RunConfig& run,
                  const std::function<bool()>& interrupted, const Consumer& consume) {
-  counts.validate();
-  if (run.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
+  check_pass(counts, run);
   const ModelConfig config = complete_config(model_config, tokenizer_config);
   const Tokenizer tokenizer(tokenizer_config, feature_map, config.n_features);
   TokenStore store;
