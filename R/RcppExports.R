@@ -109,3 +109,7 @@ sclm_kth_largest <- function(m, k) {
     .Call(`_scLM_sclm_kth_largest`, m, k)
 }
 
+sclm_thinned_average <- function(m, strength, scale_factor) {
+    .Call(`_scLM_sclm_thinned_average`, m, strength, scale_factor)
+}
+

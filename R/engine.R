@@ -180,6 +180,13 @@ engine_mapped_rows <- function(counts, row_map, n_rows) {
   dgc_from_parts(sclm_mapped_rows(counts, as.integer(row_map), as.integer(n_rows)), NULL, colnames(counts))
 }
 
+# dgCMatrix `counts` as a model fine-tuned with down-sampling of `strength` reads it on average:
+# each cell of whole counts at the mean of the levels its thinned copies take in training, one row
+# appended (no row names) for what its counts lost, so that it keeps its total.
+engine_thinned_average <- function(counts, strength, scale_factor) {
+  dgc_from_parts(sclm_thinned_average(counts, strength, scale_factor), NULL, colnames(counts))
+}
+
 # A dgCMatrix of its slots: list(p, i, x, n_rows), as the core returns them.
 dgc_from_parts <- function(parts, rownames, colnames) {
   methods::new("dgCMatrix", i = parts$i, p = parts$p, x = parts$x, Dim = c(parts$n_rows, length(parts$p) - 1L),

@@ -308,7 +308,8 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
     verb <- environment()
     members <- lapply(fits, `[[`, "weights")
     seen <- source_blocks(source, function(counts) {
-      engine_classify_members(members, config, nlevels(labels), counts, map, run, TRUE, call = verb)
+      input <- averaged_input(list(counts = counts, index = map), train$downsample, config)
+      engine_classify_members(members, config, nlevels(labels), input$counts, input$index, run, TRUE, call = verb)
     }, combine = rbind_fields)
     unknown <- calibrate_unknown(seen$first_logits, seen$embeddings, codes[seq_len(source$n_cells)], validation, ood_quantile,
                                  source, map, length(config$features), train$seed)

@@ -46,7 +46,8 @@ query_level_factors <- function(model, source, mapping, run, call) {
   block <- read_rows(mapping, source_cells(source, cells))
   counts <- block$counts[, block$readable, drop = FALSE]
   if (!ncol(counts)) return(NULL)
-  logits <- engine_classify_members(list(model$weights), model$config, length(model$labels), counts, block$index,
+  input <- averaged_input(list(counts = counts, index = block$index), model$training$downsample, model$config)
+  logits <- engine_classify_members(list(model$weights), model$config, length(model$labels), input$counts, input$index,
                                     run, FALSE, call = call)$logits
   level_factors(model$gene_levels, counts, block$index, max.col(logits, ties.method = "first"), length(model$labels))
 }

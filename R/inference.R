@@ -28,8 +28,9 @@ run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_
   result <- source_blocks(source, function(counts) {
     block <- read_rows(mapping, counts)
     readable <<- c(readable, block$readable)
-    read <- if (is.null(factors)) block$counts else rescale_rows(block$counts, block$index, factors)
-    per_block(infer(weights, model$config, length(model$labels), read, block$index, run, ..., call = call), block$counts,
+    input <- averaged_input(block, model$training$downsample, model$config)
+    read <- if (is.null(factors)) input$counts else rescale_rows(input$counts, input$index, factors)
+    per_block(infer(weights, model$config, length(model$labels), read, input$index, run, ..., call = call), block$counts,
               block$index)
   }, combine = combine)
   if (!all(readable)) {

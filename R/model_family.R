@@ -140,6 +140,18 @@ read_rows <- function(mapping, counts) {
   list(counts = counts, index = index, readable = cells_with_features(counts, index >= 0L))
 }
 
+# What a model reads of a block (read_rows()) when its training thinned the cells it learnt from
+# (`downsample`: finetune(downsample = ), NULL or 0 for none): each cell at the average of what its
+# thinned copies gave in training (engine_thinned_average()). A model that only saw thinned cells
+# reads an unthinned one as it read those (bench/README.md, "Stop 62"). The appended row of each
+# cell's lost counts maps to no feature.
+averaged_input <- function(block, downsample, config) {
+  if (!isTRUE(downsample > 0)) return(block)
+  block$counts <- engine_thinned_average(block$counts, downsample, config$scale_factor)
+  block$index <- c(block$index, -1L)
+  block
+}
+
 # Errors when a model of `config`'s family cannot do `what` ("attention", "salience", "pooling"),
 # naming what to use instead.
 check_supports <- function(config, what, call = parent.frame()) UseMethod("check_supports")

@@ -348,6 +348,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// sclm_thinned_average
+Rcpp::List sclm_thinned_average(Rcpp::S4 m, double strength, double scale_factor);
+RcppExport SEXP _scLM_sclm_thinned_average(SEXP mSEXP, SEXP strengthSEXP, SEXP scale_factorSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type m(mSEXP);
+    Rcpp::traits::input_parameter< double >::type strength(strengthSEXP);
+    Rcpp::traits::input_parameter< double >::type scale_factor(scale_factorSEXP);
+    rcpp_result_gen = Rcpp::wrap(sclm_thinned_average(m, strength, scale_factor));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_feature_stats", (DL_FUNC) &_scLM_sclm_feature_stats, 4},
@@ -377,6 +389,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_scLM_sclm_columns_with_rows", (DL_FUNC) &_scLM_sclm_columns_with_rows, 2},
     {"_scLM_sclm_mapped_rows", (DL_FUNC) &_scLM_sclm_mapped_rows, 3},
     {"_scLM_sclm_kth_largest", (DL_FUNC) &_scLM_sclm_kth_largest, 2},
+    {"_scLM_sclm_thinned_average", (DL_FUNC) &_scLM_sclm_thinned_average, 3},
     {NULL, NULL, 0}
 };
 

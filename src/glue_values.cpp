@@ -34,3 +34,12 @@ Rcpp::List sclm_mapped_rows(Rcpp::S4 m, Rcpp::IntegerVector row_map, int n_rows)
 Rcpp::NumericVector sclm_kth_largest(Rcpp::NumericMatrix m, int k) {
   return Rcpp::wrap(sclm::kth_largest_per_column(REAL(m), m.nrow(), m.ncol(), k));
 }
+
+// dgCMatrix `m` as a model fine-tuned with down-sampling of `strength` reads it on average (one
+// row appended for what each cell's counts lost), as the slots of a dgCMatrix: list(p, i, x, n_rows).
+// [[Rcpp::export(rng = false)]]
+Rcpp::List sclm_thinned_average(Rcpp::S4 m, double strength, double scale_factor) {
+  const auto out = sclm::thinned_average_counts(glue::csc_view(m), strength, scale_factor);
+  return Rcpp::List::create(Rcpp::_["p"] = Rcpp::wrap(out.p), Rcpp::_["i"] = Rcpp::wrap(out.i),
+                            Rcpp::_["x"] = Rcpp::wrap(out.x), Rcpp::_["n_rows"] = out.n_rows);
+}

@@ -16,6 +16,7 @@
 #include "data/csc.h"
 #include "data/normalize.h"
 #include "data/peaks.h"
+#include "data/thinning.h"
 #include "data/value_scan.h"
 #include "train/train_result.h"
 #include "util/backend_info.h"

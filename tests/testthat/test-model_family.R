@@ -1,6 +1,6 @@
 # Model families (R/model_family.R): told apart by the config's class, which models saved by
 # older versions (config of class "scLM_config" only) get on load; a query block as the engine
-# reads it (read_rows()).
+# reads it (read_rows()), and as a model trained on thinned cells reads it (averaged_input()).
 
 test_that("a config's class names its model family", {
   expect_identical(class(scLMConfig()), "scLM_config")
@@ -72,4 +72,50 @@ test_that("read_rows() keeps the vocabulary rows, each cell's total and which ce
     }
     expect_identical(classify(block$counts, block$index), classify(q, mapping$index))
   }
+})
+
+test_that("a model trained on thinned cells reads each query cell at the average of its thinned copies", {
+  q <- query_counts(60)
+  # A pure-R reference: a count c of a cell of total T reads as the mean, over keep p (16 points of
+  # the log-uniform on [0.5, 1]) and kept ~ Binomial(c, p), of log1p(kept s / p), s = 10,000 / T
+  # (above 32 counts a second-order expansion).
+  reference <- function(m, strength = 0.5) {
+    p <- exp(log1p(-strength) * (seq_len(16) - 0.5) / 16)
+    s <- rep(1e4 / Matrix::colSums(m), diff(m@p))
+    vapply(seq_along(m@x), function(k) {
+      c <- m@x[k]
+      level <- mean(vapply(p, function(pp) {
+        if (c > 32) return(log1p(s[k] * c) - s[k]^2 * c * (1 - pp) / (2 * pp * (1 + s[k] * c)^2))
+        sum(stats::dbinom(seq_len(c), c, pp) * log1p(seq_len(c) * s[k] / pp))
+      }, numeric(1)))
+      expm1(level) / s[k]
+    }, numeric(1))
+  }
+  averaged <- scLM:::engine_thinned_average(q, 0.5, 1e4)
+  expect_identical(dim(averaged), dim(q) + c(1L, 0L))
+  kept <- averaged[seq_len(nrow(q)), ]
+  expect_identical(kept@i, q@i)
+  expect_equal(kept@x, reference(q), tolerance = 1e-10)
+  expect_true(all(kept@x <= q@x))
+  expect_equal(Matrix::colSums(averaged), Matrix::colSums(q), tolerance = 1e-12)  # the last row holds what was lost
+  # Values that are not counts (log-normalised input undone) are read as they are.
+  undone <- q
+  undone@x <- undone@x * 1.37
+  as_read <- scLM:::engine_thinned_average(undone, 0.5, 1e4)
+  expect_identical(as_read@x, undone@x)
+  expect_identical(as_read@i, undone@i)
+
+  # annotate_cells() and embed_cells() read the averaged cells; with finetune(downsample = 0), the cells as they are.
+  model <- sctrans_model()
+  expect_identical(model$training$downsample, 0.5)
+  plain <- model
+  plain$training$downsample <- 0
+  rownames(averaged) <- c(rownames(q), "lost")  # not counts: annotate_cells() warns, and reads them
+  expect_equal(annotate_cells(model, q, match_levels = FALSE, verbose = FALSE)$probabilities,
+               suppressWarnings(annotate_cells(plain, averaged, match_levels = FALSE, verbose = FALSE))$probabilities,
+               tolerance = 1e-5)
+  expect_false(isTRUE(all.equal(annotate_cells(model, q, verbose = FALSE)$probabilities,
+                                annotate_cells(plain, q, verbose = FALSE)$probabilities)))
+  expect_equal(embed_cells(model, q, verbose = FALSE), suppressWarnings(embed_cells(plain, averaged, verbose = FALSE)),
+               tolerance = 1e-5)
 })

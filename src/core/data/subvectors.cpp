@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "data/thinning.h"
 
 namespace sclm {
 
@@ -16,23 +17,6 @@ torch::Tensor dense_levels(const LevelStore& store, const std::vector<int>& cell
     for (auto k = store.offsets[cells[r]]; k < store.offsets[cells[r] + 1]; ++k) a[r][store.features[k]] = store.levels[k];
   return out;
 }
-
-namespace {
-
-// Binomial(count, keep): exact (a draw per count) up to 16 counts, the normal approximation above
-// (std::binomial_distribution's set-up per draw made training several times slower on deep cells).
-int thinned_count(int count, double keep, std::uniform_real_distribution<double>& uniform, std::mt19937_64& rng) {
-  if (count <= 16) {
-    int kept = 0;
-    for (int i = 0; i < count; ++i) kept += uniform(rng) < keep ? 1 : 0;
-    return kept;
-  }
-  const double mean = count * keep, sd = std::sqrt(mean * (1.0 - keep));
-  const double draw = std::round(std::normal_distribution<double>(mean, sd)(rng));
-  return static_cast<int>(std::min(static_cast<double>(count), std::max(0.0, draw)));
-}
-
-}  // namespace
 
 torch::Tensor downsampled_levels(const LevelStore& store, const std::vector<int>& cells, int n_features,
                                  double strength, std::mt19937_64& rng) {
@@ -51,7 +35,7 @@ torch::Tensor downsampled_levels(const LevelStore& store, const std::vector<int>
     bool whole = true;  // values undone from log-normalised data are not counts: left as they are
     for (auto k = begin; k < end && whole; ++k) {
       counts.push_back(std::expm1(static_cast<double>(store.levels[k])) * scale);
-      whole = std::abs(counts.back() - std::round(counts.back())) < 0.02;
+      whole = is_whole_count(counts.back());
     }
     if (!whole) continue;
     for (auto k = begin; k < end; ++k) {
