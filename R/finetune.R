@@ -90,7 +90,8 @@
 #'   0.933), all of pbmc3k annotated symphony at 0.859 (0.846), and queries from the reference's
 #'   own run stayed within 0.003 (pbmc3k 0.934 vs 0.936, mouse bladder 0.913 vs 0.914); 0.8 gained
 #'   as much across chemistries but cost up to 0.033 within a run. 0 trains on the cells' depths
-#'   as they are.
+#'   as they are. A model trained with it reads each query cell at the average of what its
+#'   thinned copies would give (see [annotate_cells()]).
 #' @param mixup Augmentation that blends cells: in every training step each cell's values are
 #'   mixed with another cell's of the step, by a share drawn from `Beta(mixup, mixup)` (the larger
 #'   share kept for the cell's own label), and the loss mixes their two labels alike. One number,

@@ -13,8 +13,9 @@ run_settings <- function(batch_size, num_threads, device, precision, call = pare
 # (map_query()), then each checked block of cells is transformed (peaks -> islands), cut to the
 # rows the model reads (read_rows()) and handed over. per_block(result, counts, index)
 # post-processes a block's result (of those counts, whose rows `index` maps into the vocabulary)
-# before the blocks are joined with `combine`. With `match_levels`, the model reads each block
-# with its features rescaled towards the reference's levels (gene_levels.R); per_block() gets the
+# before the blocks are joined with `combine`. A model trained on thinned cells reads each block at
+# their average (averaged_input()); with `match_levels`, with its features rescaled towards the
+# reference's levels (gene_levels.R) as well; per_block() gets the
 # counts as they are (the "knn" unknown score compares the query's own levels with the
 # reference's).
 # `readable` says, per cell, whether any of its counts fall in the model's vocabulary: a cell
