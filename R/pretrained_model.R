@@ -20,8 +20,8 @@
 #' recipe and B cells left out of training (seed 1): trained on pbmc3k, it called 100% of
 #' symphony's 172 B cells `"Unknown"` and 3.4% of its other cells; trained on symphony, 100% of
 #' pbmc3k's 344 B cells and 5.5% of the others. How such a model carries to data it has not seen: trained on
-#' pbmc3k alone it labelled the symphony cells with macro-F1 0.850 (accuracy 0.888; 3.8% of them
-#' called `"Unknown"`), trained on the symphony cells alone it labelled pbmc3k with 0.894 (0.893;
+#' pbmc3k alone it labelled the symphony cells with macro-F1 0.856 (accuracy 0.890; 3.8% of them
+#' called `"Unknown"`), trained on the symphony cells alone it labelled pbmc3k with 0.896 (0.899;
 #' 6.3% `"Unknown"`; seed 1). It keeps its reference's gene levels, so `annotate_cells()` matches a
 #' query's levels to them (`match_levels`, on by default).
 #' Recipe: `data-raw/pretrained_pbmc_annotator.R` in the source repository.
