@@ -48,7 +48,7 @@ class ThinnedAverage {
 
 // `m` (features x cells, counts) as a model trained with down-sampling of `strength` reads it on
 // average: in each cell whose values are all whole counts, a count c becomes c' with
-// log1p(c' x per_count) = ThinnedAverage::level(c, per_count), and one row appended after m's rows
+// log1p(c' x per_count) = ThinnedAverage's level of c in that cell, and one row appended after m's rows
 // holds what the cell's counts lost, so that each cell keeps its total (by which the model
 // normalises). Cells of other values are copied as they are. One pass over the entries.
 CscMatrix thinned_average_counts(const CscView& m, double strength, double scale_factor);
