@@ -23,6 +23,12 @@ inline sclm::CscView csc_view(const Rcpp::S4& m) {
   return {INTEGER(p), INTEGER(i), REAL(x), dim[0], dim[1]};
 }
 
+// The slots of a matrix the core built, for dgc_from_parts() in R: list(p, i, x, n_rows).
+inline Rcpp::List csc_parts(const sclm::CscMatrix& m) {
+  return Rcpp::List::create(Rcpp::_["p"] = Rcpp::wrap(m.p), Rcpp::_["i"] = Rcpp::wrap(m.i), Rcpp::_["x"] = Rcpp::wrap(m.x),
+                            Rcpp::_["n_rows"] = m.n_rows);
+}
+
 // A store of training cells (sclm_cell_store()) behind an external pointer tagged "scLM cells",
 // so that no other external pointer is read as one.
 constexpr const char* kCellStoreTag = "scLM cells";

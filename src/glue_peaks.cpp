@@ -76,7 +76,5 @@ Rcpp::List sclm_island_counts(Rcpp::S4 counts, Rcpp::List map) {
   m.offsets = Rcpp::as<std::vector<int>>(map["offsets"]);
   m.island = Rcpp::as<std::vector<int>>(map["island"]);
   m.n_islands = Rcpp::as<int>(map["n_islands"]);
-  const auto out = sclm::island_counts(glue::csc_view(counts), m);
-  return Rcpp::List::create(Rcpp::_["p"] = Rcpp::wrap(out.p), Rcpp::_["i"] = Rcpp::wrap(out.i),
-                            Rcpp::_["x"] = Rcpp::wrap(out.x), Rcpp::_["n_rows"] = out.n_rows);
+  return glue::csc_parts(sclm::island_counts(glue::csc_view(counts), m));
 }

@@ -24,9 +24,7 @@ Rcpp::LogicalVector sclm_columns_with_rows(Rcpp::S4 m, Rcpp::LogicalVector rows)
 // entries that meet summed, as the slots of a dgCMatrix: list(p, i, x, n_rows).
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_mapped_rows(Rcpp::S4 m, Rcpp::IntegerVector row_map, int n_rows) {
-  const auto out = sclm::mapped_rows(glue::csc_view(m), glue::int_vector(row_map), n_rows);
-  return Rcpp::List::create(Rcpp::_["p"] = Rcpp::wrap(out.p), Rcpp::_["i"] = Rcpp::wrap(out.i),
-                            Rcpp::_["x"] = Rcpp::wrap(out.x), Rcpp::_["n_rows"] = out.n_rows);
+  return glue::csc_parts(sclm::mapped_rows(glue::csc_view(m), glue::int_vector(row_map), n_rows));
 }
 
 // The k-th largest value of each column of `m` (NaN skipped; NaN where fewer than k remain).
@@ -39,7 +37,5 @@ Rcpp::NumericVector sclm_kth_largest(Rcpp::NumericMatrix m, int k) {
 // row appended for what each cell's counts lost), as the slots of a dgCMatrix: list(p, i, x, n_rows).
 // [[Rcpp::export(rng = false)]]
 Rcpp::List sclm_thinned_average(Rcpp::S4 m, double strength, double scale_factor) {
-  const auto out = sclm::thinned_average_counts(glue::csc_view(m), strength, scale_factor);
-  return Rcpp::List::create(Rcpp::_["p"] = Rcpp::wrap(out.p), Rcpp::_["i"] = Rcpp::wrap(out.i),
-                            Rcpp::_["x"] = Rcpp::wrap(out.x), Rcpp::_["n_rows"] = out.n_rows);
+  return glue::csc_parts(sclm::thinned_average_counts(glue::csc_view(m), strength, scale_factor));
 }

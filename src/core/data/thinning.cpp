@@ -24,7 +24,7 @@ ThinnedAverage::ThinnedAverage(double strength, int n_points) : n_points_(n_poin
     keep_.push_back(std::exp(std::log1p(-strength) * (j + 0.5) / n_points));
     spread_ += (1 - keep_.back()) / keep_.back() / n_points;
   }
-  first_weight_.assign(kExactUpTo + 2, 0);
+  first_weight_.assign(kExactUpTo + 1, 0);
   for (int c = 1; c <= kExactUpTo; ++c) {
     first_weight_[c] = weights_.size();
     for (const double p : keep_) {
