@@ -333,6 +333,7 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
     model$gene_levels <- reference_levels(source, map, length(config$features), codes, nlevels(labels))
   }
   model$reference_features <- learnt_features(config, maps)
+  if (!identical(config$modality, "atac")) model$reference_shares <- reference_shares(sources)
   model
 }
 

@@ -39,6 +39,11 @@ load_model <- function(file) {
   if (!is.null(m$reference_features) && (!is.character(m$reference_features) || !all(m$reference_features %in% m$features))) {
     corrupt("its reference's features are not features of the model.")
   }
+  shares <- m$reference_shares
+  if (!is.null(shares) && (!is.numeric(shares) || !is.character(names(shares)) || anyDuplicated(names(shares)) ||
+                           !all(is.finite(shares) & shares >= 0) || !isTRUE(sum(shares) > 0))) {
+    corrupt("its reference's gene shares have the wrong types or values.")
+  }
   levels <- m$gene_levels
   if (!is.null(levels) && (!is.list(levels) || !is.matrix(levels$means) || !is.numeric(levels$means) ||
                            !identical(dim(levels$means), c(length(m$features), length(m$labels))) ||

@@ -128,14 +128,24 @@ map_query.scLM_atac_config <- function(config, x, source, assay = NULL, min_over
 # cells hold counts in the vocabulary (cells_with_features()). The engine normalises a
 # cell by its total over all rows, which that row keeps, and reads nothing else of the other rows:
 # a query of 15,000-30,000 genes holds several times the entries a 2,000-gene model reads, and
-# every model of an ensemble would scan them all.
+# every model of an ensemble would scan them all. With the reference's totals
+# (with_reference_totals()), rows outside the reference's genes are left out of that row, and one
+# more row holds the counts of the reference genes the query lacks.
 read_rows <- function(mapping, counts) {
   counts <- mapping$transform(counts)
   read <- mapping$index >= 0L
   index <- mapping$index
+  outside <- mapping$outside %||% logical(length(read))
   if (!all(read)) {
-    counts <- engine_mapped_rows(counts, ifelse(read, cumsum(read) - 1L, sum(read)), sum(read) + 1L)
+    row_map <- ifelse(read, cumsum(read) - 1L, ifelse(outside, -1L, sum(read)))
+    counts <- engine_mapped_rows(counts, row_map, sum(read) + 1L)
     index <- c(index[read], -1L)
+  }
+  added <- round(Matrix::colSums(counts) * (mapping$missing %||% 0))
+  if (any(added > 0)) {  # the counts of the reference genes the query lacks (with_reference_totals())
+    counts <- rbind(counts, Matrix::sparseMatrix(i = rep(1L, sum(added > 0)), j = which(added > 0), x = added[added > 0],
+                                                 dims = c(1L, ncol(counts))))
+    index <- c(index, -1L)
   }
   list(counts = counts, index = index, readable = cells_with_features(counts, index >= 0L))
 }
@@ -270,3 +280,4 @@ tokens_line.scLM_sctrans_config <- function(config) {
   sprintf("tokens (sub-vectors): log1p(CP10k) of %s in %s, cut into %s-%s sub-vectors\n", vocabulary_text(config),
           order_text(config), paste(config$subvectors$scales, collapse = "/"), feature_word(config))
 }
+

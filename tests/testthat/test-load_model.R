@@ -45,6 +45,10 @@ test_that("crafted files with a valid checksum are checked field by field", {
   expect_error(load_model(crafted(function(p) { p$model$gene_levels$means <- p$model$gene_levels$means[-1, ]; p })),
                "gene levels")
   expect_error(load_model(crafted(function(p) { p$model$gene_levels$n <- -p$model$gene_levels$n; p })), "gene levels")
+  # ... and each reference gene's share of a cell's counts (annotate_cells() reads a query's totals by them).
+  expect_error(load_model(crafted(function(p) { p$model$reference_shares[2] <- -1; p })), "gene shares")
+  expect_error(load_model(crafted(function(p) { names(p$model$reference_shares) <- NULL; p })), "gene shares")
+  expect_error(load_model(crafted(function(p) { p$model$reference_shares[] <- 0; p })), "gene shares")
 })
 
 test_that("models hold only plain data, so functions or environments cannot be saved", {

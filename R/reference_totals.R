@@ -1,0 +1,49 @@
+# A query cell's total read against the reference's genes. The engine normalises a cell by its
+# total over every row it is given (scale_factor / total), so a query whose genes differ from the
+# reference's would be read at other levels than the reference's cells were: a full transcriptome
+# against a reference of a 760-gene panel reads every gene several times lower, a query of a few
+# hundred genes against a whole-transcriptome reference several times higher. finetune() keeps
+# each reference gene's mean share of a cell's counts (model$reference_shares); a query cell's
+# total is then its counts over the reference's genes (the others left out), divided by the share
+# of a reference cell's counts those genes held: the total it would have had over the reference's
+# genes. A query of the reference's genes, or of more, reads them as the reference's cells were
+# read (bench/README.md, "Stop 63").
+
+# Each gene's mean share of its cell's counts over the cells of `sources`: a named
+# vector over the union of their genes (a gene a source lacks has share 0 in its cells).
+reference_shares <- function(sources) {
+  genes <- unique(unlist(lapply(sources, `[[`, "features"), use.names = FALSE))
+  sums <- numeric(length(genes))
+  n <- 0
+  for (source in sources) {
+    rows <- match(source$features, genes)
+    source_walk(source, function(counts) {  # a cell source holds no cell without counts
+      n <<- n + ncol(counts)
+      sums <<- sums + tabulate_sum(rows, Matrix::rowSums(per_cell_scaled(counts, 1)), length(genes))
+    })
+  }
+  stats::setNames(sums / max(n, 1), genes)
+}
+
+# Sums of `values` by `index` (1-based, into n slots); repeated names of a source add up.
+tabulate_sum <- function(index, values, n) {
+  out <- numeric(n)
+  sums <- rowsum(values, index, reorder = FALSE)
+  out[as.integer(rownames(sums))] <- sums[, 1]
+  out
+}
+
+# `mapping` (map_query()) with what read_rows() needs to read a cell's total against the reference
+# (`shares`: model$reference_shares; NULL for models without, which read each cell's own total):
+# `outside`, the query rows left out of the total (not a reference gene, or a repeated name), and
+# `missing`, the share of a reference cell's counts in the reference genes the query lacks over the
+# share in those it has (the counts read_rows() adds for them, per count of the cell's own).
+with_reference_totals <- function(mapping, shares, features) {
+  if (is.null(shares)) return(mapping)
+  inside <- features %in% names(shares) & !duplicated(features)
+  lacking <- !names(shares) %in% features[inside]
+  held <- sum(shares[!lacking])
+  mapping$outside <- !inside
+  mapping$missing <- if (any(lacking) && held > 0) sum(shares[lacking]) / held else 0
+  mapping
+}
