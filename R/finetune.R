@@ -200,7 +200,10 @@
 #'   join the second round (with the default label smoothing, about 0.91 is the most a model
 #'   gives).
 #' @param verbose Show progress and a per-epoch summary.
-#' @return An `scLM_model`: weights, vocabulary, labels, settings, training history and versions.
+#' @return An `scLM_model`: weights, vocabulary, labels, settings, training history and versions;
+#'   a model of genes also keeps its reference's gene levels per class and each reference gene's
+#'   mean share of a cell's counts, which [annotate_cells()] reads (`match_levels`, and a query's
+#'   totals when its genes differ from the reference's).
 #' @seealso [annotate_cells()], [save_model()]
 #' @examples
 #' pbmc <- readRDS(system.file("extdata", "pbmc3k.rds", package = "scLM"))
