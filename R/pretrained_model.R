@@ -22,8 +22,10 @@
 #' pbmc3k's 344 B cells and 5.5% of the others. How such a model carries to data it has not seen: trained on
 #' pbmc3k alone it labelled the symphony cells with macro-F1 0.856 (accuracy 0.890; 3.8% of them
 #' called `"Unknown"`), trained on the symphony cells alone it labelled pbmc3k with 0.896 (0.899;
-#' 6.3% `"Unknown"`; seed 1). It keeps its reference's gene levels, so `annotate_cells()` matches a
-#' query's levels to them (`match_levels`, on by default).
+#' 6.3% `"Unknown"`; seed 1), the same given pbmc3k with all 13,714 of its genes. It keeps its
+#' reference's gene levels, so `annotate_cells()` matches a query's levels to them (`match_levels`,
+#' on by default), and each gene's share of a cell's counts: a query's cells, which hold many more
+#' genes, are read against their totals over its 1,342 genes, as its training cells were.
 #' Recipe: `data-raw/pretrained_pbmc_annotator.R` in the source repository.
 #'
 #' `"human_rna_small"`: an encoder of the token model, [scLMConfig()] defaults (dim 32, 2 layers, 4 heads, top-256 genes per
