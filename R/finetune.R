@@ -332,11 +332,11 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
     model$id <- model_id(classifier_weights(model))
   }
   model$unknown <- unknown
-  if (!identical(config$modality, "atac")) {  # what annotate_cells(match_levels = ) reads
-    model$gene_levels <- reference_levels(source, map, length(config$features), codes, nlevels(labels))
-  }
   model$reference_features <- learnt_features(config, maps)
-  if (!identical(config$modality, "atac")) model$reference_shares <- reference_shares(sources)
+  if (!identical(config$modality, "atac")) {  # what annotate_cells() reads: match_levels, and a query's totals
+    model$gene_levels <- reference_levels(source, map, length(config$features), codes, nlevels(labels))
+    model$reference_shares <- reference_shares(sources)
+  }
   model
 }
 

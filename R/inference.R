@@ -24,7 +24,7 @@ run_settings <- function(batch_size, num_threads, device, precision, call = pare
 run_on_cells <- function(model, x, source, assay, infer, weights, run, ..., min_overlap, verbose, combine = rbind,
                          per_block = function(result, counts, index) result, match_levels = FALSE, call = parent.frame()) {
   mapping <- map_query(model$config, x, source, assay, min_overlap, verbose, learnt = model$reference_features, call = call)
-  mapping <- with_reference_totals(mapping, model$reference_shares, source$features)
+  mapping <- with_reference_totals(mapping, model$reference_shares, source$features, verbose)
   factors <- if (match_levels) query_level_factors(model, source, mapping, run, call)
   readable <- logical(0)
   result <- source_blocks(source, function(counts) {

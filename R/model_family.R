@@ -280,4 +280,3 @@ tokens_line.scLM_sctrans_config <- function(config) {
   sprintf("tokens (sub-vectors): log1p(CP10k) of %s in %s, cut into %s-%s sub-vectors\n", vocabulary_text(config),
           order_text(config), paste(config$subvectors$scales, collapse = "/"), feature_word(config))
 }
-

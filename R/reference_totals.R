@@ -6,8 +6,9 @@
 # each reference gene's mean share of a cell's counts (model$reference_shares); a query cell's
 # total is then its counts over the reference's genes (the others left out), divided by the share
 # of a reference cell's counts those genes held: the total it would have had over the reference's
-# genes. A query of the reference's genes, or of more, reads them as the reference's cells were
-# read (bench/README.md, "Stop 63").
+# genes. A query of exactly the reference's genes reads as it did before (bench/README.md,
+# "Stop 63"). Models of peak islands keep no shares: a query's peaks meet the reference's by
+# overlap, not by name, and this was not measured on them.
 
 # Each gene's mean share of its cell's counts over the cells of `sources`: a named
 # vector over the union of their genes (a gene a source lacks has share 0 in its cells).
@@ -38,12 +39,19 @@ tabulate_sum <- function(index, values, n) {
 # `outside`, the query rows left out of the total (not a reference gene, or a repeated name), and
 # `missing`, the share of a reference cell's counts in the reference genes the query lacks over the
 # share in those it has (the counts read_rows() adds for them, per count of the cell's own).
-with_reference_totals <- function(mapping, shares, features) {
+# `verbose`: says so when the query's genes differ from the reference's.
+with_reference_totals <- function(mapping, shares, features, verbose = FALSE) {
   if (is.null(shares)) return(mapping)
   inside <- features %in% names(shares) & !duplicated(features)
   lacking <- !names(shares) %in% features[inside]
   held <- sum(shares[!lacking])
   mapping$outside <- !inside
   mapping$missing <- if (any(lacking) && held > 0) sum(shares[lacking]) / held else 0
+  if (verbose && (any(lacking) || any(!inside))) {
+    scaled <- if (any(lacking)) " (they held {round(100 * held / sum(shares), 1)}% of a reference cell's counts: totals scaled up to all {length(shares)})" else ""
+    left_out <- if (any(!inside)) "; {sum(!inside)} data gene{?s} outside the reference left out" else ""
+    cli::cli_inform(c("i" = paste0("Totals: each cell's counts over the {sum(inside)} reference gene{?s} the data hold", scaled,
+                                   ", as the reference's cells were", left_out, ".")))
+  }
   mapping
 }
