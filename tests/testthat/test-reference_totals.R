@@ -53,4 +53,6 @@ test_that("a query lacking reference genes is read at the total its cells would 
   before$reference_shares <- NULL
   gap <- function(m) mean(abs(annotate_cells(m, panel, verbose = FALSE)$probabilities - whole))
   expect_lt(gap(model), gap(before) / 2)
+  expect_message(annotate_cells(model, panel), "totals scaled up to all")
+  expect_no_message(annotate_cells(model, q), message = "Totals")  # the reference's genes: nothing to say
 })
