@@ -1,5 +1,5 @@
 # A reference and a query that hold different genes, each with every gene of its own set, as a
-# user's objects hold them (the tasks of annotation_tasks.R keep the genes both sets share; there
+# user's objects hold them (and a reference filtered of some genes, its query not) (the tasks of annotation_tasks.R keep the genes both sets share; there
 # the two readings below are the same). Every default fit annotated twice: with each query cell's
 # total read against the reference's genes (the package since stop 63: R/reference_totals.R) and
 # with the cell's own total over every row it has (`own_totals`: the fit's reference_shares
@@ -27,7 +27,15 @@ panel_reference <- function(name, dataset) function() {
   t$test <- whole[, match(colnames(t$test), colnames(whole))]
   t
 }
+# A reference filtered of mitochondrial and ribosomal-protein genes, as many pipelines do, and its
+# query cells as they came (pbmc3k's standard split).
+filtered_reference <- function(name) function() {
+  t <- annotation_tasks[[name]]()
+  t$train <- t$train[!grepl("^(MT-|RPL|RPS)", rownames(t$train)), ]
+  t
+}
 gene_set_tasks <- list(
+  "pbmc3k:no_mt_ribo_reference" = filtered_reference("pbmc3k"),
   "pancreas:xin->wang" = whole_sets("pancreas_xin_subset_lognorm", "pancreas_wang_subset_lognorm"),
   "pancreas:wang->xin" = whole_sets("pancreas_wang_subset_lognorm", "pancreas_xin_subset_lognorm"),
   "cellline3:celseq2->dropseq" = whole_sets("cellline3_celseq2_tian2019", "cellline3_dropseq_tian2019"),
