@@ -1,6 +1,7 @@
 # A reference and a query that hold different genes, each with every gene of its own set, as a
-# user's objects hold them (and a reference filtered of some genes, its query not) (the tasks of annotation_tasks.R keep the genes both sets share; there
-# the two readings below are the same). Every default fit annotated twice: with each query cell's
+# user's objects hold them, and a reference filtered of some genes against a query that kept them
+# (the tasks of annotation_tasks.R keep the genes both sets share: there the two readings below
+# are the same). Every default fit annotated twice: with each query cell's
 # total read against the reference's genes (the package since stop 63: R/reference_totals.R) and
 # with the cell's own total over every row it has (`own_totals`: the fit's reference_shares
 # removed, as models saved before them read). The linear baseline normalises each set over its own
