@@ -141,8 +141,8 @@ read_rows <- function(mapping, counts) {
     counts <- engine_mapped_rows(counts, row_map, sum(read) + 1L)
     index <- c(index[read], -1L)
   }
-  added <- round(Matrix::colSums(counts) * (mapping$missing %||% 0))
-  if (any(added > 0)) {  # the counts of the reference genes the query lacks (with_reference_totals())
+  if (isTRUE(mapping$missing > 0)) {  # the counts of the reference genes the query lacks (with_reference_totals())
+    added <- round(Matrix::colSums(counts) * mapping$missing)
     counts <- rbind(counts, Matrix::sparseMatrix(i = rep(1L, sum(added > 0)), j = which(added > 0), x = added[added > 0],
                                                  dims = c(1L, ncol(counts))))
     index <- c(index, -1L)

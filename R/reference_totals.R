@@ -15,23 +15,12 @@
 reference_shares <- function(sources) {
   genes <- unique(unlist(lapply(sources, `[[`, "features"), use.names = FALSE))
   sums <- numeric(length(genes))
-  n <- 0
   for (source in sources) {
-    rows <- match(source$features, genes)
-    source_walk(source, function(counts) {  # a cell source holds no cell without counts
-      n <<- n + ncol(counts)
-      sums <<- sums + tabulate_sum(rows, Matrix::rowSums(per_cell_scaled(counts, 1)), length(genes))
-    })
+    per_gene <- source_class_sums(source, rep(1L, source$n_cells), 1L, function(counts) per_cell_scaled(counts, 1))
+    # a repeated name of a source adds up
+    sums <- sums + as.vector(tapply(per_gene[, 1], factor(source$features, levels = genes), sum, default = 0))
   }
-  stats::setNames(sums / max(n, 1), genes)
-}
-
-# Sums of `values` by `index` (1-based, into n slots); repeated names of a source add up.
-tabulate_sum <- function(index, values, n) {
-  out <- numeric(n)
-  sums <- rowsum(values, index, reorder = FALSE)
-  out[as.integer(rownames(sums))] <- sums[, 1]
-  out
+  stats::setNames(sums / sum(vapply(sources, function(s) as.numeric(s$n_cells), numeric(1))), genes)
 }
 
 # `mapping` (map_query()) with what read_rows() needs to read a cell's total against the reference
