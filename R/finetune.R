@@ -194,8 +194,11 @@
 #'   Drop-seq -> CEL-seq2 0.999 vs 0.996; symphony PBMC 3' batches -> 3'v2 0.929 vs 0.901), and
 #'   it can lose a class of a few query cells (symphony -> 3'v1 0.908 vs 0.937, one of three
 #'   megakaryocytes on one seed; -> 5' 0.942 vs 0.981).
-#'   The unknown-type scores stay calibrated on the reference's own cells; `checkpoint` covers
-#'   the first round.
+#'   The second round reads the query's cells against the reference's genes, as
+#'   [annotate_cells()] reads a query. The unknown-type scores stay calibrated on the
+#'   reference's own cells; `checkpoint` covers the first round. A query the first model cannot
+#'   read (too few of its genes: `min_overlap` of [annotate_cells()]) leaves it unadapted, with a
+#'   warning.
 #' @param query_confidence The least probability with which a query cell must be labelled to
 #'   join the second round (with the default label smoothing, about 0.91 is the most a model
 #'   gives).
@@ -296,7 +299,9 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
   n_per_class <- tabulate(codes + 1L, nlevels(labels))
   train$class_weights <- if (class_weights == "none") numeric(0) else class_weight_values(class_weights, n_per_class)
 
-  store <- store_cells(sources, maps, config)
+  # every source read against the reference's genes (its gene shares), as annotate_cells() reads
+  shares <- model_shares(config, sources[1])
+  store <- store_cells(sources, maps, config, training_totals(sources, maps, shares))
   fits <- train_members(store, config, codes, nlevels(labels), train, n_models, verbose)
   fit <- fits[[1]]
   interrupted <- any(vapply(fits, `[[`, logical(1), "interrupted")) || length(fits) < n_models
@@ -333,9 +338,9 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
   }
   model$unknown <- unknown
   model$reference_features <- learnt_features(config, maps)
-  if (!identical(config$modality, "atac")) {  # what annotate_cells() reads: match_levels, and a query's totals
+  model$reference_shares <- shares  # annotate_cells() reads a query's totals against them
+  if (!identical(config$modality, "atac")) {  # and matches its gene levels to these (match_levels)
     model$gene_levels <- reference_levels(source, map, length(config$features), codes, nlevels(labels))
-    model$reference_shares <- reference_shares(sources)
   }
   model
 }
@@ -366,9 +371,17 @@ train_members <- function(store, config, codes, n_classes, train, n_models, verb
 # labelled with probability at least `confidence` (a new head; the same settings and seed).
 adapt_to_query <- function(model, source, x, labels, query, confidence, assay, layer, train, epochs_given,
                            class_weights, n_models, ood_quantile, trainable_blocks, started, verbose) {
-  called <- annotate_cells(model, query, assay = assay, layer = layer, unknown_method = "max_prob",
-                           num_threads = train$num_threads, device = train$device, precision = train$precision,
-                           verbose = FALSE)
+  # A query the model cannot read (too few of its genes) leaves the trained model to the user.
+  called <- tryCatch(annotate_cells(model, query, assay = assay, layer = layer, unknown_method = "max_prob",
+                                    num_threads = train$num_threads, device = train$device,
+                                    precision = train$precision, verbose = FALSE),
+                     error = function(e) {
+                       cli::cli_warn(c("{.arg query} could not be labelled: the model is not adapted.",
+                                       "x" = conditionMessage(e),
+                                       "i" = "Annotate it with {.fn annotate_cells}, whose {.arg min_overlap} can be lowered."))
+                       NULL
+                     })
+  if (is.null(called)) return(model)
   sure <- which(called$max.prob >= confidence)
   if (!length(sure)) {
     cli::cli_warn(c("No query cell was labelled with probability {confidence} or more: the model is not adapted.",

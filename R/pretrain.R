@@ -8,7 +8,11 @@
 #' [attention_scores()] use directly.
 #'
 #' The vocabulary is `config$features` when given, else the union of each dataset's
-#' `config$n_features` most variable genes. A validation share of cells reports the masked
+#' `config$n_features` most variable genes. Datasets of different genes (a gene panel beside a
+#' whole transcriptome) are read on one scale: each cell's total is taken as it would be over
+#' every gene of all the datasets (from each gene's estimated share of a cell's counts), so a
+#' panel's cells are not read at several times the levels of the others'; [embed_cells()] reads
+#' a query so too. A validation share of cells reports the masked
 #' loss every epoch; the weights of the best epoch are kept. With `checkpoint`, the state of the
 #' run (weights, optimiser, history) is written after every epoch, atomically, and
 #' `resume = TRUE` continues an interrupted run from it: the result is the same as an
@@ -93,12 +97,17 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
   }
   if (config$tokenizer == "rank") config$gene_scale <- gene_scale(sources, maps, config)
 
-  store <- store_cells(sources, maps, config)
+  # datasets of different genes are each read against the genes of all (their gene shares), as
+  # embed_cells() reads a query
+  shares <- model_shares(config, sources)
+  store <- store_cells(sources, maps, config, training_totals(sources, maps, shares))
   fit <- engine_pretrain(store, config, train, masking, verbose)
-  new_scLM_model(config = config, labels = character(0), fit = fit,
-                 training = training_summary(fit, train, started, n_cells = n_cells,
-                                             objective = family_defaults(config)$pretrain_objective,
-                                             masking = masking))
+  model <- new_scLM_model(config = config, labels = character(0), fit = fit,
+                          training = training_summary(fit, train, started, n_cells = n_cells,
+                                                      objective = family_defaults(config)$pretrain_objective,
+                                                      masking = masking))
+  model$reference_shares <- shares
+  model
 }
 
 # SCTrans's masked objective hides whole sub-vectors of its largest scale and needs at least two

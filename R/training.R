@@ -28,13 +28,15 @@ train_settings <- function(epochs, batch_size, learning_rate, weight_decay, vali
 
 # One engine store holding every cell of the cell sources `sources` (whose rows `maps` index
 # into the vocabulary) as the model of `config` reads them, cell ids counting through all
-# sources. Each block crosses into the engine once.
-store_cells <- function(sources, maps, config, call = parent.frame()) {
+# sources. Each block crosses into the engine once. `totals`: per source, NULL for each cell's own
+# total, or the mapping (training_totals()) that reads it against the model's gene shares.
+store_cells <- function(sources, maps, config, totals = NULL, call = parent.frame()) {
   store <- engine_cell_store(config)
   n_cells <- 0
   for (k in seq_along(sources)) {
     source_walk(sources[[k]], function(counts) {
-      n_cells <<- engine_store_cells(store, counts, maps[[k]], n_cells, call = call)
+      block <- if (is.null(totals[[k]])) list(counts = counts, index = maps[[k]]) else read_rows(totals[[k]], counts)
+      n_cells <<- engine_store_cells(store, block$counts, block$index, n_cells, call = call)
     })
   }
   store

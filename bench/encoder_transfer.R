@@ -5,6 +5,8 @@
 # shipped encoder pretrained_model("human_rna_sctrans") offers a dataset it was not pretrained on.
 #   Rscript bench/encoder_transfer.R [epochs] [task ...]   (default 30 epochs; pbmc3k:10% and the
 #   three symphony tasks; ~25 min on 2 cores). Seeds 1-3. Appends to bench/results/encoder_transfer.tsv.
+# env SCLM_BENCH_STARTS: the starts run (default "scratch,encoder"); SCLM_BENCH_SUFFIX is added to
+# the start's name, to tell builds apart.
 source("bench/annotation_common.R")
 args <- commandArgs(trailingOnly = TRUE)
 epochs <- if (length(args)) as.integer(args[1]) else 30L
@@ -32,14 +34,15 @@ for (target in targets) {
   }
   encoder <- encoders[[leave]]
   task <- annotation_tasks[[target]]()
-  for (seed in bench_seeds()) for (start in c("scratch", "encoder")) {
+  starts <- strsplit(Sys.getenv("SCLM_BENCH_STARTS", "scratch,encoder"), ",")[[1]]
+  for (seed in bench_seeds()) for (start in starts) {
     t0 <- proc.time()[["elapsed"]]
     model <- if (start == "scratch") default_model(task, seed) else
       finetune(encoder, task$train, task$train_labels, seed = seed, verbose = FALSE)
     fit_s <- proc.time()[["elapsed"]] - t0
     pred <- annotate_cells(model, task$test, verbose = FALSE)$labels
     rows[[length(rows) + 1L]] <- data.frame(
-      task = target, start = start, seed = seed, pretrained_without = leave,
+      task = target, start = paste0(start, Sys.getenv("SCLM_BENCH_SUFFIX")), seed = seed, pretrained_without = leave,
       encoder_genes = if (start == "encoder") length(encoder$features) else NA,
       reference_genes_read = length(model$reference_features %||% model$features),
       pretrain_s = if (start == "encoder") round(encoder$pretrain_s) else NA,

@@ -7,6 +7,11 @@
 # removed, as models saved before them read). The linear baseline normalises each set over its own
 # genes and reads the query's values of the reference's variable genes (0 where it lacks one), as
 # CellTypist reads a query.
+# With env SCLM_GENE_SETS_FIT=query, each fit is query-side adapted (finetune(query = ): a second
+# round on the query's confident cells); with =joint, fine-tuned from an encoder pretrained on the
+# reference and the query together (pretrain(list(reference, query)), as annotation_levers.R's
+# package_pretrain_joint). Those fits are annotated with the package's reading alone (method
+# `scLM_<fit>` + env SCLM_BENCH_SUFFIX, to tell builds apart).
 #   Rscript bench/gene_sets.R [task ...]
 # env SCLM_BENCH_SEEDS (default 1,2,3). Appends to bench/results/gene_sets.tsv.
 source("bench/annotation_common.R")
@@ -63,6 +68,8 @@ wanted <- commandArgs(trailingOnly = TRUE)
 if (!length(wanted)) wanted <- names(gene_set_tasks)
 stopifnot(all(wanted %in% names(gene_set_tasks)))
 out <- "bench/results/gene_sets.tsv"
+fit_kind <- Sys.getenv("SCLM_GENE_SETS_FIT")
+stopifnot(fit_kind %in% c("", "query", "joint"))
 write_row <- function(r, held) {
   utils::write.table(cbind(date = format(Sys.time(), "%Y-%m-%d %H:%M"), r, reference_share_held = round(held, 3)), out,
                      sep = "\t", row.names = FALSE, quote = FALSE, append = file.exists(out),
@@ -72,14 +79,22 @@ for (name in wanted) {
   task <- gene_set_tasks[[name]]()
   for (seed in bench_seeds()) {
     t0 <- proc.time()[["elapsed"]]
-    model <- default_model(task, seed)
+    model <- switch(fit_kind,
+      query = finetune(x = task$train, labels = task$train_labels, query = task$test, seed = seed, verbose = FALSE),
+      joint = {
+        config <- sctrans_config(scales = scLM:::default_scales(FALSE, nrow(task$train)))
+        encoder <- pretrain(list(task$train, task$test), config, seed = seed, verbose = FALSE)
+        finetune(encoder, task$train, task$train_labels, seed = seed, verbose = FALSE)
+      },
+      default_model(task, seed))
     fit_s <- proc.time()[["elapsed"]] - t0
     held <- sum(model$reference_shares[names(model$reference_shares) %in% rownames(task$test)])
     own <- model
     own$reference_shares <- NULL
     # A query of a few hundred genes holds under min_overlap's quarter of a whole-transcriptome
     # model's vocabulary (pbmc3k -> symphony: 283 of 2,000): both readings are asked to go on.
-    readings <- list(scLM_reference_totals = model, scLM_own_totals = own)
+    readings <- if (nzchar(fit_kind)) stats::setNames(list(model), paste0("scLM_", fit_kind, Sys.getenv("SCLM_BENCH_SUFFIX"))) else
+      list(scLM_reference_totals = model, scLM_own_totals = own)
     for (method in names(readings)) {
       m <- readings[[method]]
       pred <- annotate_cells(m, task$test, min_overlap = 0.1, verbose = FALSE)$labels
@@ -87,6 +102,7 @@ for (name in wanted) {
       write_row(result_row(name, method, seed, ncol(task$train), task$test_labels, pred, fit_s, speed), held)
     }
   }
+  if (nzchar(fit_kind)) next
   t0 <- proc.time()[["elapsed"]]
   pred <- linear_own_genes(task)
   write_row(result_row(name, "linear", NA, ncol(task$train), task$test_labels, pred, proc.time()[["elapsed"]] - t0), NA)

@@ -40,12 +40,37 @@ test_that("query adaptation equals two rounds run by hand and is deterministic",
   expect_gt(mean(annotate_cells(adapted, d$query, verbose = FALSE)$labels == d$truth), 0.6)
 })
 
+test_that("the second round reads the query's cells against the reference's genes, as annotate_cells() reads them", {
+  d <- query_case()
+  # More genes, with counts, that the reference never had: left out of the query cells' totals in
+  # training as in annotation, so the adapted model is the same.
+  set.seed(3)
+  extra <- Matrix::rsparsematrix(300, ncol(d$query), 0.2, rand.x = function(n) stats::rpois(n, 3) + 1)
+  rownames(extra) <- paste0("NOT-A-REFERENCE-GENE-", seq_len(300))
+  wide <- rbind(d$query, extra)
+  colnames(wide) <- colnames(d$query)
+  adapted <- fit_with_query()
+  wide_adapted <- finetune(query_config(), d$ref, d$labels, epochs = 8, seed = 3, query = wide, class_sampling = 0,
+                           verbose = FALSE)
+  expect_identical(wide_adapted$weights, adapted$weights)
+  # The model keeps the reference's gene shares, not the query's.
+  expect_identical(wide_adapted$reference_shares, adapted$reference_shares)
+  expect_identical(names(adapted$reference_shares), rownames(d$ref))
+})
+
 test_that("a query nobody is sure of leaves the model as trained, with a warning; bad queries are refused", {
   d <- query_case()
   expect_warning(kept <- fit_with_query(query_confidence = 1), "not adapted")
   expect_identical(kept$weights, finetune(query_config(), d$ref, d$labels, epochs = 8, seed = 3, class_sampling = 0,
                                          verbose = FALSE)$weights)
   expect_null(kept$training$query_cells)
+  # A query of other gene names cannot be labelled: the first round's model, with a warning that says why.
+  renamed <- d$query
+  rownames(renamed) <- paste0("ENSG-LIKE-", seq_len(nrow(renamed)))
+  expect_warning(unread <- finetune(query_config(), d$ref, d$labels, epochs = 8, seed = 3, query = renamed,
+                                    class_sampling = 0, verbose = FALSE),
+                 "could not be labelled.*not adapted")
+  expect_identical(unread$weights, kept$weights)
   expect_error(fit_with_query(query_confidence = 0.2), "query_confidence")
   expect_error(finetune(tiny_config(), d$ref, d$labels, epochs = 1, query = "cells", verbose = FALSE), "query")
 })

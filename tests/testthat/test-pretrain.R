@@ -33,6 +33,25 @@ test_that("several datasets pretrain together on the union of their variable gen
   expect_error(pretrain(a, "config", verbose = FALSE), "config")
 })
 
+test_that("datasets of different genes are read on the scale of all their genes, and so is a query", {
+  p <- pbmc3k()
+  a <- p$counts[, 1:150]
+  panel <- p$counts[1:4000, 151:300]  # a second dataset of a third of the genes
+  enc <- pretrain(list(a, panel), tiny_config(), epochs = 1, verbose = FALSE)
+  expect_equal(enc$reference_shares, scLM:::reference_shares(list(scLM:::cell_source(a), scLM:::cell_source(panel))))
+  held <- sum(enc$reference_shares[rownames(panel)])
+  expect_gt(held, 0.05)
+  expect_lt(held, 0.95)
+  # embed_cells() reads panel cells at the totals they would have had over every gene: nearer the
+  # embeddings of the whole cells than at their own totals.
+  whole <- embed_cells(enc, p$counts[, 151:300], verbose = FALSE)
+  own <- enc
+  own$reference_shares <- NULL
+  expect_warning(embed_cells(enc, panel, verbose = FALSE), "model genes are in the data")  # a third of the genes
+  gap <- function(m) mean(abs(suppressWarnings(embed_cells(m, panel, verbose = FALSE)) - whole))
+  expect_lt(gap(enc), gap(own))
+})
+
 test_that("SCTrans pretraining on a gene panel too small for its sub-vectors names the scales that fit", {
   p <- pbmc3k()
   panel <- p$counts[order(-Matrix::rowSums(p$counts))[1:300], 1:100]  # 300 genes: one 256-gene block

@@ -1,19 +1,25 @@
-test_that("reference_shares() is each gene's mean share of its cell's counts, over the union of the sources' genes", {
+test_that("reference_shares() is each gene's mean share of its cell's counts; sources of the same genes pool their cells", {
   p <- pbmc3k()$counts
   a <- p[1:3000, 1:40]
-  b <- p[2001:5000, 41:90]
+  b <- p[1:3000, 41:90]
   shares <- scLM:::reference_shares(list(scLM:::cell_source(a), scLM:::cell_source(b)))
-  # Pure R: every cell's shares, 0 for the genes its source lacks, averaged over the cells.
-  genes <- union(rownames(a), rownames(b))
-  cell_shares <- function(m) {
-    full <- matrix(0, length(genes), ncol(m), dimnames = list(genes, NULL))
-    full[rownames(m), ] <- as.matrix(m)
-    sweep(full, 2L, colSums(full), "/")
-  }
-  expected <- rowMeans(cbind(cell_shares(a), cell_shares(b)))
-  expect_identical(names(shares), genes)
-  expect_equal(shares, expected, tolerance = 1e-12)
+  # Pure R: every cell's shares, averaged over the cells.
+  cell_shares <- function(m) sweep(as.matrix(m), 2L, Matrix::colSums(m), "/")
+  expect_identical(names(shares), rownames(a))
+  expect_equal(shares, rowMeans(cbind(cell_shares(a), cell_shares(b))), tolerance = 1e-12)
   expect_equal(sum(shares), 1, tolerance = 1e-12)
+})
+
+test_that("reference_shares() puts sources of different genes on one scale", {
+  # Cells of one profile at six depths: any gene set holds the same share of each cell's counts.
+  set.seed(2)
+  profile <- stats::rpois(400, 5) + 1
+  whole <- Matrix::Matrix(outer(profile, 1:6), sparse = TRUE, dimnames = list(paste0("G", 1:400), paste0("c", 1:6)))
+  a <- whole[1:300, 1:3]    # the first source lacks the last 100 genes,
+  b <- whole[101:400, 4:6]  # the second the first 100
+  shares <- scLM:::reference_shares(list(scLM:::cell_source(a), scLM:::cell_source(b)))
+  expect_identical(names(shares), rownames(whole))
+  expect_equal(shares, stats::setNames(profile / sum(profile), rownames(whole)), tolerance = 1e-10)
 })
 
 test_that("a query's genes outside the reference's leave its cells' totals and results as they were", {
