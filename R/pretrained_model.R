@@ -42,11 +42,11 @@
 #' sub-vectors masked + contrastive term, 30 epochs, seed 1; 4,047 genes). Start from it when the
 #' reference is small: pretrained the same way on the other three sets only and fine-tuned with the
 #' defaults (three models), it labelled pbmc3k's test cells from a 213-cell reference with
-#' macro-F1 0.907 against 0.890 from scratch (spread over seeds 0.003 against 0.050), and the
-#' symphony batches (about 900 reference
-#' cells) with 0.922 / 0.902 / 0.968 against 0.936 / 0.890 / 0.949 (3' v1 / 3' v2 / 5'; seeds
-#' 1-3, `bench/encoder_transfer.R`): more even over seeds, but not better everywhere; from the
-#' 2,111-cell pbmc3k reference it lost (0.926 vs 0.944). A fine-tuned
+#' macro-F1 0.915 against 0.892 from scratch (spread over seeds 0.010 against 0.017), but the
+#' symphony batches (about 900 reference cells) with 0.926 / 0.894 / 0.975 against 0.934 /
+#' 0.945 / 0.984 (3' v1 / 3' v2 / 5'; seeds 1-3, `bench/encoder_transfer.R`, 2026-12-07): today's
+#' defaults from scratch are better there; from the 2,111-cell pbmc3k reference it lost too
+#' (0.926 vs 0.944, an earlier run). A fine-tuned
 #' model reads only the encoder's genes, so the reference's genes outside them are lost (blood and
 #' pancreas genes: for other tissues train from scratch); a gene panel that holds some of them
 #' works (see [finetune()]).
