@@ -375,7 +375,7 @@ adapt_to_query <- function(model, source, x, labels, query, confidence, assay, l
   called <- tryCatch(annotate_cells(model, query, assay = assay, layer = layer, unknown_method = "max_prob",
                                     num_threads = train$num_threads, device = train$device,
                                     precision = train$precision, verbose = FALSE),
-                     error = function(e) {
+                     scLM_overlap_error = function(e) {
                        cli::cli_warn(c("{.arg query} could not be labelled: the model is not adapted.",
                                        "x" = conditionMessage(e),
                                        "i" = "Annotate it with {.fn annotate_cells}, whose {.arg min_overlap} can be lowered."))

@@ -148,7 +148,8 @@ identifier_hints <- function(query, model) {
   hints
 }
 
-# Errors when too few model features are in the data, and says how many matched.
+# Errors (class scLM_overlap_error) when too few model features are in the data, and says how
+# many matched.
 check_overlap <- function(report, min_overlap, verbose, call, training = FALSE) {
   unit <- report_unit(report)
   matched <- report$n_matched
@@ -161,14 +162,14 @@ check_overlap <- function(report, min_overlap, verbose, call, training = FALSE) 
     cli::cli_abort(c("None of the {n_model} model {unit} are in the data.",
                      "i" = "Model {unit} look like {.val {report$examples}} ({report$model_ids}); data {if (unit == 'islands') 'peaks' else 'genes'} like {.val {report$query_examples}} ({report$query_ids}).",
                      report$hints %||% c("i" = hint), if (training) c("i" = from_config)),
-                   call = call)
+                   class = "scLM_overlap_error", call = call)
   }
   if (training) min_overlap <- min(min_overlap, panel_min_genes / n_model)
   if (fraction < min_overlap) {
     cli::cli_abort(c("Only {matched} of {n_model} model {unit} ({round(100 * fraction, 1)}%) are in the data; at least {ceiling(min_overlap * n_model)} ({round(100 * min_overlap, 1)}%) are needed.",
                      report$hints,
                      "i" = if (training) from_config else "Check that the data use the reference's {if (unit == 'islands') 'genome build' else 'gene identifiers'}, or lower {.arg min_overlap}."),
-                   call = call)
+                   class = "scLM_overlap_error", call = call)
   }
   if (verbose) {
     extra <- if (unit == "islands") "data peak{?s} outside the model's islands" else "data gene{?s} not in the model"
