@@ -15,6 +15,17 @@ cell_source <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.
   source
 }
 
+# A verb's datasets `x` (one host, or a plain list of them: pretrain()'s datasets, finetune()'s
+# references) and a cell source for each, named `x` or `x[[k]]` in errors.
+dataset_sources <- function(x, assay = NULL, layer = NULL, call = parent.frame()) {
+  datasets <- if (is.list(x) && !is.object(x)) x else list(x)
+  if (length(datasets) == 0L) cli::cli_abort("{.arg x} is an empty list; give at least one dataset.", call = call)
+  sources <- lapply(seq_along(datasets), function(k) {
+    cell_source(datasets[[k]], assay, layer, arg = if (length(datasets) > 1L) sprintf("x[[%d]]", k) else "x", call = call)
+  })
+  list(datasets = datasets, sources = sources)
+}
+
 # A cell source over a features x cells matrix whose shape and names are already checked.
 new_cell_source <- function(m, arg = "x", call = parent.frame()) {
   state <- new.env(parent = emptyenv())

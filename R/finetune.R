@@ -230,8 +230,10 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
     cli::cli_abort(c("{.arg model_or_config} must be NULL (the default model), an {.fn scLMConfig} or an {.cls scLM_model}.",
                      "i" = "Start with {.code finetune(x = x, labels = labels)}."))
   }
-  source <- cell_source(x, assay, layer)
-  config <- model_or_config %||% default_config(source$features, source$n_cells)
+  inputs <- dataset_sources(x, assay, layer)
+  sources <- inputs$sources
+  n_cells <- sum(cell_counts(sources))
+  config <- model_or_config %||% default_config(sources[[1]]$features, n_cells)
   init_encoder <- NULL
   if (inherits(config, "scLM_model")) {
     init_encoder <- config$encoder_weights
@@ -240,7 +242,7 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   if (!is.null(head)) {
     config$head <- check_choice(head, c("mlp", "cnn"), "head")
   }
-  train <- train_settings(epochs %||% default_epochs(source$n_cells), batch_size, learning_rate, weight_decay,
+  train <- train_settings(epochs %||% default_epochs(n_cells), batch_size, learning_rate, weight_decay,
                           validation_fraction, patience, seed, num_threads, device, checkpoint, resume, distributed,
                           length_bucketing, precision)
   train$label_smoothing <- check_number(label_smoothing, 0, 0.5, "label_smoothing")
@@ -269,25 +271,63 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   check_flag(verbose, "verbose")
   check_number(query_confidence, 0.5, 1, "query_confidence")
 
-  labels <- resolve_labels(labels, x, source$n_cells)
+  labels <- resolve_reference_labels(labels, inputs$datasets, sources)
+  genes <- reference_genes(sources, verbose)
   if (!is.null(query)) cell_source(query, assay, layer, arg = "query")  # checked now, not after training
 
-  model <- fit_classifier(config, list(source), list(x), labels, train, class_weights, n_models, ood_quantile,
-                          trainable_blocks, assay, started, verbose)
+  model <- fit_classifier(config, sources, inputs$datasets, labels, train, class_weights, n_models, ood_quantile,
+                          trainable_blocks, assay, started, verbose, genes = genes)
   if (!is.null(query) && !isTRUE(model$training$interrupted)) {
-    model <- adapt_to_query(model, source, x, labels, query, query_confidence, assay, layer, train,
-                            !is.null(epochs), class_weights, n_models, ood_quantile, trainable_blocks, started, verbose)
+    model <- adapt_to_query(model, sources, inputs$datasets, labels, query, query_confidence, assay, layer, train,
+                            !is.null(epochs), class_weights, n_models, ood_quantile, trainable_blocks, started, verbose,
+                            genes)
+  }
+  if (length(sources) > 1L) {
+    name <- names(inputs$datasets) %||% character(length(sources))
+    model$training$references <- data.frame(reference = ifelse(nzchar(name), name, sprintf("x[[%d]]", seq_along(sources))),
+                                            cells = cell_counts(sources),
+                                            genes = vapply(sources, function(s) length(s$features), integer(1)))
   }
   model
 }
 
-# One round of fine-tuning of `n_models` models on the cells of `sources` (the reference first;
-# `datasets` are their hosts) labelled `labels` (a factor over all their cells). The unknown-type
-# scores are calibrated on the first source's cells only. `started`: when finetune() was called
-# (the wall time reported).
+# The genes a model of several references reads: those every reference holds, as SingleR compares
+# references on their common genes, so that no class is told apart by genes only its own
+# reference measured. NULL for one reference, references of the same genes, and scATAC peaks
+# (each reference's peaks are placed on the model's islands).
+reference_genes <- function(sources, verbose, call = parent.frame()) {
+  if (length(sources) == 1L) return(NULL)
+  peaks <- vapply(sources, function(s) are_peaks(s$features), logical(1))
+  if (any(peaks) && !all(peaks)) {
+    first <- sprintf("x[[%d]]", c(which(peaks)[1], which(!peaks)[1]))
+    cli::cli_abort(c("The references of {.arg x} mix scATAC peaks ({.arg {first[1]}}) and genes ({.arg {first[2]}}).",
+                     "i" = "Fine-tune one model per modality."), call = call)
+  }
+  if (all(peaks)) return(NULL)
+  features <- lapply(sources, `[[`, "features")
+  genes <- Reduce(intersect, features)
+  if (all(lengths(features) == length(genes))) return(NULL)
+  if (length(genes) < panel_min_genes) {
+    cli::cli_abort(c("The references of {.arg x} share {length(genes)} gene{?s} (they hold {lengths(features)}); a model of several references needs {panel_min_genes} or more.",
+                     "i" = "Check that they name genes alike (all symbols or all Ensembl ids)."), call = call)
+  }
+  if (verbose) {
+    cli::cli_inform("The model reads the {length(genes)} genes all {length(sources)} references hold (they hold {lengths(features)}).")
+  }
+  genes
+}
+
+cell_counts <- function(sources) vapply(sources, function(s) as.numeric(s$n_cells), numeric(1))
+
+# One round of fine-tuning of `n_models` models on the cells of `sources` (the first `references`
+# are the references; after them, a query's cells; `datasets` are their hosts) labelled `labels`
+# (a factor over all their cells). The gene shares, the unknown-type scores and the gene levels
+# are the references' only. `genes`: the genes the model reads (reference_genes()). `started`:
+# when finetune() was called (the wall time reported).
 fit_classifier <- function(config, sources, datasets, labels, train, class_weights, n_models, ood_quantile,
-                           trainable_blocks, assay, started, verbose) {
-  vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose, check = TRUE, labels = labels)
+                           trainable_blocks, assay, started, verbose, references = length(sources), genes = NULL) {
+  vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose, check = TRUE, labels = labels,
+                               genes = genes)
   config <- vocabulary$config
   sources <- vocabulary$sources
   maps <- vocabulary$maps
@@ -299,15 +339,16 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
   n_per_class <- tabulate(codes + 1L, nlevels(labels))
   train$class_weights <- if (class_weights == "none") numeric(0) else class_weight_values(class_weights, n_per_class)
 
-  # every source read against the reference's genes (its gene shares), as annotate_cells() reads
-  shares <- model_shares(config, sources[1])
-  store <- store_cells(sources, maps, config, training_totals(sources, maps, shares))
+  # every source read against the references' genes (their gene shares), as annotate_cells() reads
+  refs <- seq_len(references)
+  n_reference <- sum(cell_counts(sources[refs]))
+  shares <- model_shares(config, sources[refs], genes)
+  totals <- training_totals(sources, maps, shares)
+  store <- store_cells(sources, maps, config, totals)
   fits <- train_members(store, config, codes, nlevels(labels), train, n_models, verbose)
   fit <- fits[[1]]
   interrupted <- any(vapply(fits, `[[`, logical(1), "interrupted")) || length(fits) < n_models
-  source <- sources[[1]]
-  map <- maps[[1]]
-  validation <- fit$validation_cells[fit$validation_cells <= source$n_cells]
+  validation <- fit$validation_cells[fit$validation_cells <= n_reference]
   unknown <- NULL
   if (length(validation) && !interrupted) {
     # One more pass over the reference calibrates the unknown-cell scores on its held-out cells:
@@ -316,12 +357,12 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
     run <- run_settings(256L, train$num_threads, train$device, train$precision)
     verb <- environment()
     members <- lapply(fits, `[[`, "weights")
-    seen <- source_blocks(source, function(counts) {
-      input <- averaged_input(list(counts = counts, index = map), train$downsample, config)
+    seen <- do.call(rbind_fields, lapply(refs, function(k) source_blocks(sources[[k]], function(counts) {
+      input <- averaged_input(training_block(counts, maps[[k]], totals[[k]]), train$downsample, config)
       engine_classify_members(members, config, nlevels(labels), input$counts, input$index, run, TRUE, call = verb)
-    }, combine = rbind_fields)
-    unknown <- calibrate_unknown(seen$first_logits, seen$embeddings, codes[seq_len(source$n_cells)], validation, ood_quantile,
-                                 source, map, length(config$features), train$seed)
+    }, combine = rbind_fields)))
+    unknown <- calibrate_unknown(seen$first_logits, seen$embeddings, codes[seq_len(n_reference)], validation, ood_quantile,
+                                 sources[refs], maps[refs], length(config$features), train$seed)
   }
   model <- new_scLM_model(config = config, labels = levels(labels), fit = fit,
                  training = training_summary(fit, train, started, n_cells = length(codes),
@@ -340,7 +381,7 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
   model$reference_features <- learnt_features(config, maps)
   model$reference_shares <- shares  # annotate_cells() reads a query's totals against them
   if (!identical(config$modality, "atac")) {  # and matches its gene levels to these (match_levels)
-    model$gene_levels <- reference_levels(source, map, length(config$features), codes, nlevels(labels))
+    model$gene_levels <- reference_levels(sources[refs], maps[refs], length(config$features), codes, nlevels(labels))
   }
   model
 }
@@ -367,10 +408,11 @@ train_members <- function(store, config, codes, n_classes, train, n_models, verb
 }
 
 # Query-side adaptation (self-training, as Cellcano does for scATAC): `model` labels the query;
-# a second round starts from its encoder and trains on the reference plus the query cells it
-# labelled with probability at least `confidence` (a new head; the same settings and seed).
-adapt_to_query <- function(model, source, x, labels, query, confidence, assay, layer, train, epochs_given,
-                           class_weights, n_models, ood_quantile, trainable_blocks, started, verbose) {
+# a second round starts from its encoder and trains on the references (cell sources `sources` of
+# hosts `datasets`) plus the query cells it labelled with probability at least `confidence` (a new
+# head; the same settings and seed).
+adapt_to_query <- function(model, sources, datasets, labels, query, confidence, assay, layer, train, epochs_given,
+                           class_weights, n_models, ood_quantile, trainable_blocks, started, verbose, genes) {
   # A query the model cannot read (too few of its genes) leaves the trained model to the user.
   called <- tryCatch(annotate_cells(model, query, assay = assay, layer = layer, unknown_method = "max_prob",
                                     num_threads = train$num_threads, device = train$device,
@@ -393,13 +435,14 @@ adapt_to_query <- function(model, source, x, labels, query, confidence, assay, l
   }
   confident <- query[, sure]
   train$init_encoder <- model$encoder_weights
-  if (!epochs_given) train$epochs <- default_epochs(source$n_cells + length(sure))
+  if (!epochs_given) train$epochs <- default_epochs(sum(cell_counts(sources)) + length(sure))
   train$checkpoint <- NULL
   train$resume <- FALSE
-  adapted <- fit_classifier(model$config, list(source, cell_source(confident, assay, layer, arg = "query")),
-                            list(x, confident),
+  adapted <- fit_classifier(model$config, c(sources, list(cell_source(confident, assay, layer, arg = "query"))),
+                            c(datasets, list(confident)),
                             factor(c(as.character(labels), called$labels[sure]), levels = levels(labels)),
-                            train, class_weights, n_models, ood_quantile, trainable_blocks, assay, started, verbose)
+                            train, class_weights, n_models, ood_quantile, trainable_blocks, assay, started, verbose,
+                            references = length(sources), genes = genes)
   adapted$training$query_cells <- length(sure)
   adapted$training$pretrained <- model$training$pretrained
   adapted

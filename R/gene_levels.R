@@ -14,10 +14,18 @@ gene_level_settings <- list(min_cells = 10L, pseudo_count = 0.1, max_factor = 8,
 vocabulary_levels <- function(counts, map, n_features) per_cell_scaled(engine_mapped_rows(counts, map, n_features))
 
 # The reference's class means (vocabulary features x classes) and class sizes, one pass over
-# cell source `source` whose rows `map` indexes into n_features; `codes`: 0-based classes of its cells.
-reference_levels <- function(source, map, n_features, codes, n_classes) {
-  sums <- source_class_sums(source, codes + 1L, n_classes, function(counts) vocabulary_levels(counts, map, n_features))
-  n <- tabulate(codes[seq_len(source$n_cells)] + 1L, n_classes)
+# cell sources `sources` whose rows `maps` index into n_features; `codes`: 0-based classes of
+# their cells, numbered through all sources (and perhaps more cells after them).
+reference_levels <- function(sources, maps, n_features, codes, n_classes) {
+  first <- 0L
+  sums <- 0
+  for (k in seq_along(sources)) {
+    cells <- first + seq_len(sources[[k]]$n_cells)
+    sums <- sums + source_class_sums(sources[[k]], codes[cells] + 1L, n_classes,
+                                     function(counts) vocabulary_levels(counts, maps[[k]], n_features))
+    first <- first + sources[[k]]$n_cells
+  }
+  n <- tabulate(codes[seq_len(first)] + 1L, n_classes)
   list(means = sweep(sums, 2L, pmax(n, 1L), `/`), n = n)
 }
 

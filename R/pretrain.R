@@ -76,11 +76,9 @@ pretrain <- function(x, config = scLMConfig(), assay = NULL, layer = NULL, epoch
                   temperature = check_number(temperature, 0.001, 10, "temperature"))
   check_flag(verbose, "verbose")
 
-  datasets <- if (is.list(x) && !is.object(x)) x else list(x)
-  if (length(datasets) == 0L) cli::cli_abort("{.arg x} is an empty list; give at least one dataset.")
-  sources <- lapply(seq_along(datasets), function(k) {
-    cell_source(datasets[[k]], assay, layer, arg = if (length(datasets) > 1L) sprintf("x[[%d]]", k) else "x")
-  })
+  inputs <- dataset_sources(x, assay, layer)
+  datasets <- inputs$datasets
+  sources <- inputs$sources
   vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose = FALSE, check = FALSE)
   config <- vocabulary$config
   check_maskable(config)

@@ -35,11 +35,18 @@ store_cells <- function(sources, maps, config, totals = NULL, call = parent.fram
   n_cells <- 0
   for (k in seq_along(sources)) {
     source_walk(sources[[k]], function(counts) {
-      block <- if (is.null(totals[[k]])) list(counts = counts, index = maps[[k]]) else read_rows(totals[[k]], counts)
+      block <- training_block(counts, maps[[k]], totals[[k]])
       n_cells <<- engine_store_cells(store, block$counts, block$index, n_cells, call = call)
     })
   }
   store
+}
+
+# A block of a training source's cells as the engine reads them: rows mapped into the vocabulary
+# by `map`, each cell at its own total, or against the model's gene shares through `totals`
+# (training_totals()).
+training_block <- function(counts, map, totals) {
+  if (is.null(totals)) list(counts = counts, index = map) else read_rows(totals, counts)
 }
 
 training_summary <- function(fit, train, started, ...) {

@@ -24,7 +24,10 @@ default_unknown_method <- function(model) {
   if (is.null(model$unknown$cutoff[[method]])) "max_prob" else method
 }
 
-calibrate_unknown <- function(logits, embeddings, codes, validation, quantile, source, map, n_features, seed) {
+# Calibrated on the reference cells of cell sources `sources` (their rows mapped into the
+# vocabulary of `n_features` by `maps`; cells numbered through all sources), whose `logits`,
+# `embeddings` and 0-based classes `codes` are given; `validation`: the held-out ones.
+calibrate_unknown <- function(logits, embeddings, codes, validation, quantile, sources, maps, n_features, seed) {
   if (length(validation) < 10L) return(NULL)  # too few held-out cells to calibrate on
   fit <- setdiff(seq_along(codes), validation)
   y <- codes[fit] + 1L
@@ -41,10 +44,10 @@ calibrate_unknown <- function(logits, embeddings, codes, validation, quantile, s
     ood$cutoff[[method]] <- unname(stats::quantile(held_out, quantile))
     ood$quartiles[[method]] <- unname(stats::quantile(held_out, shift_quantiles))
   }
-  ood$knn <- knn_space(source, map, n_features, fit, seed)
+  ood$knn <- knn_space(sources, maps, n_features, fit, seed)
   # Calibrated on the held-out cells and on the reference cells themselves, each leaving itself
   # out (its k+1-th neighbour): a few hundred held-out cells alone give a noisy quantile.
-  held_out <- c(knn_score(ood$knn, source_cells(source, sort(validation)), map, n_features),
+  held_out <- c(knn_score_rows(ood$knn, vocabulary_cells(sources, maps, sort(validation), n_features)),
                 knn_distance(ood$knn$reference, ood$knn$reference, knn_settings$k + 1L))
   ood$cutoff$knn <- unname(stats::quantile(held_out, quantile, na.rm = TRUE))
   ood$quartiles$knn <- unname(stats::quantile(held_out, shift_quantiles, na.rm = TRUE))
@@ -71,13 +74,13 @@ unknown_shift_min_cells <- 100L
 
 knn_settings <- list(k = 10L, n_pcs = 10L, n_variable = 2000L, max_reference = 5000L, chunk = 1000L)
 
-# The expression space of the reference cells `fit` (of cell source `source`, whose rows `map`
-# indexes into a vocabulary of n_features): its variable features, centre, principal axes and
-# up to knn_settings$max_reference of the cells in it, on the unit sphere.
-knn_space <- function(source, map, n_features, fit, seed) {
+# The expression space of the reference cells `fit` (numbered through cell sources `sources`,
+# whose rows `maps` index into a vocabulary of n_features): its variable features, centre,
+# principal axes and up to knn_settings$max_reference of the cells in it, on the unit sphere.
+knn_space <- function(sources, maps, n_features, fit, seed) {
   s <- knn_settings
   if (length(fit) > s$max_reference) fit <- sort(with_seed(seed, sample(fit, s$max_reference)))
-  x <- log_normalise(engine_mapped_rows(source_cells(source, fit), map, n_features))
+  x <- log_normalise(vocabulary_cells(sources, maps, fit, n_features))
   centre <- Matrix::rowMeans(x)
   variance <- Matrix::rowMeans(x^2) - centre^2
   features <- sort(utils::head(order(-variance), min(s$n_variable, sum(variance > 0))))
@@ -88,9 +91,24 @@ knn_space <- function(source, map, n_features, fit, seed) {
        reference = unit_rows(pca$u %*% diag(pca$d, n_pcs)))
 }
 
+# The vocabulary rows (engine_mapped_rows()) of cells `cells` (increasing), numbered through the
+# cell sources `sources` whose rows `maps` index into the vocabulary of n_features.
+vocabulary_cells <- function(sources, maps, cells, n_features) {
+  ends <- cumsum(vapply(sources, function(s) as.numeric(s$n_cells), numeric(1)))
+  parts <- lapply(seq_along(sources), function(k) {
+    local <- cells[cells > ends[k] - sources[[k]]$n_cells & cells <= ends[k]] - (ends[k] - sources[[k]]$n_cells)
+    if (length(local)) engine_mapped_rows(source_cells(sources[[k]], local), maps[[k]], n_features)
+  })
+  parts <- Filter(Negate(is.null), parts)
+  if (length(parts) == 1L) parts[[1]] else do.call(cbind, parts)
+}
+
 # The "knn" score of each cell of `counts` (rows indexed into the vocabulary by `map`).
-knn_score <- function(space, counts, map, n_features) {
-  x <- log_normalise(engine_mapped_rows(counts, map, n_features))[space$features, , drop = FALSE]
+knn_score <- function(space, counts, map, n_features) knn_score_rows(space, engine_mapped_rows(counts, map, n_features))
+
+# The "knn" score of each cell of `x`, vocabulary features x cells.
+knn_score_rows <- function(space, x) {
+  x <- log_normalise(x)[space$features, , drop = FALSE]
   cells <- unit_rows(as.matrix(Matrix::crossprod(x, space$rotation)) -
                        matrix(drop(space$centre %*% space$rotation), ncol(x), ncol(space$rotation), byrow = TRUE))
   score <- knn_distance(cells, space$reference, knn_settings$k)

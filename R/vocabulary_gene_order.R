@@ -53,18 +53,23 @@ chromosome_order <- function(features, positions) {
 }
 
 # Average-linkage clustering of the features' correlation over up to 2,000 cells (of all
-# datasets, sampled with `seed`; only those cells are read). The correlations are a dense
+# datasets, sampled with `seed`; only those cells are read) of log1p(counts per `scale_factor`). The correlations are a dense
 # features x features matrix: 0.8 GB at 10,000 features, hence max_coexpression_features.
 coexpression_order <- function(features, sources, scale_factor, seed) {
   n_cells <- vapply(sources, function(s) s$n_cells, integer(1))
   keep <- seq_len(sum(n_cells))
   if (length(keep) > 2000L) keep <- with_seed(seed, sort(sample.int(length(keep), 2000L)))
   first <- cumsum(c(0L, n_cells))
+  # each cell at its total over the genes all sources hold: sources of different genes (a panel
+  # beside a whole transcriptome) on one scale, else every gene would seem to co-vary with the others
+  common <- Reduce(intersect, lapply(sources, `[[`, "features"))
+  shared <- lapply(sources, function(s) s$features %in% common)
   blocks <- lapply(seq_along(sources), function(k) {
     cols <- keep[keep > first[k] & keep <= first[k + 1L]] - first[k]
     if (length(cols) == 0L) return(NULL)
     m <- source_cells(sources[[k]], cols)
-    m <- Matrix::t(Matrix::t(m) / pmax(Matrix::colSums(m), 1e-12)) * scale_factor
+    totals <- if (all(shared[[k]])) Matrix::colSums(m) else Matrix::colSums(m[shared[[k]], , drop = FALSE])
+    m <- Matrix::t(Matrix::t(m) / pmax(totals, 1e-12)) * scale_factor
     rows <- match(features, rownames(m))
     present <- which(!is.na(rows))
     entries <- methods::as(m[rows[present], , drop = FALSE], "TsparseMatrix")
