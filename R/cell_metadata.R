@@ -11,7 +11,10 @@ resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
 # of the references' (a reference may hold only some of them): the factors' levels in the order
 # they first come, otherwise sorted by their bytes, as for one reference.
 resolve_reference_labels <- function(labels, datasets, sources, call = parent.frame()) {
-  if (length(datasets) == 1L) return(resolve_labels(labels, datasets[[1]], sources[[1]]$n_cells, call))
+  if (length(datasets) == 1L) {
+    if (is.list(labels) && !is.object(labels) && length(labels) == 1L) labels <- labels[[1]]
+    return(resolve_labels(labels, datasets[[1]], sources[[1]]$n_cells, call))
+  }
   column <- is.character(labels) && length(labels) == 1L
   if (!column && !(is.list(labels) && !is.object(labels) && length(labels) == length(datasets))) {
     cli::cli_abort(c("{.arg labels} must be a list with one entry per reference of {.arg x} ({length(datasets)}), each a vector of labels or a metadata column name, or one column name every reference has.",

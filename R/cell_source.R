@@ -48,6 +48,16 @@ derived_source <- function(parent, transform, features, arg = parent$arg) {
   source
 }
 
+# Cell source `source` cut to its rows of `genes` (finetune() on references of different genes:
+# the genes all of them hold), block by block. A cell left without counts passes, read as empty.
+gene_subset <- function(source, genes) {
+  keep <- source$features %in% genes
+  if (all(keep)) return(source)
+  cut <- derived_source(source, function(m) m[keep, , drop = FALSE], source$features[keep])
+  cut$state$empty_cells <- TRUE
+  cut
+}
+
 # `x` as a cell source: itself, or a new one over a matrix.
 as_cell_source <- function(x, arg = "x", call = parent.frame()) {
   if (inherits(x, "scLM_cell_source")) x else new_cell_source(check_matrix_shape(x, arg, call), arg, call)

@@ -272,29 +272,32 @@ finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NU
   check_number(query_confidence, 0.5, 1, "query_confidence")
 
   labels <- resolve_reference_labels(labels, inputs$datasets, sources)
+  held <- vapply(sources, function(s) length(s$features), integer(1))
   genes <- reference_genes(sources, verbose)
+  if (!is.null(genes)) sources <- lapply(sources, gene_subset, genes)
   if (!is.null(query)) cell_source(query, assay, layer, arg = "query")  # checked now, not after training
 
   model <- fit_classifier(config, sources, inputs$datasets, labels, train, class_weights, n_models, ood_quantile,
-                          trainable_blocks, assay, started, verbose, genes = genes)
+                          trainable_blocks, assay, started, verbose)
   if (!is.null(query) && !isTRUE(model$training$interrupted)) {
     model <- adapt_to_query(model, sources, inputs$datasets, labels, query, query_confidence, assay, layer, train,
-                            !is.null(epochs), class_weights, n_models, ood_quantile, trainable_blocks, started, verbose,
-                            genes)
+                            !is.null(epochs), class_weights, n_models, ood_quantile, trainable_blocks, started, verbose)
   }
   if (length(sources) > 1L) {
     name <- names(inputs$datasets) %||% character(length(sources))
     model$training$references <- data.frame(reference = ifelse(nzchar(name), name, sprintf("x[[%d]]", seq_along(sources))),
-                                            cells = cell_counts(sources),
-                                            genes = vapply(sources, function(s) length(s$features), integer(1)))
+                                            cells = as.integer(cell_counts(sources)),
+                                            genes = held)
   }
   model
 }
 
 # The genes a model of several references reads: those every reference holds, as SingleR compares
 # references on their common genes, so that no class is told apart by genes only its own
-# reference measured. NULL for one reference, references of the same genes, and scATAC peaks
-# (each reference's peaks are placed on the model's islands).
+# reference measured. finetune() reads each reference cut to them (gene_subset()), each cell at
+# its total over them, and a query is read so too (its other genes are outside the model's gene
+# shares). NULL for one reference, references of the same genes, and scATAC peaks (each
+# reference's peaks are placed on the model's islands).
 reference_genes <- function(sources, verbose, call = parent.frame()) {
   if (length(sources) == 1L) return(NULL)
   peaks <- vapply(sources, function(s) are_peaks(s$features), logical(1))
@@ -322,12 +325,10 @@ cell_counts <- function(sources) vapply(sources, function(s) as.numeric(s$n_cell
 # One round of fine-tuning of `n_models` models on the cells of `sources` (the first `references`
 # are the references; after them, a query's cells; `datasets` are their hosts) labelled `labels`
 # (a factor over all their cells). The gene shares, the unknown-type scores and the gene levels
-# are the references' only. `genes`: the genes the model reads (reference_genes()). `started`:
-# when finetune() was called (the wall time reported).
+# are the references' only. `started`: when finetune() was called (the wall time reported).
 fit_classifier <- function(config, sources, datasets, labels, train, class_weights, n_models, ood_quantile,
-                           trainable_blocks, assay, started, verbose, references = length(sources), genes = NULL) {
-  vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose, check = TRUE, labels = labels,
-                               genes = genes)
+                           trainable_blocks, assay, started, verbose, references = length(sources)) {
+  vocabulary <- fit_vocabulary(config, sources, datasets, assay, train$seed, verbose, check = TRUE, labels = labels)
   config <- vocabulary$config
   sources <- vocabulary$sources
   maps <- vocabulary$maps
@@ -342,7 +343,7 @@ fit_classifier <- function(config, sources, datasets, labels, train, class_weigh
   # every source read against the references' genes (their gene shares), as annotate_cells() reads
   refs <- seq_len(references)
   n_reference <- sum(cell_counts(sources[refs]))
-  shares <- model_shares(config, sources[refs], genes)
+  shares <- model_shares(config, sources[refs])
   totals <- training_totals(sources, maps, shares)
   store <- store_cells(sources, maps, config, totals)
   fits <- train_members(store, config, codes, nlevels(labels), train, n_models, verbose)
@@ -412,7 +413,7 @@ train_members <- function(store, config, codes, n_classes, train, n_models, verb
 # hosts `datasets`) plus the query cells it labelled with probability at least `confidence` (a new
 # head; the same settings and seed).
 adapt_to_query <- function(model, sources, datasets, labels, query, confidence, assay, layer, train, epochs_given,
-                           class_weights, n_models, ood_quantile, trainable_blocks, started, verbose, genes) {
+                           class_weights, n_models, ood_quantile, trainable_blocks, started, verbose) {
   # A query the model cannot read (too few of its genes) leaves the trained model to the user.
   called <- tryCatch(annotate_cells(model, query, assay = assay, layer = layer, unknown_method = "max_prob",
                                     num_threads = train$num_threads, device = train$device,
@@ -442,7 +443,7 @@ adapt_to_query <- function(model, sources, datasets, labels, query, confidence, 
                             c(datasets, list(confident)),
                             factor(c(as.character(labels), called$labels[sure]), levels = levels(labels)),
                             train, class_weights, n_models, ood_quantile, trainable_blocks, assay, started, verbose,
-                            references = length(sources), genes = genes)
+                            references = length(sources))
   adapted$training$query_cells <- length(sure)
   adapted$training$pretrained <- model$training$pretrained
   adapted

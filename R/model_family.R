@@ -69,26 +69,19 @@ family_defaults.scLM_atac_config <- function(config) {
 # host objects `datasets` unless set) in the family's order, the cell sources the model reads (a
 # scATAC source becomes one of peak islands) and each source's row -> vocabulary index. With
 # `check`, a single dataset's overlap with a given vocabulary is checked and reported (finetune).
-# `genes`: where given (several references of genes), the model reads only these (the genes every
-# reference holds): the vocabulary is chosen among them, and a given vocabulary's other genes are
-# absent from every cell.
-fit_vocabulary <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL, genes = NULL) {
-  UseMethod("fit_vocabulary")
-}
+fit_vocabulary <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL) UseMethod("fit_vocabulary")
 #' @exportS3Method fit_vocabulary scLM_config
-fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL, genes = NULL) {
+fit_vocabulary.scLM_config <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL) {
   if (!is.null(labels)) labels <- split(labels, rep(seq_along(sources), vapply(sources, function(s) as.integer(s$n_cells), integer(1))))
-  config$features <- select_feature_union(sources, config, labels, family_defaults(config)$class_markers, genes)
+  config$features <- select_feature_union(sources, config, labels, family_defaults(config)$class_markers)
   config <- order_features(config, sources, seed)
   maps <- lapply(sources, function(s) {
-    map <- if (check) map_features(s$features, config$features, verbose = verbose, training = TRUE)$index else feature_index(s$features, config$features)
-    if (!is.null(genes)) map[map >= 0L][!config$features[map[map >= 0L] + 1L] %in% genes] <- -1L
-    map
+    if (check) map_features(s$features, config$features, verbose = verbose, training = TRUE)$index else feature_index(s$features, config$features)
   })
   list(config = config, sources = sources, maps = maps)
 }
 #' @exportS3Method fit_vocabulary scLM_atac_config
-fit_vocabulary.scLM_atac_config <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL, genes = NULL) {
+fit_vocabulary.scLM_atac_config <- function(config, sources, datasets, assay, seed, verbose, check, labels = NULL) {
   # The family's island order (co-accessibility) reads island values: islands are mapped in
   # genome order first, and again only if the order chosen differs.
   data <- atac_training_data(config, datasets, sources, assay, verbose)

@@ -16,17 +16,12 @@
 # the share sum(shares[G]) of a cell's counts over the union, so each gene's share is the
 # cell-weighted mean, over the sources holding it, of its share there times that sum, found by
 # iteration from the plain means. Sources of the same genes give their cells' mean share.
-# `genes`: where given (the genes several references all hold, reference_genes()), the shares are
-# of a cell's counts over these only, and a cell is read at its total over them.
-reference_shares <- function(sources, genes = NULL) {
-  genes <- genes %||% unique(unlist(lapply(sources, `[[`, "features"), use.names = FALSE))
+reference_shares <- function(sources) {
+  genes <- unique(unlist(lapply(sources, `[[`, "features"), use.names = FALSE))
   per_source <- lapply(sources, function(source) {
-    kept <- source$features %in% genes
-    per_gene <- source_class_sums(source, rep(1L, source$n_cells), 1L, function(counts) {
-      per_cell_scaled(if (all(kept)) counts else counts[kept, , drop = FALSE], 1)
-    })
+    per_gene <- source_class_sums(source, rep(1L, source$n_cells), 1L, function(counts) per_cell_scaled(counts, 1))
     # a repeated name of a source adds up
-    list(sums = as.vector(tapply(per_gene[, 1], factor(source$features[kept], levels = genes), sum, default = 0)),
+    list(sums = as.vector(tapply(per_gene[, 1], factor(source$features, levels = genes), sum, default = 0)),
          held = genes %in% source$features, n = as.numeric(source$n_cells))
   })
   sums <- Reduce(`+`, lapply(per_source, `[[`, "sums"))
@@ -46,7 +41,7 @@ reference_shares <- function(sources, genes = NULL) {
 
 # The shares a model of `config` keeps of its cell sources `sources` (reference_shares()); none
 # for peak islands (see above).
-model_shares <- function(config, sources, genes = NULL) if (!identical(config$modality, "atac")) reference_shares(sources, genes)
+model_shares <- function(config, sources) if (!identical(config$modality, "atac")) reference_shares(sources)
 
 # How the engine reads each of the training sources `sources` (their rows mapped into the
 # vocabulary by `maps`) against `shares`, the model's gene shares: a mapping for read_rows() where

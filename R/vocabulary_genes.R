@@ -7,10 +7,9 @@
 # (the family's `class_markers`, family_defaults()) come first and the most variable genes fill the vocabulary
 # up to `n_features`: a rare class's markers can vary too little over all cells to be among the
 # most variable. Genes are considered in name order (ties go to the first name), so the choice does
-# not depend on the order of the matrix's rows. `genes`: where given, only these are candidates
-# (the genes every reference holds, finetune() on several references).
+# not depend on the order of the matrix's rows.
 # `source`: a cell source (or a matrix).
-select_features <- function(source, config, labels = NULL, per_class = 0L, genes = NULL) {
+select_features <- function(source, config, labels = NULL, per_class = 0L) {
   if (!is.null(config$features)) return(config$features)
   source <- as_cell_source(source)
   # Both passes read the cells in blocks (on-disk input is never realised whole); each block's cells
@@ -25,7 +24,6 @@ select_features <- function(source, config, labels = NULL, per_class = 0L, genes
   mean <- sums$sum / n
   variance <- if (n > 1) pmax(0, (sums$sum_sq - n * mean * mean) / (n - 1)) else numeric(length(mean))
   by_name <- order(source$features, method = "radix")
-  if (!is.null(genes)) by_name <- by_name[source$features[by_name] %in% genes]
   candidates <- by_name[sums$n_cells[by_name] >= 3L & variance[by_name] > 0]
   n_features <- min(config$n_features, length(candidates))
   if (n_features < 10L) {
@@ -41,8 +39,7 @@ select_features <- function(source, config, labels = NULL, per_class = 0L, genes
   vst <- fold(function(counts, running) engine_standardized_sums(counts, mean, expected_sd, clip, running))
   score <- engine_standardized_variance(vst, mean, expected_sd, clip, n)
   ranked <- candidates[order(score[candidates], decreasing = TRUE)]
-  markers <- if (is.null(labels) || per_class == 0L) integer(0) else
-    class_markers(source, labels, config, per_class, n_features, by_name)
+  markers <- if (is.null(labels) || per_class == 0L) integer(0) else class_markers(source, labels, config, per_class, n_features, by_name)
   keep <- union(markers, ranked)[seq_len(n_features)]
   source$features[sort(keep)]
 }
@@ -63,9 +60,9 @@ class_markers <- function(source, labels, config, per_class, n_features, by_name
 
 # The union of the vocabularies of each cell source (see select_features()); `labels`: one factor
 # per source, or NULL.
-select_feature_union <- function(sources, config, labels = NULL, per_class = 0L, genes = NULL) {
+select_feature_union <- function(sources, config, labels = NULL, per_class = 0L) {
   if (!is.null(config$features)) return(config$features)
-  chosen <- lapply(seq_along(sources), function(i) select_features(sources[[i]], config, labels[[i]], per_class, genes))
+  chosen <- lapply(seq_along(sources), function(i) select_features(sources[[i]], config, labels[[i]], per_class))
   unique(unlist(chosen, use.names = FALSE))
 }
 

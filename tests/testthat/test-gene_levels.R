@@ -22,9 +22,16 @@ test_that("reference_levels() gives each class's mean counts per 10,000 of the v
   counts <- methods::as(counts, "CsparseMatrix")
   dimnames(counts) <- list(paste0("g", 1:8), paste0("c", 1:30))
   source <- scLM:::cell_source(counts, NULL, NULL)
-  levels <- scLM:::reference_levels(source, map, 5L, codes, 3L)
+  levels <- scLM:::reference_levels(list(source), list(map), 5L, codes, 3L)
   expect_equal(levels$means, levels_by_loop(as.matrix(counts), map, 5L, codes + 1L, 3L))
   expect_identical(levels$n, c(10L, 10L, 10L))
+  # Several references (finetune(x = list(...))): the cells of both, each read through its own map;
+  # the second holds its rows in another order and lacks one outside row.
+  rows <- c(5L, 2L, 1L, 4L, 7L, 8L, 3L)
+  second <- scLM:::cell_source(counts[rows, 21:30], NULL, NULL)
+  both <- scLM:::reference_levels(list(scLM:::cell_source(counts[, 1:20], NULL, NULL), second),
+                                  list(map, map[rows]), 5L, codes, 3L)
+  expect_equal(both, levels)
 })
 
 test_that("level_factors() is the median over shared classes of the level ratios, half-way and bounded", {

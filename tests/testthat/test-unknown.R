@@ -13,8 +13,8 @@ reference_outputs <- function() {
 }
 
 calibrate <- function(ref, validation, q) {
-  scLM:::calibrate_unknown(ref$logits, ref$embeddings, ref$codes, validation, q, scLM:::new_cell_source(ref$counts),
-                           ref$map, ref$n_features, seed = 1)
+  scLM:::calibrate_unknown(ref$logits, ref$embeddings, ref$codes, validation, q, list(scLM:::new_cell_source(ref$counts)),
+                           list(ref$map), ref$n_features, seed = 1)
 }
 
 # The "knn" score written out with stats::prcomp and sort(): log-normalised counts of the model
@@ -99,6 +99,23 @@ test_that("the knn score is the cosine distance to the 10th nearest reference ce
   shuffled <- ref$counts[sample(nrow(ref$counts)), validation[1:20]]
   rownames(shuffled) <- rownames(ref$counts)
   expect_true(all(scLM:::knn_score(space, shuffled, ref$map, ref$n_features) > calibration$cutoff$knn))
+})
+
+test_that("a reference given as several cell sources is calibrated as the same cells in one", {
+  ref <- reference_outputs()
+  n <- length(ref$codes)
+  validation <- seq(3L, n, by = 7L)
+  one <- calibrate(ref, validation, 0.95)
+  # finetune(x = list(...)): the cells numbered through both sources; the second holds its genes
+  # in reverse order, so each source is read through its own map.
+  first <- seq_len(200)
+  rows <- rev(seq_len(nrow(ref$counts)))
+  sources <- list(scLM:::new_cell_source(ref$counts[, first]), scLM:::new_cell_source(ref$counts[rows, -first]))
+  two <- scLM:::calibrate_unknown(ref$logits, ref$embeddings, ref$codes, validation, 0.95, sources,
+                                  list(ref$map, ref$map[rows]), ref$n_features, seed = 1)
+  expect_equal(two, one)
+  expect_identical(dim(scLM:::vocabulary_cells(sources, list(ref$map, ref$map[rows]), c(5L, 250L, 300L), ref$n_features)),
+                   c(ref$n_features, 3L))
 })
 
 test_that("knn distances are the k-th largest similarities, chunk after chunk, as a full sort gives them", {

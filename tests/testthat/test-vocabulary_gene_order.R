@@ -45,6 +45,22 @@ test_that("the co-expression order is average-linkage clustering of the genes' c
                    by_name[hclust(as.dist(1 - r[by_name, by_name]), method = "average")$order])
 })
 
+test_that("the co-expression order reads datasets of different genes at their totals over the genes all hold", {
+  p <- pbmc3k()
+  counts <- p$counts[, 1:400]
+  panel <- rownames(counts)[seq(1, nrow(counts), by = 2)]
+  cfg <- sctrans_config(n_features = 300, gene_order = "coexpression")
+  cfg$features <- scLM:::select_features(counts[panel, ], cfg)
+  whole <- counts[, 1:200]
+  # A whole transcriptome beside a panel: its cells are read over the panel's genes, so the order
+  # is that of both datasets cut to the panel (read at each cell's own total, every gene of the
+  # whole transcriptome's cells would be about half as high and seem to co-vary with the others).
+  expect_identical(scLM:::order_vocabulary(cfg, list(whole, counts[panel, 201:400]))$features,
+                   scLM:::order_vocabulary(cfg, list(whole[panel, ], counts[panel, 201:400]))$features)
+  expect_false(identical(scLM:::order_vocabulary(cfg, list(whole, counts[panel, 201:400]))$features,
+                         scLM:::order_vocabulary(cfg, list(whole, counts[, 201:400]))$features))
+})
+
 test_that("a fine-tuned model does not depend on the order of the reference's rows", {
   p <- pbmc3k()
   train <- small_split()$train
