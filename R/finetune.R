@@ -39,13 +39,27 @@
 #'   counts per 10,000 or per million, log2 with size factors) are recognised from their
 #'   per-cell totals and undone (`expm1`) to the per-cell normalised values the tokenizers use,
 #'   with a message; scaled data, residuals and other negative values are refused.
+#'
+#'   Several references: a list of any of these (`list(lab_a = seu, lab_b = sce)`), with `labels`
+#'   a list of one entry per reference (or one column name they all have). One model learns
+#'   from all their cells; its classes are the union of theirs, so a reference may hold only
+#'   some types. It reads the genes all references of genes hold, as SingleR compares references
+#'   on their common genes: each reference is read as if cut to them, each cell at its total over
+#'   them (the model is the one the cut references give, bit for bit), so that no type is told
+#'   apart by genes only its own reference measured; a query's other genes are left out as
+#'   well (a message says how many genes the model reads). scATAC references keep their peaks,
+#'   placed on the model's islands. The gene levels ([annotate_cells()]'s `match_levels`) and the
+#'   unknown-type calibration come from all the references' cells, and
+#'   `model$training$references` lists them.
 #' @param labels One label per cell, or the name of a `colData` / `meta.data` column of `x`.
 #'   The model's classes are a factor's levels in their order, otherwise the labels sorted by
-#'   their bytes (as in the C locale), so a seed gives the same model in every locale.
+#'   their bytes (as in the C locale), so a seed gives the same model in every locale. For
+#'   several references, a list with one such entry per reference.
 #' @param assay,layer Where the counts are: for Seurat, the assay (default: the default assay)
 #'   and layer (default `"counts"`; with Seurat 5 layers split by batch, `counts.<batch>`, the
 #'   split layers are read together in the object's cell order, as `JoinLayers()` would, without
-#'   changing the object); for SummarizedExperiment, the assay (default `"counts"`).
+#'   changing the object); for SummarizedExperiment, the assay (default `"counts"`). The same for
+#'   every dataset of a list.
 #' @param epochs Maximum number of passes over the training cells. `NULL`: 20, or fewer on a
 #'   reference of more than 3,500 cells, so that training sees about 70,000 cells in all (7
 #'   epochs for 10,000 cells; at least 5); more on a reference of fewer than 500 cells, so that
@@ -215,6 +229,16 @@
 #'                   pbmc$counts[, cells], labels = pbmc$cell_type[cells],
 #'                   epochs = 2, verbose = FALSE)
 #' model
+#'
+#' # Two references, the second measured on half of the genes and without B cells
+#' a <- seq(1, ncol(pbmc$counts), by = 12)
+#' b <- a + 6
+#' b <- b[pbmc$cell_type[b] != "B"]
+#' panel <- rownames(pbmc$counts)[seq(1, nrow(pbmc$counts), by = 2)]
+#' model <- finetune(scLMConfig(n_features = 500, dim = 32, max_tokens = 64),
+#'                   list(lab_a = pbmc$counts[, a], lab_b = pbmc$counts[panel, b]),
+#'                   labels = list(pbmc$cell_type[a], pbmc$cell_type[b]), epochs = 2, verbose = FALSE)
+#' model$training$references
 #' @export
 finetune <- function(model_or_config = NULL, x, labels, assay = NULL, layer = NULL, epochs = NULL,
                      batch_size = 32L, learning_rate = 1e-3, weight_decay = 0.05,

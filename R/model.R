@@ -67,8 +67,10 @@ print.scLM_model <- function(x, ...) {
     best <- x$history[x$history$epoch == t$best_epoch, ]
     acc <- if (nrow(best) && !is.na(best$val_accuracy)) sprintf(", validation accuracy %.3f", best$val_accuracy) else ""
     ensemble <- if (isTRUE(t$n_models > 1L)) sprintf("; an ensemble of %d models, epochs of the first", t$n_models) else ""
-    cat(sprintf("trained on %d cells for %d epoch(s) (best: %d%s) in %.1fs on %s%s\n", t$n_cells, nrow(x$history),
-                t$best_epoch, acc, t$wall_seconds, t$device, ensemble))
+    references <- if (is.null(t$references)) "" else
+      sprintf(" of %d references (%s)", nrow(t$references), paste(t$references$reference, collapse = ", "))
+    cat(sprintf("trained on %d cells%s for %d epoch(s) (best: %d%s) in %.1fs on %s%s\n", t$n_cells, references,
+                nrow(x$history), t$best_epoch, acc, t$wall_seconds, t$device, ensemble))
   }
   invisible(x)
 }

@@ -5,8 +5,13 @@
 # (bench/shared_data.R's pbmc3k_to_symphony):
 #   symphony_<batch>: query one symphony 10x batch; references the other two batches (1,767 genes)
 #     alone, or with all of pbmc3k (another lab, 13,714 genes) beside them;
+#   symphony_<batch>_noB: the same without the symphony reference's B cells, which only the other
+#     lab's reference then holds (a reference complemented by another);
 #   pbmc3k: query pbmc3k's standard test cells; references pbmc3k's training cells alone, or with
 #     all of the symphony set beside them.
+# Fits: `one` (the first reference alone, its own genes), `one_common` (the first reference on the
+# genes the references and the query share), `list` (finetune(x = list(...))), `pooled` (the
+# references' cells joined by hand on those genes). Env SCLM_BENCH_FITS picks some (comma-separated).
 # Macro-F1 over the query cells of classes a reference holds (as cross_task()). Seeds: env
 # SCLM_BENCH_SEEDS (default 1,2,3). Results: bench/results/multiple_references.tsv.
 # Usage: Rscript bench/multiple_references.R [task ...]
@@ -24,6 +29,13 @@ for (batch in unique(symphony$batch)) {
   tasks[[paste0("symphony_", batch)]] <- local({
     b <- batch
     function() list(references = list(symphony = cells(symphony, symphony$batch != b), pbmc3k = cells(pbmc3k, TRUE)),
+                    query = cells(symphony, symphony$batch == b))
+  })
+  # the symphony reference without its B cells: the other lab's reference brings them
+  tasks[[paste0("symphony_", batch, "_noB")]] <- local({
+    b <- batch
+    function() list(references = list(symphony = cells(symphony, symphony$batch != b & symphony$cell_type != "B"),
+                                      pbmc3k = cells(pbmc3k, TRUE)),
                     query = cells(symphony, symphony$batch == b))
   })
 }
@@ -50,9 +62,11 @@ for (name in names(tasks)) {
               ncol(query$counts), sum(known_main), length(genes)))
   row <- function(method, seed, n_train, pred, fit_s = NA) {
     r <- result_row(name, method, seed, n_train, query$labels, pred, fit_s)
+    r$b_recall <- round(mean(pred[query$labels == "B"] == "B"), 4)  # the type a _noB task's first reference lacks
     rows[[length(rows) + 1L]] <<- r
   }
 
+  if (Sys.getenv("SCLM_BENCH_BASELINES", "1") == "1") {
   # SingleR: the references as a list (each scored, the best kept), and pooled
   ln <- function(m) lognorm(m[genes, ])
   t0 <- proc.time()[["elapsed"]]
@@ -65,13 +79,16 @@ for (name in names(tasks)) {
   t0 <- proc.time()[["elapsed"]]
   pred <- linear_baseline(list(train = pooled$counts, train_labels = pooled$labels, test = query$counts[genes, ], modality = "rna"))
   row("linear_pooled", NA, ncol(pooled$counts), pred, proc.time()[["elapsed"]] - t0)
+  }
 
   for (seed in bench_seeds()) {
     fits <- list(
       one = function() finetune(x = main$counts, labels = main$labels, seed = seed, verbose = FALSE),
+      one_common = function() finetune(x = main$counts[genes, ], labels = main$labels, seed = seed, verbose = FALSE),
       list = function() finetune(x = lapply(refs, `[[`, "counts"), labels = lapply(refs, `[[`, "labels"), seed = seed, verbose = FALSE),
       pooled = function() finetune(x = pooled$counts, labels = pooled$labels, seed = seed, verbose = FALSE))
-    for (variant in names(fits)) {
+    chosen <- strsplit(Sys.getenv("SCLM_BENCH_FITS", paste(names(fits), collapse = ",")), ",")[[1]]
+    for (variant in intersect(names(fits), chosen)) {
       t0 <- proc.time()[["elapsed"]]
       model <- fits[[variant]]()
       fit_s <- proc.time()[["elapsed"]] - t0
@@ -83,7 +100,12 @@ for (name in names(tasks)) {
 results <- do.call(rbind, rows)
 out <- "bench/results/multiple_references.tsv"
 results$date <- format(Sys.time(), "%Y-%m-%d %H:%M")
-utils::write.table(results, out, sep = "\t", quote = FALSE, row.names = FALSE,
-                   append = file.exists(out), col.names = !file.exists(out))
+if (file.exists(out)) {  # appended, columns a former run lacked left empty
+  before <- utils::read.delim(out, stringsAsFactors = FALSE)
+  for (column in setdiff(names(results), names(before))) before[[column]] <- NA
+  results <- rbind(before[, names(results)], results)
+}
+utils::write.table(results, out, sep = "\t", quote = FALSE, row.names = FALSE)
+results <- results[results$date == max(results$date), ]
 cat("\nMean over seeds:\n")
-print(aggregate(cbind(macro_f1, accuracy, fit_s) ~ task + method, results, function(v) round(mean(v), 4)), row.names = FALSE)
+print(aggregate(cbind(macro_f1, accuracy, b_recall, fit_s) ~ task + method, results, function(v) round(mean(v), 4)), row.names = FALSE)

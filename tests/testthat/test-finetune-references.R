@@ -106,3 +106,17 @@ test_that("bad references give clear errors naming the argument", {
   expect_setequal(fit_references(list(d$a[, b_cells], d$b[, nk]), list(d$labels_a[b_cells], d$labels_b[nk]), epochs = 1)$labels,
                   c("B", "NK"))
 })
+
+test_that("scATAC references of different peaks train one model on the islands of both", {
+  a <- granja_atac()
+  first <- seq(1, ncol(a$counts), by = 2)
+  second <- seq(2, ncol(a$counts), by = 2)
+  shifted <- a$counts[, second]
+  rownames(shifted) <- shifted_peaks(rownames(shifted))  # the second reference's peaks called anew
+  model <- finetune(annatac_config(n_layers = 1), list(a$counts[, first], shifted),
+                    list(a$cell_type[first], a$cell_type[second]), epochs = 3, seed = 1, verbose = FALSE)
+  expect_identical(model$training$references$cells, c(length(first), length(second)))
+  expect_identical(model$gene_levels, NULL)
+  held_out <- annotate_cells(model, a$counts[, atac_test_cells()], verbose = FALSE)
+  expect_gt(mean(held_out$labels == a$cell_type[atac_test_cells()]), 1 / length(unique(a$cell_type)))
+})
