@@ -10,9 +10,10 @@ resolve_labels <- function(labels, x, n_cells, call = parent.frame()) {
 # resolved per dataset and joined into one factor over all their cells. Its classes are the union
 # of the references' (a reference may hold only some of them): the factors' levels in the order
 # they first come, otherwise sorted by their bytes, as for one reference.
-resolve_reference_labels <- function(labels, datasets, sources, call = parent.frame()) {
+# `listed`: whether the datasets came as a list (a list of one takes a list of one label entry).
+resolve_reference_labels <- function(labels, datasets, sources, listed, call = parent.frame()) {
   if (length(datasets) == 1L) {
-    if (is.list(labels) && !is.object(labels) && length(labels) == 1L) labels <- labels[[1]]
+    if (listed && is.list(labels) && !is.object(labels) && length(labels) == 1L) labels <- labels[[1]]
     return(resolve_labels(labels, datasets[[1]], sources[[1]]$n_cells, call))
   }
   column <- is.character(labels) && length(labels) == 1L

@@ -16,14 +16,16 @@ cell_source <- function(x, assay = NULL, layer = NULL, arg = "x", call = parent.
 }
 
 # A verb's datasets `x` (one host, or a plain list of them: pretrain()'s datasets, finetune()'s
-# references) and a cell source for each, named `x` or `x[[k]]` in errors.
+# references) and a cell source for each, named `x` or `x[[k]]` in errors; `listed`: whether `x`
+# was a list.
 dataset_sources <- function(x, assay = NULL, layer = NULL, call = parent.frame()) {
-  datasets <- if (is.list(x) && !is.object(x)) x else list(x)
+  listed <- is.list(x) && !is.object(x)
+  datasets <- if (listed) x else list(x)
   if (length(datasets) == 0L) cli::cli_abort("{.arg x} is an empty list; give at least one dataset.", call = call)
   sources <- lapply(seq_along(datasets), function(k) {
     cell_source(datasets[[k]], assay, layer, arg = if (length(datasets) > 1L) sprintf("x[[%d]]", k) else "x", call = call)
   })
-  list(datasets = datasets, sources = sources)
+  list(datasets = datasets, sources = sources, listed = listed)
 }
 
 # A cell source over a features x cells matrix whose shape and names are already checked.

@@ -60,16 +60,20 @@ coexpression_order <- function(features, sources, scale_factor, seed) {
   keep <- seq_len(sum(n_cells))
   if (length(keep) > 2000L) keep <- with_seed(seed, sort(sample.int(length(keep), 2000L)))
   first <- cumsum(c(0L, n_cells))
-  # each cell at its total over the genes all sources hold: sources of different genes (a panel
-  # beside a whole transcriptome) on one scale, else every gene would seem to co-vary with the others
-  common <- Reduce(intersect, lapply(sources, `[[`, "features"))
-  shared <- lapply(sources, function(s) s$features %in% common)
+  # Sources of different genes (a panel beside a whole transcriptome) on one scale, as training
+  # reads them (R/reference_totals.R): a cell's total over its source's genes stands for the share
+  # of a cell's counts those genes hold, else every gene of the panel's cells would sit several
+  # times higher than the others' and seem to co-vary with every other gene.
+  held <- rep(1, length(sources))
+  if (length(unique(lapply(sources, function(s) sort(unique(s$features))))) > 1L) {
+    shares <- reference_shares(sources)
+    held <- vapply(sources, function(s) sum(shares[unique(s$features)]), numeric(1))
+  }
   blocks <- lapply(seq_along(sources), function(k) {
     cols <- keep[keep > first[k] & keep <= first[k + 1L]] - first[k]
     if (length(cols) == 0L) return(NULL)
     m <- source_cells(sources[[k]], cols)
-    totals <- if (all(shared[[k]])) Matrix::colSums(m) else Matrix::colSums(m[shared[[k]], , drop = FALSE])
-    m <- Matrix::t(Matrix::t(m) / pmax(totals, 1e-12)) * scale_factor
+    m <- Matrix::t(Matrix::t(m) / pmax(Matrix::colSums(m), 1e-12)) * (scale_factor * held[k])
     rows <- match(features, rownames(m))
     present <- which(!is.na(rows))
     entries <- methods::as(m[rows[present], , drop = FALSE], "TsparseMatrix")

@@ -6,7 +6,7 @@ test_that("labels are checked before training", {
   expect_error(finetune(tiny_config(), m, labels = bad, verbose = FALSE), "NA")
   expect_error(finetune(tiny_config(), m, labels = rep("B", 60), verbose = FALSE), "single class")
   expect_error(finetune(tiny_config(), m, labels = "cell_type", verbose = FALSE), "no cell metadata")
-  expect_error(finetune(tiny_config(), m, labels = list(lab, lab), verbose = FALSE), "labels. must be a vector")
+  expect_error(finetune(tiny_config(), m, labels = list(lab), verbose = FALSE), "labels")
 })
 
 test_that("labels can name a metadata column and unused factor levels are dropped", {

@@ -45,20 +45,29 @@ test_that("the co-expression order is average-linkage clustering of the genes' c
                    by_name[hclust(as.dist(1 - r[by_name, by_name]), method = "average")$order])
 })
 
-test_that("the co-expression order reads datasets of different genes at their totals over the genes all hold", {
+test_that("the co-expression order reads a panel beside a whole transcriptome on one scale", {
   p <- pbmc3k()
   counts <- p$counts[, 1:400]
   panel <- rownames(counts)[seq(1, nrow(counts), by = 2)]
   cfg <- sctrans_config(n_features = 300, gene_order = "coexpression")
   cfg$features <- scLM:::select_features(counts[panel, ], cfg)
   whole <- counts[, 1:200]
-  # A whole transcriptome beside a panel: its cells are read over the panel's genes, so the order
-  # is that of both datasets cut to the panel (read at each cell's own total, every gene of the
-  # whole transcriptome's cells would be about half as high and seem to co-vary with the others).
-  expect_identical(scLM:::order_vocabulary(cfg, list(whole, counts[panel, 201:400]))$features,
-                   scLM:::order_vocabulary(cfg, list(whole[panel, ], counts[panel, 201:400]))$features)
-  expect_false(identical(scLM:::order_vocabulary(cfg, list(whole, counts[panel, 201:400]))$features,
-                         scLM:::order_vocabulary(cfg, list(whole, counts[, 201:400]))$features))
+  cut <- counts[panel, 201:400]
+  # The panel's cells at their totals over its genes, times the share of a cell's counts those
+  # genes hold (reference_shares()), as training reads them; the whole transcriptome's as they are.
+  shares <- scLM:::reference_shares(list(scLM:::cell_source(whole), scLM:::cell_source(cut)))
+  by_name <- sort(cfg$features, method = "radix")
+  order_of <- function(held) {
+    scaled <- function(m, h) log1p(t(t(as.matrix(m[by_name, ])) / Matrix::colSums(m)) * (1e4 * h))
+    r <- suppressWarnings(cor(t(cbind(scaled(whole, held[1]), scaled(cut, held[2])))))
+    r[is.na(r)] <- 0
+    by_name[hclust(as.dist(1 - r), method = "average")$order]
+  }
+  ordered <- scLM:::order_vocabulary(cfg, list(whole, cut))$features
+  expect_identical(ordered, order_of(c(sum(shares[rownames(whole)]), sum(shares[panel]))))
+  expect_lt(sum(shares[panel]), 0.8)
+  # each cell at its own total, the panel's genes would all seem to co-vary: another order
+  expect_false(identical(ordered, order_of(c(1, 1))))
 })
 
 test_that("a fine-tuned model does not depend on the order of the reference's rows", {
