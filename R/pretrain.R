@@ -11,8 +11,8 @@
 #' `config$n_features` most variable genes. Datasets of different genes (a gene panel beside a
 #' whole transcriptome) are read on one scale: each cell's total is taken as it would be over
 #' every gene of all the datasets (from each gene's estimated share of a cell's counts), so a
-#' panel's cells are not read at several times the levels of the others'; [embed_cells()] reads
-#' a query so too. A validation share of cells reports the masked
+#' panel's cells are not read at several times the levels of the others' (nor by the
+#' co-expression gene order of [sctrans_config()] models); [embed_cells()] reads a query so too. A validation share of cells reports the masked
 #' loss every epoch; the weights of the best epoch are kept. With `checkpoint`, the state of the
 #' run (weights, optimiser, history) is written after every epoch, atomically, and
 #' `resume = TRUE` continues an interrupted run from it: the result is the same as an
