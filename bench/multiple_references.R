@@ -11,7 +11,8 @@
 #     all of the symphony set beside them.
 # Fits: `one` (the first reference alone, its own genes), `one_common` (the first reference on the
 # genes the references and the query share), `list` (finetune(x = list(...))), `pooled` (the
-# references' cells joined by hand on those genes). Env SCLM_BENCH_FITS picks some (comma-separated).
+# references' cells joined by hand on those genes). Env SCLM_BENCH_FITS picks some (comma-separated);
+# SCLM_BENCH_BASELINES=0 leaves SingleR and the linear model out.
 # Macro-F1 over the query cells of classes a reference holds (as cross_task()). Seeds: env
 # SCLM_BENCH_SEEDS (default 1,2,3). Results: bench/results/multiple_references.tsv.
 # Usage: Rscript bench/multiple_references.R [task ...]
