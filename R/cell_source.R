@@ -50,6 +50,17 @@ derived_source <- function(parent, transform, features, arg = parent$arg) {
   source
 }
 
+# The number of cells of each cell source of `sources`.
+cell_counts <- function(sources) vapply(sources, function(s) as.numeric(s$n_cells), numeric(1))
+
+# Per cell source of `sources`, which of `cells` (increasing, numbered through all the sources) it
+# holds, numbered within it.
+cells_per_source <- function(sources, cells) {
+  ends <- cumsum(cell_counts(sources))
+  starts <- ends - cell_counts(sources)
+  lapply(seq_along(sources), function(k) cells[cells > starts[k] & cells <= ends[k]] - starts[k])
+}
+
 # Cell source `source` cut to its rows of `genes` (finetune() on references of different genes:
 # the genes all of them hold), block by block. A cell left without counts passes, read as empty.
 gene_subset <- function(source, genes) {

@@ -348,8 +348,6 @@ reference_genes <- function(sources, verbose, call = parent.frame()) {
   genes
 }
 
-cell_counts <- function(sources) vapply(sources, function(s) as.numeric(s$n_cells), numeric(1))
-
 # One round of fine-tuning of `n_models` models on the cells of `sources` (the first `references`
 # are the references; after them, a query's cells; `datasets` are their hosts) labelled `labels`
 # (a factor over all their cells). The gene shares, the unknown-type scores and the gene levels

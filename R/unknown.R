@@ -94,10 +94,9 @@ knn_space <- function(sources, maps, n_features, fit, seed) {
 # The vocabulary rows (engine_mapped_rows()) of cells `cells` (increasing), numbered through the
 # cell sources `sources` whose rows `maps` index into the vocabulary of n_features.
 vocabulary_cells <- function(sources, maps, cells, n_features) {
-  ends <- cumsum(vapply(sources, function(s) as.numeric(s$n_cells), numeric(1)))
+  local <- cells_per_source(sources, cells)
   parts <- lapply(seq_along(sources), function(k) {
-    local <- cells[cells > ends[k] - sources[[k]]$n_cells & cells <= ends[k]] - (ends[k] - sources[[k]]$n_cells)
-    if (length(local)) engine_mapped_rows(source_cells(sources[[k]], local), maps[[k]], n_features)
+    if (length(local[[k]])) engine_mapped_rows(source_cells(sources[[k]], local[[k]]), maps[[k]], n_features)
   })
   parts <- Filter(Negate(is.null), parts)
   if (length(parts) == 1L) parts[[1]] else do.call(cbind, parts)

@@ -53,13 +53,13 @@ chromosome_order <- function(features, positions) {
 }
 
 # Average-linkage clustering of the features' correlation over up to 2,000 cells (of all
-# datasets, sampled with `seed`; only those cells are read) of log1p(counts per `scale_factor`). The correlations are a dense
-# features x features matrix: 0.8 GB at 10,000 features, hence max_coexpression_features.
+# datasets, sampled with `seed`; only those cells are read) of log1p(counts per `scale_factor`).
+# The correlations are a dense features x features matrix: 0.8 GB at 10,000 features, hence
+# max_coexpression_features.
 coexpression_order <- function(features, sources, scale_factor, seed) {
-  n_cells <- vapply(sources, function(s) s$n_cells, integer(1))
-  keep <- seq_len(sum(n_cells))
+  keep <- seq_len(sum(cell_counts(sources)))
   if (length(keep) > 2000L) keep <- with_seed(seed, sort(sample.int(length(keep), 2000L)))
-  first <- cumsum(c(0L, n_cells))
+  local <- cells_per_source(sources, keep)
   # Sources of different genes (a panel beside a whole transcriptome) on one scale, as training
   # reads them (R/reference_totals.R): a cell's total over its source's genes stands for the share
   # of a cell's counts those genes hold, else every gene of the panel's cells would sit several
@@ -70,9 +70,8 @@ coexpression_order <- function(features, sources, scale_factor, seed) {
     held <- vapply(sources, function(s) sum(shares[unique(s$features)]), numeric(1))
   }
   blocks <- lapply(seq_along(sources), function(k) {
-    cols <- keep[keep > first[k] & keep <= first[k + 1L]] - first[k]
-    if (length(cols) == 0L) return(NULL)
-    m <- source_cells(sources[[k]], cols)
+    if (length(local[[k]]) == 0L) return(NULL)
+    m <- source_cells(sources[[k]], local[[k]])
     m <- Matrix::t(Matrix::t(m) / pmax(Matrix::colSums(m), 1e-12)) * (scale_factor * held[k])
     rows <- match(features, rownames(m))
     present <- which(!is.na(rows))
